@@ -1,0 +1,1 @@
+"""Thin Trio shells around the pure engine: sensor, dsp, rules, render and recorder actors."""

@@ -1,0 +1,1 @@
+"""Where samples come from: the :class:`~sensors.source.Source` interface and its adapters."""
