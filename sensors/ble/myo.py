@@ -1,0 +1,201 @@
+"""Thalmic Labs Myo armband: raw EMG decoding, setup commands and loss detection.
+
+The armband sends raw EMG (8 channels, signed int8, 200 Hz) as 16-byte notifications on four
+characteristics in turn, two consecutive samples per notification. Notifications carry no
+sequence counter and no timestamp, so :class:`MyoTracker` infers lost notifications from the
+characteristic round robin (which gives the count modulo four) and from arrival timing (which
+gives the multiple of four), deciding a suspicious gap only once a few later notifications have
+shown whether the stream caught up (a delay) or stayed behind (a loss).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import DecodeError
+from engine.messages import ChannelInfo
+from sensors.ble.clock import DeviceClock
+from sensors.ble.profile import Chunk
+
+RATE_HZ = 200.0
+N_CHANNELS = 8
+SAMPLES_PER_NOTIFICATION = 2
+PAYLOAD_BYTES = SAMPLES_PER_NOTIFICATION * N_CHANNELS
+
+
+def myo_uuid(short: int) -> str:
+    """Full 128-bit UUID of a Myo attribute from its 16-bit short form."""
+    return f"d506{short:04x}-a904-deb9-4748-2c7f4a124842"
+
+
+CONTROL_SERVICE = myo_uuid(0x0001)
+FIRMWARE_CHAR = myo_uuid(0x0201)
+COMMAND_CHAR = myo_uuid(0x0401)
+EMG_SERVICE = myo_uuid(0x0005)
+EMG_CHARS = tuple(myo_uuid(short) for short in (0x0105, 0x0205, 0x0305, 0x0405))
+BATTERY_CHAR = "00002a19-0000-1000-8000-00805f9b34fb"
+
+#: ``set mode``: raw EMG on, IMU off, classifier off (emg mode 3 = raw, 2 = filtered).
+CMD_RAW_EMG = bytes([0x01, 0x03, 0x03, 0x00, 0x00])
+#: ``set sleep mode``: never sleep (otherwise the armband drops the link after ~30 s).
+CMD_NEVER_SLEEP = bytes([0x09, 0x01, 0x01])
+
+
+def vibrate_command(strength: int) -> bytes:
+    """``vibrate`` command: 1 short, 2 medium, 3 long."""
+    if strength not in (1, 2, 3):
+        raise ValueError(f"Myo vibration is 1, 2 or 3, got {strength}")
+    return bytes([0x03, 0x01, strength])
+
+
+def channel_layout() -> tuple[ChannelInfo, ...]:
+    """The eight electrode pods, numbered as on the armband."""
+    return tuple(ChannelInfo(f"emg{i + 1}", "") for i in range(N_CHANNELS))
+
+
+def decode_emg(payload: bytes) -> npt.NDArray[np.int8]:
+    """Decode one EMG notification into two samples of eight int8 channels, shape (2, 8)."""
+    if len(payload) != PAYLOAD_BYTES:
+        raise DecodeError(
+            f"Myo EMG notification must be {PAYLOAD_BYTES} bytes, got {len(payload)}"
+        )
+    return np.frombuffer(payload, dtype=np.int8).reshape(SAMPLES_PER_NOTIFICATION, N_CHANNELS)
+
+
+@dataclass(frozen=True, slots=True)
+class MyoFirmware:
+    major: int
+    minor: int
+    patch: int
+    hardware_rev: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch} (hardware rev {self.hardware_rev})"
+
+
+def decode_firmware(payload: bytes) -> MyoFirmware:
+    """Decode the firmware-version characteristic: four little-endian uint16."""
+    if len(payload) != 8:
+        raise DecodeError(f"Myo firmware version must be 8 bytes, got {len(payload)}")
+    major, minor, patch, rev = (int.from_bytes(payload[i : i + 2], "little") for i in (0, 2, 4, 6))
+    return MyoFirmware(major, minor, patch, rev)
+
+
+@dataclass(slots=True)
+class _Held:
+    samples: npt.NDArray[np.int8]
+    arrival_ns: int
+    skipped: int
+
+
+class MyoTracker:
+    """Turns EMG notifications (in arrival order) into chunks with their losses estimated.
+
+    ``hold`` is how many notifications a suspicious gap waits for before its size is decided;
+    ``warmup`` how many notifications the arrival-time fit needs before timing is trusted (until
+    then only the round robin counts losses).
+    """
+
+    def __init__(self, *, hold: int = 8, warmup: int = 50) -> None:
+        self._hold = hold
+        self._warmup = warmup
+        self.duplicates = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """A new connection: forget the order, the held notifications and the timing fit.
+
+        The fit restarts because the outage between connections is accounted for by the
+        session timeline, not here.
+        """
+        self._last_char: int | None = None
+        self._last_payload = b""
+        self._held: list[_Held] = []
+        self._timing = DeviceClock()
+        self._position = 0
+        self._fresh = True
+
+    def feed(self, char_uuid: str, payload: bytes, arrival_ns: int) -> list[Chunk]:
+        """Decode one notification; returns the chunks that are now decided (maybe none)."""
+        try:
+            char = EMG_CHARS.index(char_uuid)
+        except ValueError:
+            raise DecodeError(f"notification from a characteristic that is not Myo EMG: "
+                              f"{char_uuid}") from None
+        samples = decode_emg(payload)
+        if char == self._last_char and payload == self._last_payload:
+            # BlueZ can deliver one notification twice; the round robin never repeats a
+            # characteristic with an identical payload.
+            self.duplicates += 1
+            return []
+        skipped = 0 if self._last_char is None else (char - self._last_char - 1) % len(EMG_CHARS)
+        self._last_char, self._last_payload = char, payload
+        self._held.append(_Held(samples, arrival_ns, skipped))
+        if len(self._held) == 1 and not self._suspicious(self._held[0]):
+            return self._release()
+        if len(self._held) <= self._hold:
+            return []
+        return self._release()
+
+    def flush(self) -> list[Chunk]:
+        """Decide and return whatever is held (the link went down)."""
+        return self._release() if self._held else []
+
+    def _period_ns(self) -> float | None:
+        if self._timing.n_observations < self._warmup:
+            return None
+        return self._timing.ns_per_unit * SAMPLES_PER_NOTIFICATION
+
+    def _residual_ns(self, position: int, arrival_ns: int) -> float:
+        return arrival_ns - self._timing.predict(position * SAMPLES_PER_NOTIFICATION)
+
+    def _suspicious(self, held: _Held) -> bool:
+        period = self._period_ns()
+        if period is None:
+            return False
+        lateness = self._residual_ns(self._position + held.skipped, held.arrival_ns) / period
+        return lateness >= 3.0
+
+    def _extra_groups(self, period: float) -> int:
+        """How many whole round-robin cycles (4 notifications) the first held one missed.
+
+        Each later held notification, placed as if no extra cycle was lost, bounds the loss
+        from above by its lateness; the smallest bound wins (the lower envelope), so a stall
+        that the stream later catches up on counts as a delay, not a loss.
+        """
+        position = self._position
+        lateness = math.inf
+        for held in self._held:
+            position += held.skipped
+            lateness = min(lateness, self._residual_ns(position, held.arrival_ns) / period)
+            position += 1
+        return max(0, math.floor((lateness + 1.0) / len(EMG_CHARS)))
+
+    def _release(self) -> list[Chunk]:
+        period = self._period_ns()
+        extra = 0 if period is None else self._extra_groups(period)
+        chunks: list[Chunk] = []
+        for i, held in enumerate(self._held):
+            lost = held.skipped + (extra * len(EMG_CHARS) if i == 0 else 0)
+            self._position += lost
+            self._timing.observe(self._position * SAMPLES_PER_NOTIFICATION, held.arrival_ns)
+            self._position += 1
+            lost_before: int | None = lost * SAMPLES_PER_NOTIFICATION
+            if self._fresh:
+                lost_before, self._fresh = None, False
+            chunks.append(
+                Chunk(
+                    held.samples,
+                    held.arrival_ns,
+                    lost_before,
+                    exact=False,
+                    reason="notifications lost on the radio link (estimated from their order "
+                    "and arrival times)",
+                )
+            )
+        self._held = []
+        return chunks
