@@ -87,3 +87,15 @@ class RestartIntensityError(RuntimeFault):
     def __init__(self, message: str, *, child_id: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.child_id = child_id
+
+
+class TruncatedReplayError(ReplayError):
+    """A replay file ends early (its writer stopped without an end record).
+
+    ``last_good_record`` is the index of the last record a sync point checked (-1 when not even
+    the header is intact): everything up to it is readable.
+    """
+
+    def __init__(self, message: str, *, last_good_record: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.last_good_record = last_good_record
