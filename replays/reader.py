@@ -394,7 +394,7 @@ class ReplayReader:
             self._unpacker.feed(chunk)
         except msgpack.BufferFull:
             raise self._corrupt(f"the record is larger than {MAX_RECORD_BYTES} bytes") from None
-        self._raw = memoryview(bytes(self._raw) + chunk)
+        self._raw = memoryview(b"".join((self._raw, chunk)))
         self._fed += len(chunk)
         if self._on_progress is not None:
             self._on_progress(self._fed)

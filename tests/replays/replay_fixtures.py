@@ -112,3 +112,15 @@ def craft(bodies: Sequence[list[Any]], *, version: tuple[int, int] = (1, 0),
     if end:
         out += pack(["end", len(parts) + 1, 0, samples_t_ns, dict(counts), samples])
     return bytes(out)
+
+
+#: An 8-channel, 2 kHz device with 16-bit samples: the size the acceptance figures are about.
+EIGHT_CHANNELS = SourceInfo(
+    source_id="emg",
+    name="Eight-channel band",
+    kind="sim",
+    rate_hz=RATE_HZ,
+    channels=tuple(ChannelInfo(f"ch{i}", "forearm") for i in range(8)),
+    dtype="<i2",
+    scale=0.5,
+)
