@@ -1,0 +1,611 @@
+"""Exercise protocols: declarative TOML files that say what to train and how it is judged.
+
+A protocol names the target muscle and side, the %MVC band (or, for a relaxation drill, the line
+to stay below), the hold, rest, rep and set timing, and which rules apply with their parameters
+(symmetry, compensation, quality gating, progression, adaptive difficulty, feedback schedule).
+Built-in protocols ship in ``engine/protocols/``; users write their own in the same format.
+
+Every file is checked completely before use. A bad file raises
+:class:`~engine.errors.ProtocolFileError` with one message that names the file, the field and
+what is allowed, because a physiotherapist editing a file needs to know exactly what to fix.
+
+The validated :class:`Protocol` converts to plain data (:meth:`Protocol.to_plain`) and back
+(:func:`protocol_from_plain`), so a session log can carry the exact protocol it ran.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ProtocolFileError
+from engine.messages import PlainValue, QualityFlag, canonical
+
+KINDS = ("hold", "relax", "mvc")
+"""``hold``: stay in a %MVC band; ``relax``: stay below a line; ``mvc``: timed maximal efforts."""
+TARGET_SIDES = ("left", "right", "both", "involved")
+SYMMETRY_METRICS = ("lsi", "symmetry_angle", "robinson")
+COMPENSATION_METRICS = ("ratio", "cci")
+FEEDBACK_MODES = ("concurrent", "bandwidth", "faded")
+MAX_BAND_PCT = 150.0
+"""Highest %MVC a band may reach: above this a calibration is wrong, not the patient strong."""
+MAX_DURATION_S = 3600.0
+QUALITY_FLAG_NAMES = {flag.name.lower(): flag for flag in QualityFlag if flag.name is not None}
+DEFAULT_PAUSE_ON = ("saturated", "flat", "lift_off", "gap", "nonfinite")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The trained muscle and the band it must stay in (or, for ``relax``, below)."""
+
+    muscle: str
+    side: str
+    low_pct: float
+    high_pct: float
+    hysteresis_pct: float
+    dwell_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Phase lengths and counts. A rep is one contract phase; ``contract_s`` is its time limit."""
+
+    ready_s: float
+    hold_s: float
+    contract_s: float
+    rest_s: float
+    reps: int
+    sets: int
+    set_rest_s: float
+    dip_tolerance_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SymmetryRule:
+    """Left/right symmetry of one muscle, judged on window means of %MVC.
+
+    ``threshold_pct`` means: for ``lsi`` the lowest acceptable weaker/stronger ratio (alert
+    below it); for ``symmetry_angle`` and ``robinson`` the largest acceptable absolute value.
+    """
+
+    muscle: str
+    metric: str
+    threshold_pct: float
+    hysteresis_pct: float
+    window_s: float
+    min_activation_pct: float
+    min_duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CompensationRule:
+    """A compensating muscle taking over: ``metric`` of numerator vs denominator above a limit.
+
+    ``ratio`` is numerator / denominator (dimensionless); ``cci`` is Falconer & Winter's
+    co-contraction index 2·N / (N + D) × 100 in %.
+    """
+
+    numerator: str
+    denominator: str
+    metric: str
+    limit: float
+    hysteresis: float
+    window_s: float
+    min_activation_pct: float
+    min_duration_s: float
+    cooldown_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRule:
+    """Which signal-quality flags pause the exercise and how long it must be clean to resume."""
+
+    pause_on: int
+    resume_after_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressionRule:
+    """Ready to progress when the last ``last_reps`` reps all succeeded at these levels."""
+
+    min_peak_pct: float
+    min_symmetry_pct: float | None
+    last_reps: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveRule:
+    """Shaping: the band and hold follow recent performance inside fixed bounds."""
+
+    window_reps: int
+    step_pct: float
+    hold_step_s: float
+    low_min_pct: float
+    low_max_pct: float
+    hold_min_s: float
+    hold_max_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRule:
+    """How concurrent feedback is scheduled (always, outside a bandwidth, or faded over reps)."""
+
+    mode: str
+    bandwidth_pct: float
+    fade_stages: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A validated exercise protocol."""
+
+    id: str
+    name: str
+    kind: str
+    description: str
+    target: Target
+    timing: Timing
+    quality: QualityRule
+    feedback: FeedbackRule
+    symmetry: SymmetryRule | None = None
+    compensation: CompensationRule | None = None
+    progression: ProgressionRule | None = None
+    adaptive: AdaptiveRule | None = None
+
+    @property
+    def reps_prescribed(self) -> int:
+        return self.timing.reps * self.timing.sets
+
+    def to_plain(self) -> dict[str, PlainValue]:
+        """The protocol as plain data in the file's layout; :func:`protocol_from_plain` reverses."""
+        t, tm = self.target, self.timing
+        target: dict[str, Any] = {
+            "muscle": t.muscle,
+            "side": t.side,
+            "hysteresis_pct": t.hysteresis_pct,
+            "dwell_s": t.dwell_s,
+        }
+        if self.kind == "hold":
+            target |= {"low_pct": t.low_pct, "high_pct": t.high_pct}
+        elif self.kind == "relax":
+            target["line_pct"] = t.high_pct
+        else:
+            target["effort_pct"] = t.low_pct
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "target": target,
+            "timing": {
+                "ready_s": tm.ready_s,
+                "hold_s": tm.hold_s,
+                "contract_s": tm.contract_s,
+                "rest_s": tm.rest_s,
+                "reps": tm.reps,
+                "sets": tm.sets,
+                "set_rest_s": tm.set_rest_s,
+                "dip_tolerance_s": tm.dip_tolerance_s,
+            },
+            "quality": {
+                "pause_on": [
+                    name for name, flag in QUALITY_FLAG_NAMES.items()
+                    if self.quality.pause_on & flag
+                ],
+                "resume_after_s": self.quality.resume_after_s,
+            },
+            "feedback": {
+                "mode": self.feedback.mode,
+                "bandwidth_pct": self.feedback.bandwidth_pct,
+                "fade_stages": list(self.feedback.fade_stages),
+            },
+        }
+        for section in ("symmetry", "compensation", "progression", "adaptive"):
+            rule = getattr(self, section)
+            if rule is not None:
+                out[section] = {
+                    name: getattr(rule, name)
+                    for name in rule.__dataclass_fields__
+                    if getattr(rule, name) is not None
+                }
+        plain = canonical(out)
+        assert isinstance(plain, dict)
+        return plain
+
+
+class _Table:
+    """One TOML table being read, with typed getters that explain what is allowed."""
+
+    def __init__(self, data: Mapping[str, Any], where: str, source: str) -> None:
+        self.data = data
+        self.where = where
+        self.source = source
+
+    def field(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def fail(self, key: str, problem: str, allowed: str) -> ProtocolFileError:
+        return ProtocolFileError(
+            f"{self.source}: field '{self.field(key)}' {problem}; allowed: {allowed}",
+            hint="fix the protocol file and load it again",
+        )
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def text(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> str:
+        allowed = "one of " + ", ".join(repr(c) for c in choices) if choices else "a text string"
+        if key not in self.data:
+            if default is None:
+                raise self.fail(key, "is missing", allowed)
+            return default
+        value = self.data[key]
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise self.fail(key, f"is {value!r}", allowed)
+        if not choices and not value.strip():
+            raise self.fail(key, "is empty", allowed)
+        return value
+
+    def number(
+        self,
+        key: str,
+        default: float | None,
+        low: float,
+        high: float,
+        *,
+        low_open: bool = False,
+        allowed: str | None = None,
+    ) -> float:
+        """A finite number in [low, high] (or (low, high] when ``low_open``)."""
+        opening = "above" if low_open else "from"
+        allowed = allowed or f"a number {opening} {low:g} to {high:g}"
+        if key not in self.data:
+            if default is None:
+                raise self.fail(key, "is missing", allowed)
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"is {value!r} ({type(value).__name__})", allowed)
+        value = float(value)
+        too_low = value <= low if low_open else value < low
+        if not math.isfinite(value) or too_low or value > high:
+            raise self.fail(key, f"is {value:g}", allowed)
+        return value
+
+    def integer(self, key: str, default: int | None, low: int, high: int) -> int:
+        allowed = f"a whole number from {low} to {high}"
+        if key not in self.data:
+            if default is None:
+                raise self.fail(key, "is missing", allowed)
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"is {value!r} ({type(value).__name__})", allowed)
+        if not low <= value <= high:
+            raise self.fail(key, f"is {value}", allowed)
+        return value
+
+    def table(self, key: str, required: bool = False) -> _Table | None:
+        if key not in self.data:
+            if required:
+                raise self.fail(key, "is missing", "a table")
+            return None
+        value = self.data[key]
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"is {value!r:.40} ({type(value).__name__})", "a table")
+        return _Table(value, self.field(key), self.source)
+
+    def expect(self, *keys: str) -> None:
+        """Refuse keys not in ``keys``: a typo must not silently fall back to a default."""
+        unknown = sorted(set(self.data) - set(keys), key=str)
+        if unknown:
+            raise self.fail(str(unknown[0]), "is not a known field", ", ".join(sorted(keys)))
+
+
+def _muscle(table: _Table, key: str, default: str | None = None) -> str:
+    name = table.text(key, default)
+    return normalise_muscle(name)
+
+
+def normalise_muscle(name: str) -> str:
+    """Muscle names compare case-blind with spaces and hyphens as underscores."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def _target(table: _Table, kind: str) -> Target:
+    band = {"hold": ("low_pct", "high_pct"), "relax": ("line_pct",), "mvc": ("effort_pct",)}
+    table.expect("muscle", "side", "hysteresis_pct", "dwell_s", *band[kind])
+    muscle = _muscle(table, "muscle")
+    side = table.text("side", "both", TARGET_SIDES)
+    if kind == "hold":
+        low = table.number("low_pct", None, 0.0, MAX_BAND_PCT, low_open=True)
+        high = table.number(
+            "high_pct",
+            None,
+            low,
+            MAX_BAND_PCT,
+            low_open=True,
+            allowed=f"a number above target.low_pct ({low:g}) up to {MAX_BAND_PCT:g} %MVC",
+        )
+    elif kind == "relax":
+        low = 0.0
+        high = table.number("line_pct", None, 0.0, MAX_BAND_PCT, low_open=True)
+    else:
+        low = table.number("effort_pct", 20.0, 0.0, MAX_BAND_PCT, low_open=True)
+        high = MAX_BAND_PCT
+    hysteresis_cap = (high - low) / 2 if kind == "hold" else high / 2
+    hysteresis = table.number(
+        "hysteresis_pct",
+        min(2.0, hysteresis_cap),
+        0.0,
+        hysteresis_cap,
+        allowed=f"a number from 0 to half the band ({hysteresis_cap:g} %MVC)",
+    )
+    dwell = table.number("dwell_s", 0.2, 0.0, 5.0)
+    return Target(muscle, side, low, high, hysteresis, dwell)
+
+
+def _timing(table: _Table) -> Timing:
+    table.expect("ready_s", "hold_s", "contract_s", "rest_s", "reps", "set_s", "sets",
+                 "set_rest_s", "dip_tolerance_s")
+    ready = table.number("ready_s", 3.0, 0.0, 60.0)
+    hold = table.number("hold_s", None, 0.0, MAX_DURATION_S, low_open=True)
+    contract = table.number(
+        "contract_s",
+        hold + 5.0,
+        hold,
+        MAX_DURATION_S,
+        allowed=f"a number from timing.hold_s ({hold:g}) to {MAX_DURATION_S:g} s",
+    )
+    rest = table.number("rest_s", None, 0.0, MAX_DURATION_S)
+    if table.has("reps") and table.has("set_s"):
+        raise table.fail("set_s", "is given together with timing.reps", "one of reps or set_s")
+    if table.has("set_s"):
+        set_s = table.number("set_s", None, 0.0, 4 * MAX_DURATION_S, low_open=True)
+        if hold > set_s:
+            raise table.fail(
+                "hold_s",
+                f"is {hold:g} s, longer than the set (timing.set_s = {set_s:g} s)",
+                "a hold no longer than the set",
+            )
+        reps = max(1, int(set_s // (hold + rest)))
+    else:
+        reps = table.integer("reps", None, 1, 1000)
+    sets = table.integer("sets", 1, 1, 100)
+    set_rest = table.number("set_rest_s", rest, 0.0, MAX_DURATION_S)
+    dip = table.number(
+        "dip_tolerance_s",
+        min(0.5, hold / 2),
+        0.0,
+        hold,
+        allowed=f"a number from 0 to timing.hold_s ({hold:g} s)",
+    )
+    return Timing(ready, hold, contract, rest, reps, sets, set_rest, dip)
+
+
+def _symmetry(table: _Table, target_muscle: str) -> SymmetryRule:
+    table.expect(*SymmetryRule.__dataclass_fields__)
+    metric = table.text("metric", "lsi", SYMMETRY_METRICS)
+    high = {"lsi": 100.0, "symmetry_angle": 50.0, "robinson": 200.0}[metric]
+    default_threshold = {"lsi": 90.0, "symmetry_angle": 5.0, "robinson": 10.0}[metric]
+    rule = SymmetryRule(
+        muscle=_muscle(table, "muscle", target_muscle),
+        metric=metric,
+        threshold_pct=table.number(
+            "threshold_pct", default_threshold, 0.0, high, low_open=True,
+            allowed=f"for metric {metric!r} a number above 0 up to {high:g} %",
+        ),
+        hysteresis_pct=table.number("hysteresis_pct", 3.0, 0.0, 50.0),
+        window_s=table.number("window_s", 1.0, 0.0, 60.0, low_open=True),
+        min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
+        min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
+    )
+    return rule
+
+
+def _compensation(table: _Table) -> CompensationRule:
+    table.expect(*CompensationRule.__dataclass_fields__)
+    metric = table.text("metric", "ratio", COMPENSATION_METRICS)
+    high = 100.0 if metric == "ratio" else 200.0
+    rule = CompensationRule(
+        numerator=_muscle(table, "numerator"),
+        denominator=_muscle(table, "denominator"),
+        metric=metric,
+        limit=table.number(
+            "limit", None, 0.0, high, low_open=True,
+            allowed=f"for metric {metric!r} a number above 0 up to {high:g}",
+        ),
+        hysteresis=table.number("hysteresis", 0.0, 0.0, high),
+        window_s=table.number("window_s", 0.5, 0.0, 60.0, low_open=True),
+        min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
+        min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
+        cooldown_s=table.number("cooldown_s", 5.0, 0.0, MAX_DURATION_S),
+    )
+    if rule.numerator == rule.denominator:
+        raise table.fail("denominator", f"is the numerator {rule.numerator!r} too",
+                         "a muscle other than compensation.numerator")
+    if rule.hysteresis >= rule.limit:
+        raise table.fail("hysteresis", f"is {rule.hysteresis:g}",
+                         f"a number below compensation.limit ({rule.limit:g})")
+    return rule
+
+
+def _quality(table: _Table | None) -> QualityRule:
+    if table is None:
+        names: list[Any] = list(DEFAULT_PAUSE_ON)
+        resume = 1.0
+    else:
+        table.expect("pause_on", "resume_after_s")
+        names = table.data.get("pause_on", list(DEFAULT_PAUSE_ON))
+        allowed = "a list of " + ", ".join(repr(n) for n in QUALITY_FLAG_NAMES)
+        if not isinstance(names, list):
+            raise table.fail("pause_on", f"is {names!r}", allowed)
+        for name in names:
+            if name not in QUALITY_FLAG_NAMES:
+                raise table.fail("pause_on", f"contains {name!r}", allowed)
+        resume = table.number("resume_after_s", 1.0, 0.0, 60.0)
+    mask = 0
+    for name in names:
+        mask |= QUALITY_FLAG_NAMES[name]
+    return QualityRule(mask, resume)
+
+
+def _progression(table: _Table, has_symmetry: bool) -> ProgressionRule:
+    table.expect(*ProgressionRule.__dataclass_fields__)
+    peak = table.number("min_peak_pct", 70.0, 0.0, MAX_BAND_PCT, low_open=True)
+    symmetry: float | None = None
+    if table.has("min_symmetry_pct"):
+        if not has_symmetry:
+            raise table.fail("min_symmetry_pct", "needs a [symmetry] table",
+                             "min_symmetry_pct only together with [symmetry]")
+        symmetry = table.number("min_symmetry_pct", None, 0.0, 100.0, low_open=True)
+    rule = ProgressionRule(peak, symmetry, table.integer("last_reps", 5, 1, 100))
+    return rule
+
+
+def _adaptive(table: _Table, target: Target, timing: Timing) -> AdaptiveRule:
+    table.expect(*AdaptiveRule.__dataclass_fields__)
+    low_min = table.number("low_min_pct", target.low_pct, 0.0, target.low_pct,
+                           allowed=f"a number from 0 to target.low_pct ({target.low_pct:g})")
+    width = target.high_pct - target.low_pct
+    low_max = table.number(
+        "low_max_pct", target.low_pct, target.low_pct, MAX_BAND_PCT - width,
+        allowed=f"a number from target.low_pct ({target.low_pct:g}) to "
+        f"{MAX_BAND_PCT - width:g} (the band may not pass {MAX_BAND_PCT:g} %MVC)",
+    )
+    hold_min = table.number("hold_min_s", timing.hold_s, 0.0, timing.hold_s, low_open=True,
+                            allowed=f"a number above 0 up to timing.hold_s ({timing.hold_s:g})")
+    hold_max = table.number(
+        "hold_max_s", timing.hold_s, timing.hold_s, timing.contract_s,
+        allowed=f"a number from timing.hold_s ({timing.hold_s:g}) to timing.contract_s "
+        f"({timing.contract_s:g})",
+    )
+    rule = AdaptiveRule(
+        window_reps=table.integer("window_reps", 3, 1, 50),
+        step_pct=table.number("step_pct", 5.0, 0.0, 50.0),
+        hold_step_s=table.number("hold_step_s", 0.0, 0.0, 60.0),
+        low_min_pct=low_min,
+        low_max_pct=low_max,
+        hold_min_s=hold_min,
+        hold_max_s=hold_max,
+    )
+    return rule
+
+
+def _feedback(table: _Table | None) -> FeedbackRule:
+    if table is None:
+        return FeedbackRule("concurrent", 5.0, (1.0,))
+    table.expect("mode", "bandwidth_pct", "fade_stages")
+    mode = table.text("mode", "concurrent", FEEDBACK_MODES)
+    bandwidth = table.number("bandwidth_pct", 5.0, 0.0, 50.0)
+    stages = table.data.get("fade_stages", [1.0, 0.5, 0.0])
+    allowed = "a non-empty list of fractions from 0 to 1 that never increase"
+    if not (isinstance(stages, list) and stages):
+        raise table.fail("fade_stages", f"is {stages!r}", allowed)
+    for value in stages:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise table.fail("fade_stages", f"contains {value!r}", allowed)
+    if any(b > a for a, b in itertools.pairwise(stages)):
+        raise table.fail("fade_stages", f"is {stages!r}", allowed)
+    return FeedbackRule(mode, bandwidth, tuple(float(v) for v in stages))
+
+
+def protocol_from_plain(data: Mapping[str, Any], source: str, default_id: str = "") -> Protocol:
+    """Validate a protocol given as plain data (a parsed TOML file or :meth:`to_plain` output).
+
+    ``source`` names where it came from in error messages (a file name, "config change", ...).
+    """
+    root = _Table(data, "", source)
+    root.expect("id", "name", "kind", "description", "target", "timing", "symmetry",
+                "compensation", "quality", "progression", "adaptive", "feedback")
+    protocol_id = root.text("id", default_id or None)
+    name = root.text("name")
+    kind = root.text("kind", "hold", KINDS)
+    description = root.text("description", "")
+    target_table = root.table("target", required=True)
+    timing_table = root.table("timing", required=True)
+    assert target_table is not None
+    assert timing_table is not None
+    target = _target(target_table, kind)
+    timing = _timing(timing_table)
+    symmetry_table = root.table("symmetry")
+    symmetry = _symmetry(symmetry_table, target.muscle) if symmetry_table else None
+    compensation_table = root.table("compensation")
+    compensation = _compensation(compensation_table) if compensation_table else None
+    quality = _quality(root.table("quality"))
+    progression_table = root.table("progression")
+    progression = (
+        _progression(progression_table, symmetry is not None) if progression_table else None
+    )
+    adaptive_table = root.table("adaptive")
+    if adaptive_table is not None and kind != "hold":
+        raise root.fail("adaptive", f"is given for a {kind!r} protocol", "adaptive only for 'hold'")
+    adaptive = _adaptive(adaptive_table, target, timing) if adaptive_table else None
+    feedback = _feedback(root.table("feedback"))
+    return Protocol(
+        id=protocol_id,
+        name=name,
+        kind=kind,
+        description=description,
+        target=target,
+        timing=timing,
+        quality=quality,
+        feedback=feedback,
+        symmetry=symmetry,
+        compensation=compensation,
+        progression=progression,
+        adaptive=adaptive,
+    )
+
+
+def load_protocol(path: str | Path) -> Protocol:
+    """Read and validate a protocol file; its id defaults to the file name without ``.toml``."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProtocolFileError(
+            f"{path}: cannot read the protocol file ({exc.strerror or exc})",
+            hint="check the path",
+        ) from None
+    return _parse(raw, str(path), path.stem)
+
+
+def _parse(raw: bytes, source: str, default_id: str) -> Protocol:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProtocolFileError(f"{source}: not a UTF-8 text file",
+                                hint="save the protocol as UTF-8 TOML") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolFileError(f"{source}: not valid TOML ({exc})",
+                                hint="fix the syntax and load it again") from None
+    return protocol_from_plain(data, source, default_id)
+
+
+def builtin_protocol_names() -> tuple[str, ...]:
+    """Ids of the protocols shipped with myoplay, sorted."""
+    folder = resources.files("engine.protocols")
+    return tuple(sorted(
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    ))
+
+
+def builtin_protocol(name: str) -> Protocol:
+    """A protocol shipped with myoplay, by id (see :func:`builtin_protocol_names`)."""
+    names = builtin_protocol_names()
+    if name not in names:
+        raise ProtocolFileError(
+            f"no built-in protocol named {name!r}",
+            hint="choose one of " + ", ".join(names),
+        )
+    entry = resources.files("engine.protocols") / f"{name}.toml"
+    return _parse(entry.read_bytes(), f"built-in protocol {name}.toml", name)

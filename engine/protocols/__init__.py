@@ -1,0 +1,1 @@
+"""Built-in exercise protocols shipped as package data: one TOML file each (see engine.protocol)."""

@@ -1,0 +1,57 @@
+"""Holds: time spent in the zone, with brief dips tolerated, until the required hold time."""
+
+from __future__ import annotations
+
+import enum
+
+
+class HoldChange(enum.Enum):
+    STARTED = "hold_started"
+    COMPLETED = "hold_completed"
+    BROKEN = "hold_broken"
+
+
+class Hold:
+    """Tracks one hold attempt from zone entry to completion or a dip that lasted too long.
+
+    A dip (the zone left) of at most ``dip_tolerance_ns`` does not break the hold and its time
+    counts: patients waver, and punishing a 200 ms wobble teaches nothing.
+    """
+
+    __slots__ = ("_dip_since_ns", "dip_tolerance_ns", "required_ns", "start_ns")
+
+    def __init__(self, required_ns: int, dip_tolerance_ns: int) -> None:
+        self.required_ns = required_ns
+        self.dip_tolerance_ns = dip_tolerance_ns
+        self.start_ns: int | None = None
+        self._dip_since_ns: int | None = None
+
+    @property
+    def holding(self) -> bool:
+        return self.start_ns is not None
+
+    def progress_ns(self, t_ns: int) -> int:
+        return 0 if self.start_ns is None else t_ns - self.start_ns
+
+    def reset(self) -> None:
+        self.start_ns = None
+        self._dip_since_ns = None
+
+    def update(self, t_ns: int, in_zone: bool) -> HoldChange | None:
+        """Take the zone state at ``t_ns`` and say whether the hold started, completed or broke."""
+        if self.start_ns is None:
+            if in_zone:
+                self.start_ns = t_ns
+                self._dip_since_ns = None
+                return HoldChange.STARTED
+            return None
+        if in_zone:
+            self._dip_since_ns = None
+        elif self._dip_since_ns is None:
+            self._dip_since_ns = t_ns
+        if self._dip_since_ns is not None and t_ns - self._dip_since_ns > self.dip_tolerance_ns:
+            self.reset()
+            return HoldChange.BROKEN
+        if t_ns - self.start_ns >= self.required_ns:
+            return HoldChange.COMPLETED
+        return None

@@ -1,0 +1,143 @@
+"""Rule ticks: the envelope decimated by absolute sample index for rule evaluation.
+
+Rules judge envelopes that are low-passed at a few hertz, so evaluating them at every sample of a
+2 kHz stream would only cost time. A tick is taken at every absolute sample index ``i`` with
+``i % factor == factor - 1``; the tick carries that sample's values and the OR of the quality
+masks of all ``factor`` samples since the previous tick (so a one-sample lift-off is not missed).
+Because ticks depend on absolute indices, any chunking of the same samples gives the same ticks.
+
+Tick times come from an anchor (the first sample's index and ``t_ns``) plus the nominal sample
+offset, never from per-block rounding, so they are identical for any chunking. A block whose
+index does not follow the previous one (a gap) re-anchors and restarts the quality window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.clock import sample_offset_ns
+from engine.errors import CalibrationError, SignalError
+from engine.messages import ProcessedBlock
+
+RULE_RATE_HZ = 50.0
+"""Nominal rule evaluation rate: 20 ms timing resolution, far finer than any hold or dwell."""
+
+
+def decimation_factor(rate_hz: float, rule_rate_hz: float = RULE_RATE_HZ) -> int:
+    """Samples per rule tick at ``rate_hz`` (at least 1)."""
+    return max(1, round(rate_hz / rule_rate_hz))
+
+
+@dataclass(frozen=True, slots=True)
+class Ticks:
+    """The ticks of one block, as Python lists for fast scalar stepping.
+
+    Rows hold every channel of the block. ``pct`` is None when the block carried no %MVC;
+    ``quality`` is None when no sample in the ticks' windows had a flag (the common case), else
+    each row holds every channel's OR-ed mask.
+    """
+
+    t_ns: list[int]
+    pct: list[list[float]] | None
+    envelope_uv: list[list[float]]
+    quality: list[list[int]] | None
+
+
+class TickStream:
+    """Turns consecutive processed blocks into rule ticks."""
+
+    def __init__(self, n_channels: int) -> None:
+        self.n_channels = n_channels
+        self.rate_hz: float | None = None
+        self.factor = 1
+        self._ns_per_sample = 0.0
+        self._next_index: int | None = None
+        self._anchor_index = 0
+        self._anchor_t_ns = 0
+        self._quality_carry = np.zeros(n_channels, dtype=np.uint8)
+        self._carry_set = False
+
+    @property
+    def tick_ns(self) -> int:
+        """Nominal time between ticks (needs a first block)."""
+        assert self.rate_hz is not None
+        return sample_offset_ns(self.factor, self.rate_hz)
+
+    def _check(self, block: ProcessedBlock) -> None:
+        shape = block.envelope_uv.shape
+        if len(shape) != 2 or shape[1] != self.n_channels:
+            raise SignalError(
+                f"processed block from {block.source_id!r} has shape {shape}, "
+                f"the rules expect (samples, {self.n_channels})"
+            )
+        if block.quality.shape != shape or (
+            block.pct_mvc is not None and block.pct_mvc.shape != shape
+        ):
+            raise SignalError(f"processed block from {block.source_id!r}: arrays disagree in shape")
+        if block.rate_hz != self.rate_hz:
+            if self.rate_hz is not None:
+                raise SignalError(
+                    f"sampling rate changed from {self.rate_hz} to {block.rate_hz} Hz "
+                    "mid-session",
+                    hint="start a new session for a new sensor configuration",
+                )
+            if not block.rate_hz > 0:
+                raise SignalError(f"processed block rate {block.rate_hz} Hz is not positive")
+            self.rate_hz = block.rate_hz
+            self.factor = decimation_factor(block.rate_hz)
+            self._ns_per_sample = 1e9 / block.rate_hz
+
+    def feed(self, block: ProcessedBlock, need_pct: bool) -> Ticks:
+        """The ticks inside ``block``; raises on out-of-order or malformed blocks."""
+        self._check(block)
+        first, n, factor = block.first_index, block.n_samples, self.factor
+        if first != self._next_index:
+            if self._next_index is not None and first < self._next_index:
+                raise SignalError(
+                    f"processed block from {block.source_id!r} starts at sample {first}, "
+                    f"before the previous block ended ({self._next_index})",
+                    hint="blocks must arrive in order without overlap",
+                )
+            self._anchor_index, self._anchor_t_ns = first, block.t_ns
+            self._quality_carry[:] = 0
+            self._carry_set = False
+        self._next_index = first + n
+        pct_mvc = block.pct_mvc
+        if need_pct and pct_mvc is None and n:
+            raise CalibrationError(
+                "the exercise needs %MVC but no calibration is active",
+                hint="run the MVC calibration first",
+            )
+        start = (factor - 1 - first) % factor
+        quality = block.quality
+        flagged = bool(quality.any())
+        if start >= n:
+            if flagged:
+                self._quality_carry |= np.bitwise_or.reduce(quality, axis=0)
+                self._carry_set = True
+            return Ticks([], None if pct_mvc is None else [], [], None)
+        ends = range(start, n, factor)
+        last = ends[-1]
+        rows: list[list[int]] | None = None
+        if flagged:
+            bounds = np.arange(start + 1 - factor, last + 1, factor)
+            bounds[0] = 0
+            window_or = np.bitwise_or.reduceat(quality[: last + 1], bounds, axis=0)
+            window_or[0] |= self._quality_carry
+            rows = window_or.tolist()
+            self._quality_carry = np.bitwise_or.reduce(quality[last + 1 :], axis=0)
+            self._carry_set = bool(self._quality_carry.any())
+        elif self._carry_set:
+            rows = [self._quality_carry.tolist()] + [[0] * self.n_channels] * (len(ends) - 1)
+            self._quality_carry = np.zeros(self.n_channels, dtype=np.uint8)
+            self._carry_set = False
+        anchor_t, step_ns = self._anchor_t_ns, self._ns_per_sample
+        offset = first - self._anchor_index
+        return Ticks(
+            t_ns=[anchor_t + round((offset + e) * step_ns) for e in ends],
+            pct=None if pct_mvc is None else pct_mvc[start::factor].tolist(),
+            envelope_uv=block.envelope_uv[start::factor].tolist(),
+            quality=rows,
+        )
