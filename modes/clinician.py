@@ -1,0 +1,217 @@
+"""The clinician view: every channel's envelope with its band, %MVC bars, quality, events, latency.
+
+Dense and exact where the games are big and friendly: a physiotherapist reads it beside the
+patient to check electrode placement, compensation and whether the feedback is trustworthy
+(the measured latency is on screen).
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from engine.clock import NS_PER_S
+from engine.view import SessionView
+from modes import palette, readouts, widgets
+from modes.base import ModeContext
+from modes.trace import TracePoint
+
+#: Trace colours cycle through the palette so neighbouring channels always differ.
+_TRACE_COLOURS = (palette.SKY_BLUE, palette.ORANGE, palette.YELLOW, palette.REDDISH_PURPLE,
+                  palette.BLUISH_GREEN, palette.WHITE, palette.BLUE, palette.VERMILLION)
+_EVENT_LINES = 7
+
+
+class ClinicianView:
+    """Live envelopes per channel, %MVC bars, quality flags, event log and latency readout."""
+
+    name = "clinician"
+
+    def __init__(self, context: ModeContext) -> None:
+        self.context = context
+
+    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+        surface.fill(palette.BACKGROUND)
+        width, height = surface.get_size()
+        px = palette.px
+        _status_line(surface, view)
+        traces = pygame.Rect(px(surface, 20), px(surface, 70), round(width * 0.62),
+                             height - px(surface, 90))
+        self._traces(surface, traces, view)
+        side = pygame.Rect(traces.right + px(surface, 20), traces.top,
+                           width - traces.right - px(surface, 40), traces.height)
+        bars = pygame.Rect(side.left, side.top, side.width, round(side.height * 0.40))
+        _bars(surface, bars, view)
+        numbers = pygame.Rect(side.left, bars.bottom + px(surface, 12), side.width,
+                              px(surface, 150))
+        _numbers(surface, numbers, view)
+        log = pygame.Rect(side.left, numbers.bottom + px(surface, 12), side.width,
+                          side.bottom - numbers.bottom - px(surface, 12))
+        _event_log(surface, log, view)
+
+    def _traces(self, surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
+        n = max(1, len(view.channels))
+        gap = palette.px(surface, 8)
+        row_h = (area.height - gap * (n - 1)) // n
+        window_ns = self.context.trace.window_ns
+        for i, channel in enumerate(view.channels):
+            row = pygame.Rect(area.left, area.top + i * (row_h + gap), area.width, row_h)
+            widgets.panel(surface, row, radius=8)
+            plot = row.inflate(-palette.px(surface, 16), -palette.px(surface, 12))
+            plot.left += palette.px(surface, 150)
+            plot.width -= palette.px(surface, 150)
+            colour = _TRACE_COLOURS[i % len(_TRACE_COLOURS)]
+            band = _band_for(view, i)
+            use_pct = channel.pct_mvc is not None
+            points = self.context.trace.series(i, view.t_ns)
+            top = _plot_top(points, channel.envelope_uv, use_pct)
+            if band is not None and use_pct:
+                y_hi = _y(plot, band[1], top)
+                y_lo = _y(plot, band[0], top)
+                widgets.translucent_rect(
+                    surface, pygame.Rect(plot.left, y_hi, plot.width, max(1, y_lo - y_hi)),
+                    palette.TARGET, 70)
+            pygame.draw.line(surface, palette.PANEL_EDGE, plot.bottomleft, plot.bottomright, 1)
+            line = [
+                (plot.right - (view.t_ns - p.t_ns) / window_ns * plot.width,
+                 _y(plot, _value(p, use_pct), top))
+                for p in points
+            ]
+            widgets.polyline(surface, colour, line, max(1, palette.px(surface, 2)))
+            widgets.text(surface, channel.label, (row.left + palette.px(surface, 12),
+                                                  row.top + palette.px(surface, 6)), 30, colour)
+            widgets.text(surface, channel.muscle, (row.left + palette.px(surface, 12),
+                                                   row.top + palette.px(surface, 30)), 20,
+                         palette.TEXT_DIM)
+            value = (f"{channel.pct_mvc:.0f} %MVC" if channel.pct_mvc is not None else
+                     f"{channel.envelope_uv:.0f} µV")
+            widgets.text(surface, value, (row.left + palette.px(surface, 12), row.bottom -
+                                          palette.px(surface, 6)), 26, palette.TEXT,
+                         "bottomleft")
+            words = readouts.quality_words(channel.quality)
+            if channel.over_mvc:
+                words.append("over MVC")
+            x = plot.right
+            for word in reversed(words):
+                badge_rect = widgets.badge(surface, word, (x, row.top + palette.px(surface, 6)),
+                                           palette.WARNING, 20, "topright", palette.WHITE)
+                x = badge_rect.left - palette.px(surface, 6)
+        scale = f"last {window_ns // NS_PER_S} s"
+        widgets.text(surface, scale, (area.right, area.bottom + palette.px(surface, 2)), 20,
+                     palette.TEXT_DIM, "topright")
+
+
+def _band_for(view: SessionView, channel: int) -> tuple[float, float] | None:
+    exercise = view.exercise
+    if exercise is None:
+        return None
+    if exercise.target_channels and channel not in exercise.target_channels:
+        return None
+    low = 0.0 if exercise.below_line else exercise.target_low_pct
+    return (low, exercise.target_high_pct)
+
+
+def _value(point: TracePoint, use_pct: bool) -> float:
+    if use_pct and point.pct_mvc is not None:
+        return point.pct_mvc
+    return point.envelope_uv
+
+
+def _plot_top(points: list[TracePoint], current: float, use_pct: bool) -> float:
+    """The plot's upper limit: 120 %MVC, or for µV a rounded-up maximum of what is shown."""
+    if use_pct:
+        return widgets.SCALE_TOP_PCT
+    peak = max([current, *(p.envelope_uv for p in points)], default=current)
+    step = 50.0
+    return max(step, -(-peak * 1.1 // step) * step)
+
+
+def _y(plot: pygame.Rect, value: float, top: float) -> float:
+    return plot.bottom - min(top, max(0.0, value)) / top * plot.height
+
+
+def _status_line(surface: pygame.Surface, view: SessionView) -> None:
+    px = palette.px
+    exercise = view.exercise
+    t_s = view.t_ns / NS_PER_S
+    parts = [f"t = {int(t_s // 60)}:{t_s % 60:04.1f}"]
+    if exercise is not None:
+        parts += [exercise.protocol, f"phase: {exercise.phase}",
+                  f"rep {exercise.rep}/{exercise.reps_total}",
+                  f"set {exercise.set_index}/{exercise.sets_total}",
+                  f"holds {exercise.reps_completed}"]
+        if not exercise.show_feedback:
+            parts.append("feedback faded")
+    widgets.text(surface, "   ·   ".join(parts), (px(surface, 20), px(surface, 18)), 32)
+    colour = palette.GOOD if view.sensor_status == "connected" else palette.WARNING
+    label = f"{view.sensor_status}  ·  loss {view.packet_loss_pct:.1f}%"
+    widgets.badge(surface, label, (surface.get_width() - px(surface, 20), px(surface, 14)),
+                  colour, 24, "topright")
+
+
+def _bars(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
+    widgets.panel(surface, area, radius=10)
+    n = max(1, len(view.channels))
+    px = palette.px
+    inner = area.inflate(-px(surface, 24), -px(surface, 90))
+    inner.top = area.top + px(surface, 44)
+    slot = inner.width / n
+    bar_w = max(4, min(px(surface, 40), round(slot * 0.55)))
+    for i, channel in enumerate(view.channels):
+        rect = pygame.Rect(0, 0, bar_w, inner.height)
+        rect.midtop = (round(inner.left + slot * (i + 0.5)), inner.top)
+        exercise = view.exercise
+        band = _band_for(view, i)
+        in_zone = (band is not None and channel.pct_mvc is not None
+                   and band[0] <= channel.pct_mvc <= band[1])
+        widgets.level_bar(surface, rect, channel.pct_mvc, band,
+                          _TRACE_COLOURS[i % len(_TRACE_COLOURS)], in_zone, channel.label,
+                          bool(exercise and exercise.below_line))
+
+
+def _numbers(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
+    widgets.panel(surface, area, radius=10)
+    px = palette.px
+    exercise = view.exercise
+    rows: list[tuple[str, str, palette.Colour]] = []
+    if exercise is not None and exercise.compensation_ratio is not None:
+        limit = exercise.compensation_limit
+        over = limit is not None and exercise.compensation_ratio > limit
+        limit_text = f"  (limit {limit:.2f})" if limit is not None else ""
+        rows.append(("compensation", f"{exercise.compensation_ratio:.2f}{limit_text}",
+                     palette.WARNING if over else palette.TEXT))
+    if exercise is not None and exercise.symmetry_lsi_pct is not None:
+        lsi = exercise.symmetry_lsi_pct
+        rows.append(("symmetry LSI", f"{lsi:.0f}%", palette.GOOD if lsi >= 90 else palette.CAUTION))
+    latency = view.latency
+    if latency is not None:
+        rows.append(("latency p50 / p99", f"{latency.p50_ms:.0f} / {latency.p99_ms:.0f} ms",
+                     palette.GOOD if latency.p99_ms <= 60 else palette.CAUTION))
+        rows.append(("  incl. group delay", f"{latency.group_delay_ms:.0f} ms  (now "
+                     f"{latency.last_ms:.0f})", palette.TEXT_DIM))
+    else:
+        rows.append(("latency", "measuring…", palette.TEXT_DIM))
+    line_h = (area.height - px(surface, 16)) / max(4, len(rows))
+    for k, (name, value, colour) in enumerate(rows):
+        y = area.top + px(surface, 8) + k * line_h
+        widgets.text(surface, name, (area.left + px(surface, 14), y), 26, palette.TEXT_DIM)
+        widgets.text(surface, value, (area.right - px(surface, 14), y), 26, colour, "topright")
+
+
+def _event_log(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
+    widgets.panel(surface, area, radius=10)
+    px = palette.px
+    widgets.text(surface, "events", (area.left + px(surface, 14), area.top + px(surface, 8)), 26,
+                 palette.TEXT_DIM)
+    events = view.recent_events[-_EVENT_LINES:]
+    line_h = px(surface, 26)
+    for k, event in enumerate(reversed(events)):
+        y = area.top + px(surface, 40) + k * line_h
+        if y + line_h > area.bottom:
+            break
+        t_s = event.t_ns / NS_PER_S
+        subject = f" {event.subject}" if event.subject else ""
+        widgets.text(surface, f"{t_s:7.1f} s  {event.kind.replace('_', ' ')}{subject}",
+                     (area.left + px(surface, 14), y), 24, palette.TEXT)
+    if not events:
+        widgets.text(surface, "none yet", (area.left + px(surface, 14), area.top + px(surface, 40)),
+                     24, palette.TEXT_DIM)

@@ -1,0 +1,139 @@
+"""The rehab hold game: keep the balloon inside the green band for the hold time.
+
+The balloon's height is the target muscles' %MVC; the ring fills while it stays in the band;
+a star lights for every completed hold. Between reps the screen says "Relax" and counts the rest
+down. When the feedback scheduler fades concurrent feedback the balloon is hidden and the player
+holds on feel; the timers stay, so the player always knows where the exercise is.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from engine.view import ExerciseView, SessionView
+from modes import palette, readouts, scenery, widgets
+from modes.base import ModeContext
+
+
+class HoldGame:
+    """Balloon in a band: graded isometric holds for quad sets and straight-leg raises."""
+
+    name = "hold"
+
+    def __init__(self, context: ModeContext) -> None:
+        self.context = context
+
+    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+        scenery.sky(surface, view.t_ns)
+        exercise = view.exercise
+        width, height = surface.get_size()
+        px = palette.px
+        area = pygame.Rect(px(surface, 170), px(surface, 120), round(width * 0.52),
+                           height - px(surface, 230))
+        scenery.scale_ticks(surface, area, area.left - px(surface, 14), palette.WHITE)
+        if exercise is None:
+            widgets.text(surface, "Waiting for the exercise to start…", area.center, 44,
+                         anchor="center", shadow=True)
+            return
+        zone = scenery.target_band(surface, area, exercise)
+        label = (f"stay under {exercise.target_high_pct:.0f}%" if exercise.below_line else
+                 f"{exercise.target_low_pct:.0f}–{exercise.target_high_pct:.0f}%")
+        widgets.text(surface, label, (area.right - px(surface, 10), zone.top - px(surface, 6)),
+                     28, palette.WHITE, "bottomright", shadow=True)
+        pct = readouts.target_pct(view)
+        if exercise.show_feedback and pct is not None:
+            y = widgets.pct_to_y(area, pct)
+            balloon(surface, (area.centerx, y), px(surface, 46), exercise.in_zone, view.t_ns)
+        elif not exercise.show_feedback:
+            widgets.text(surface, "Hold it by feel", area.center, 52, anchor="center",
+                         shadow=True)
+        _header(surface, exercise)
+        _timer_panel(surface, exercise)
+        prompt = readouts.phase_prompt(exercise)
+        if exercise.phase == "contract" and exercise.in_zone and exercise.show_feedback:
+            prompt = "In the zone, keep holding!"
+        widgets.text(surface, prompt, (area.centerx, height - px(surface, 30)), 56,
+                     palette.WHITE, "midbottom", shadow=True)
+
+
+def balloon(
+    surface: pygame.Surface, center: tuple[int, int], radius: int, in_zone: bool, t_ns: int
+) -> None:
+    """A hot-air balloon centred on the value; a glowing ring and a smile when in the zone."""
+    x, y = center
+    body = pygame.Rect(0, 0, round(radius * 1.8), round(radius * 2.1))
+    body.center = (x, y)
+    if in_zone:
+        glow = max(3, radius // 6)
+        pulse = 0.5 + 0.5 * math.sin(t_ns / 1e9 * 2 * math.pi)
+        ring = body.inflate(glow * 4 + round(pulse * glow * 2), glow * 4 + round(pulse * glow * 2))
+        pygame.draw.ellipse(surface, palette.IN_ZONE, ring, glow)
+    basket = pygame.Rect(0, 0, round(radius * 0.6), round(radius * 0.45))
+    basket.midtop = (x, body.bottom + round(radius * 0.35))
+    for dx in (-0.28, 0.28):
+        pygame.draw.line(surface, (90, 60, 30), (x + round(dx * radius * 1.5), body.bottom - 4),
+                         (x + round(dx * radius), basket.top), 2)
+    pygame.draw.rect(surface, (150, 100, 50), basket, border_radius=max(1, radius // 10))
+    pygame.draw.ellipse(surface, palette.ORANGE, body)
+    stripe = body.inflate(-round(body.width * 0.55), 0)
+    pygame.draw.ellipse(surface, palette.VERMILLION, stripe)
+    pygame.draw.ellipse(surface, palette.BLACK, body, max(2, radius // 18))
+    shine = pygame.Rect(0, 0, radius // 3, radius // 2)
+    shine.center = (x - round(radius * 0.5), y - round(radius * 0.45))
+    pygame.draw.ellipse(surface, (255, 214, 140), shine)
+    eye = max(2, radius // 9)
+    for dx in (-0.28, 0.28):
+        pygame.draw.circle(surface, palette.BLACK, (x + round(dx * radius), y - radius // 6), eye)
+    mouth = pygame.Rect(0, 0, round(radius * 0.7), round(radius * 0.45))
+    mouth.center = (x, y + radius // 8)
+    if in_zone:
+        pygame.draw.arc(surface, palette.BLACK, mouth, math.pi * 1.1, math.pi * 1.9,
+                        max(2, radius // 14))
+    else:
+        pygame.draw.line(surface, palette.BLACK, (mouth.left + radius // 6, mouth.centery + 2),
+                         (mouth.right - radius // 6, mouth.centery + 2), max(2, radius // 14))
+
+
+def _header(surface: pygame.Surface, exercise: ExerciseView) -> None:
+    px = palette.px
+    width = surface.get_width()
+    sets = ""
+    if exercise.sets_total > 1:
+        sets = f"  ·  set {exercise.set_index} of {exercise.sets_total}"
+    widgets.text(surface, f"Rep {min(exercise.rep, exercise.reps_total)} of "
+                 f"{exercise.reps_total}{sets}", (px(surface, 30), px(surface, 24)), 40,
+                 palette.WHITE, shadow=True)
+    widgets.star_row(surface, (width * 0.5, px(surface, 52)), exercise.reps_completed,
+                     exercise.reps_total, px(surface, 22))
+
+
+def _timer_panel(surface: pygame.Surface, exercise: ExerciseView) -> None:
+    """The ring: hold progress while contracting, the rest countdown while resting."""
+    px = palette.px
+    width, height = surface.get_size()
+    box = pygame.Rect(0, 0, px(surface, 340), px(surface, 420))
+    box.midright = (width - px(surface, 30), round(height * 0.52))
+    widgets.translucent_rect(surface, box, palette.BACKGROUND, 170, px(surface, 18))
+    center = (box.centerx, box.top + px(surface, 170))
+    radius = px(surface, 115)
+    if exercise.phase == "contract":
+        fraction = readouts.hold_fraction(exercise)
+        colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT
+        left_s = max(0.0, exercise.hold_required_s - exercise.hold_progress_s)
+        caption = "hold"
+        number = widgets.format_seconds(left_s)
+    else:
+        total = exercise.phase_elapsed_s + (exercise.phase_remaining_s or 0.0)
+        fraction = exercise.phase_elapsed_s / total if total > 0 else 0.0
+        colour = palette.SKY_BLUE
+        caption = "rest" if exercise.phase == "rest" else exercise.phase
+        number = widgets.format_seconds(exercise.phase_remaining_s or 0.0)
+    widgets.ring(surface, center, radius, fraction, colour, px(surface, 22))
+    widgets.text(surface, number, center, palette.SIZE_HUGE, palette.TEXT, "center")
+    widgets.text(surface, caption, (center[0], center[1] + px(surface, 60)), 32,
+                 palette.TEXT_DIM, "midtop")
+    done = f"{exercise.reps_completed} hold{'s' if exercise.reps_completed != 1 else ''} done"
+    widgets.text(surface, done, (box.centerx, box.bottom - px(surface, 30)), 36,
+                 palette.TEXT, "midbottom")

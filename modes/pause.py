@@ -1,0 +1,37 @@
+"""The pause screen, drawn over the dimmed game: why it paused and how to go on."""
+
+from __future__ import annotations
+
+import pygame
+
+from engine.view import SessionView
+from modes import palette, widgets
+from modes.base import ModeContext
+
+
+class PauseOverlay:
+    """Dims the game underneath and says why the session is paused."""
+
+    name = "pause"
+
+    def __init__(self, context: ModeContext) -> None:
+        self.context = context
+
+    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+        widgets.translucent_rect(surface, surface.get_rect(), palette.BACKGROUND, 200)
+        px = palette.px
+        center_x, center_y = surface.get_rect().center
+        bar_w, bar_h = px(surface, 34), px(surface, 120)
+        for dx in (-1, 1):
+            bar = pygame.Rect(0, 0, bar_w, bar_h)
+            bar.center = (center_x + dx * px(surface, 36), center_y - px(surface, 110))
+            pygame.draw.rect(surface, palette.TEXT, bar, border_radius=px(surface, 8))
+        widgets.text(surface, "Paused", (center_x, center_y + px(surface, 10)),
+                     palette.SIZE_TITLE, anchor="center")
+        reason = view.exercise.pause_reason if view.exercise is not None else ""
+        if reason:
+            widgets.text(surface, reason, (center_x, center_y + px(surface, 80)),
+                         palette.SIZE_BODY, palette.CAUTION, "center")
+        widgets.text(surface, "press P to go on  ·  Esc to finish",
+                     (center_x, center_y + px(surface, 150)), palette.SIZE_SMALL,
+                     palette.TEXT_DIM, "center")

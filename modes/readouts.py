@@ -1,0 +1,84 @@
+"""The numbers and words the screens show, derived from a view (pure, no drawing)."""
+
+from __future__ import annotations
+
+from engine.messages import QualityFlag, Side
+from engine.view import ExerciseView, SessionView
+
+_QUALITY_WORDS = {
+    QualityFlag.SATURATED: "saturated",
+    QualityFlag.FLAT: "flat",
+    QualityFlag.MAINS: "mains hum",
+    QualityFlag.LIFT_OFF: "electrode off",
+    QualityFlag.GAP: "data gap",
+    QualityFlag.NONFINITE: "bad samples",
+    QualityFlag.MOVEMENT: "movement",
+}
+
+
+def quality_words(mask: int) -> list[str]:
+    """The problems in a :class:`QualityFlag` mask, in words; empty when the signal is good."""
+    return [word for flag, word in _QUALITY_WORDS.items() if mask & flag]
+
+
+def target_pct(view: SessionView) -> float | None:
+    """The %MVC the exercise judges: the mean over its target channels (all when none named)."""
+    indices: tuple[int, ...] = tuple(range(len(view.channels)))
+    if view.exercise is not None and view.exercise.target_channels:
+        indices = view.exercise.target_channels
+    values = [
+        view.channels[i].pct_mvc
+        for i in indices
+        if i < len(view.channels) and view.channels[i].pct_mvc is not None
+    ]
+    if not values:
+        return None
+    return sum(v for v in values if v is not None) / len(values)
+
+
+def side_pct(view: SessionView, side: Side) -> float | None:
+    """Mean %MVC of the exercise's target channels on ``side`` (None when none is calibrated)."""
+    targets = view.exercise.target_channels if view.exercise is not None else ()
+    values = [
+        c.pct_mvc
+        for i, c in enumerate(view.channels)
+        if c.side is side and c.pct_mvc is not None and (not targets or i in targets)
+    ]
+    if not values:
+        return None
+    return sum(v for v in values if v is not None) / len(values)
+
+
+def phase_prompt(exercise: ExerciseView) -> str:
+    """What to do now, as an external-focus instruction ("raise the balloon", not "tighten")."""
+    if exercise.phase == "contract":
+        if exercise.below_line:
+            return "Keep it below the line"
+        return "Raise it into the green zone"
+    if exercise.phase == "rest":
+        return "Relax"
+    if exercise.phase == "ready":
+        return "Get ready"
+    if exercise.phase == "paused":
+        return "Paused"
+    return "Well done!"
+
+
+def hold_fraction(exercise: ExerciseView) -> float:
+    """How much of the required hold is done, 0–1."""
+    if exercise.hold_required_s <= 0:
+        return 0.0
+    return min(1.0, max(0.0, exercise.hold_progress_s / exercise.hold_required_s))
+
+
+def alert_message(alert: str) -> str:
+    """A readable sentence for an alert name the rules raised."""
+    known = {
+        "compensation": "Compensation: the other muscle is doing the work",
+        "signal_quality": "Check the electrodes: the signal is poor",
+        "quality": "Check the electrodes: the signal is poor",
+        "asymmetry": "Left and right do not match",
+        "over_mvc": "Above your calibrated maximum: consider re-calibrating",
+        "sensor_lost": "Sensor connection lost: reconnecting",
+    }
+    return known.get(alert, alert.replace("_", " ").capitalize())

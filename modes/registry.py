@@ -1,0 +1,89 @@
+"""Every screen and mode by name, and which of them a view calls for.
+
+The render actor asks :func:`layers_for` what to paint for the current view (the training mode,
+or calibration, pause, summary...) and builds each layer once with :func:`create`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from engine.errors import ConfigError
+from engine.view import SessionView
+from modes.alerts import AlertOverlay
+from modes.base import Mode, ModeContext
+from modes.calibration import CalibrationScreen
+from modes.clinician import ClinicianView
+from modes.hold import HoldGame
+from modes.pause import PauseOverlay
+from modes.runner import RunnerGame
+from modes.start import StartScreen
+from modes.status import SensorStatusScreen
+from modes.summary import SummaryScreen
+from modes.symmetry import SymmetryGame
+
+ModeFactory = Callable[[ModeContext], Mode]
+
+#: Every registered screen, game and overlay.
+MODES: Mapping[str, ModeFactory] = MappingProxyType({
+    "start": StartScreen,
+    "status": SensorStatusScreen,
+    "calibration": CalibrationScreen,
+    "hold": HoldGame,
+    "symmetry": SymmetryGame,
+    "runner": RunnerGame,
+    "clinician": ClinicianView,
+    "pause": PauseOverlay,
+    "summary": SummaryScreen,
+    "alerts": AlertOverlay,
+})
+
+#: The modes a player can choose to train with.
+TRAINING_MODES: tuple[str, ...] = ("hold", "symmetry", "runner", "clinician")
+
+
+def create(name: str, context: ModeContext | None = None) -> Mode:
+    """Build the mode called ``name``, or raise :class:`ConfigError` listing the known ones."""
+    try:
+        factory = MODES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown mode {name!r}", hint=f"choose one of: {', '.join(TRAINING_MODES)}"
+        ) from None
+    return factory(context if context is not None else ModeContext())
+
+
+def check_training_mode(name: str) -> str:
+    """Return ``name`` if a player can train with it, else raise :class:`ConfigError`."""
+    if name not in TRAINING_MODES:
+        raise ConfigError(
+            f"{name!r} is not a training mode", hint=f"choose one of: {', '.join(TRAINING_MODES)}"
+        )
+    return name
+
+
+def layers_for(view: SessionView | None, training: str) -> tuple[str, ...]:
+    """The layers to paint for ``view``, bottom first; the alert overlay always comes last.
+
+    Before any exercise or while the sensor is unhealthy the status screen shows; calibration
+    has its own screen; a paused exercise shows the pause card over the dimmed game; a finished
+    one shows the summary.
+    """
+    if view is None:
+        return ("status",)
+    calibration = view.calibration
+    exercise = view.exercise
+    if calibration is not None and calibration.step != "done":
+        base: tuple[str, ...] = ("calibration",)
+    elif exercise is None:
+        base = ("status",)
+    elif exercise.phase == "done":
+        base = ("summary",)
+    elif exercise.phase == "paused":
+        base = (training, "pause")
+    elif view.sensor_status != "connected":
+        base = ("status",)
+    else:
+        base = (training,)
+    return (*base, "alerts")

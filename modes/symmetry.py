@@ -1,0 +1,155 @@
+"""The symmetry game: a seesaw that stays level only while left and right push together.
+
+The beam tilts toward the weaker side by the left/right difference; below the minimum
+activation (the band's lower edge) it rests on the ground, so doing nothing never looks like
+success. The limb symmetry index is written large with the ≥ 90 % goal beside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from engine.messages import Side
+from engine.view import SessionView
+from modes import palette, readouts, scenery, widgets
+from modes.base import ModeContext
+
+#: Steepest tilt of the beam, in degrees, reached at a 50 % left/right difference.
+MAX_TILT_DEG = 22.0
+LSI_GOAL_PCT = 90.0
+
+
+def limb_symmetry_index(left_pct: float | None, right_pct: float | None) -> float | None:
+    """Weaker over stronger side, in %: 100 means perfectly matched."""
+    if left_pct is None or right_pct is None:
+        return None
+    stronger = max(left_pct, right_pct)
+    if stronger <= 0:
+        return None
+    return 100.0 * min(left_pct, right_pct) / stronger
+
+
+def tilt_deg(left_pct: float | None, right_pct: float | None, minimum_pct: float) -> float:
+    """Beam angle, positive when the right end is down: the stronger side is the heavier one.
+
+    Below ``minimum_pct`` on both sides the beam lies tilted on the ground whatever the match, so
+    resting never counts as balance.
+    """
+    left = left_pct or 0.0
+    right = right_pct or 0.0
+    stronger = max(left, right)
+    if stronger < minimum_pct:
+        return MAX_TILT_DEG if right > left else -MAX_TILT_DEG
+    difference = (right - left) / stronger
+    return max(-MAX_TILT_DEG, min(MAX_TILT_DEG, difference * 2 * MAX_TILT_DEG))
+
+
+class SymmetryGame:
+    """Left/right balance on a seesaw, with the limb symmetry index."""
+
+    name = "symmetry"
+
+    def __init__(self, context: ModeContext) -> None:
+        self.context = context
+
+    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+        scenery.sky(surface, view.t_ns)
+        px = palette.px
+        width, height = surface.get_size()
+        exercise = view.exercise
+        left = readouts.side_pct(view, Side.LEFT)
+        right = readouts.side_pct(view, Side.RIGHT)
+        minimum = exercise.target_low_pct if exercise is not None else 20.0
+        active = max(left or 0.0, right or 0.0) >= minimum
+        lsi = exercise.symmetry_lsi_pct if exercise and exercise.symmetry_lsi_pct is not None \
+            else limb_symmetry_index(left, right)
+        angle = tilt_deg(left, right, minimum)
+        ground_y = height - px(surface, 110)
+        pygame.draw.rect(surface, (70, 130, 80), (0, ground_y, width, height - ground_y))
+        pivot = (width // 2, ground_y - px(surface, 170))
+        level = active and abs(angle) < 2.5
+        _fulcrum(surface, pivot, ground_y)
+        _beam(surface, pivot, px(surface, 360), angle, level)
+        _spirit_level(surface, (width // 2, px(surface, 215)), px(surface, 300), angle, level)
+        for side, value, x in ((Side.LEFT, left, px(surface, 70)),
+                               (Side.RIGHT, right, width - px(surface, 70))):
+            bar = pygame.Rect(0, 0, px(surface, 56), px(surface, 380))
+            bar.midtop = (x, px(surface, 190))
+            band = ((exercise.target_low_pct, exercise.target_high_pct)
+                    if exercise is not None else None)
+            colour = palette.LEFT if side is Side.LEFT else palette.RIGHT
+            widgets.level_bar(surface, bar, value, band, colour)
+            widgets.text(surface, side.value, (bar.centerx, bar.bottom + px(surface, 12)), 30,
+                         palette.WHITE, "midtop", shadow=True)
+        lsi_text = "—" if lsi is None else f"{lsi:.0f}%"
+        lsi_colour = palette.GOOD if lsi is not None and lsi >= LSI_GOAL_PCT else palette.WHITE
+        widgets.text(surface, "symmetry", (width // 2, px(surface, 30)), 36, palette.WHITE,
+                     "midtop", shadow=True)
+        widgets.text(surface, lsi_text, (width // 2, px(surface, 64)), palette.SIZE_HUGE,
+                     lsi_colour, "midtop", shadow=True)
+        widgets.text(surface, f"goal ≥ {LSI_GOAL_PCT:.0f}%", (width // 2, px(surface, 150)), 28,
+                     palette.WHITE, "midtop", shadow=True)
+        if not active:
+            message = "Push with both legs to lift the beam"
+        elif level:
+            message = "Level! Hold it there"
+        else:
+            weaker = "left" if angle > 0 else "right"
+            message = f"Push more with the {weaker} side"
+        if exercise is not None and exercise.phase in ("rest", "ready"):
+            message = readouts.phase_prompt(exercise)
+        widgets.text(surface, message, (width // 2, height - px(surface, 30)), palette.SIZE_LARGE,
+                     palette.WHITE, "midbottom", shadow=True)
+        if exercise is not None:
+            widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
+                             exercise.reps_completed, exercise.reps_total, px(surface, 16))
+
+
+def _fulcrum(surface: pygame.Surface, pivot: tuple[int, int], ground_y: int) -> None:
+    half = (ground_y - pivot[1]) * 0.6
+    pygame.draw.polygon(surface, (90, 90, 100), [pivot, (pivot[0] + half, ground_y),
+                                                 (pivot[0] - half, ground_y)])
+    pygame.draw.circle(surface, palette.TEXT, pivot, max(4, round(half / 8)))
+
+
+def _beam(
+    surface: pygame.Surface, pivot: tuple[int, int], half_len: int, angle_deg: float, level: bool
+) -> None:
+    """The plank, a weight at each end, and a spirit-level bubble in the middle."""
+    a = math.radians(angle_deg)
+    dx, dy = math.cos(a) * half_len, math.sin(a) * half_len
+    thickness = max(6, half_len // 14)
+    nx, ny = -math.sin(a) * thickness / 2, math.cos(a) * thickness / 2
+    left_end = (pivot[0] - dx, pivot[1] - dy)
+    right_end = (pivot[0] + dx, pivot[1] + dy)
+    plank = [(left_end[0] - nx, left_end[1] - ny), (right_end[0] - nx, right_end[1] - ny),
+             (right_end[0] + nx, right_end[1] + ny), (left_end[0] + nx, left_end[1] + ny)]
+    pygame.draw.polygon(surface, palette.GOOD if level else (150, 110, 70), plank)
+    pygame.draw.polygon(surface, palette.BLACK, plank, 2)
+    radius = max(8, half_len // 6)
+    for end, colour, label in ((left_end, palette.LEFT, "L"), (right_end, palette.RIGHT, "R")):
+        center = (round(end[0]), round(end[1] - radius - thickness / 2))
+        pygame.draw.circle(surface, colour, center, radius)
+        pygame.draw.circle(surface, palette.BLACK, center, radius, 2)
+        widgets.text(surface, label, center, radius * 1.4 / palette.scale_of(surface),
+                     palette.BLACK, "center")
+
+
+def _spirit_level(
+    surface: pygame.Surface, center: tuple[int, int], length: int, angle_deg: float, level: bool
+) -> None:
+    """A spirit level: the bubble drifts to the higher (stronger) side, centred when level."""
+    vial = pygame.Rect(0, 0, length, max(12, length // 9))
+    vial.center = center
+    pygame.draw.rect(surface, (230, 240, 200), vial, border_radius=vial.height // 2)
+    pygame.draw.line(surface, palette.BLACK, (vial.centerx - vial.height, vial.top),
+                     (vial.centerx - vial.height, vial.bottom), 2)
+    pygame.draw.line(surface, palette.BLACK, (vial.centerx + vial.height, vial.top),
+                     (vial.centerx + vial.height, vial.bottom), 2)
+    shift = angle_deg / MAX_TILT_DEG * (vial.width / 2 - vial.height / 2)
+    bubble = (round(vial.centerx - shift), vial.centery)
+    pygame.draw.circle(surface, palette.GOOD if level else palette.WHITE, bubble,
+                       vial.height // 2 - 1)
+    pygame.draw.rect(surface, palette.BLACK, vial, 2, border_radius=vial.height // 2)

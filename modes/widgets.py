@@ -1,0 +1,245 @@
+"""Drawing blocks shared by the screens: text, panels, level bars with a target band, timers.
+
+Every function paints onto the surface it is given and returns nothing it remembers: the same
+arguments always give the same pixels. Lengths are in the 1280×720 reference layout and scale
+with the surface (see :func:`modes.palette.px`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import pygame
+
+from modes import palette
+from modes.palette import Colour
+
+Point = tuple[float, float]
+
+#: How far above 100 %MVC the level scales reach, so efforts over the calibration still show.
+SCALE_TOP_PCT = 120.0
+
+
+def text(
+    surface: pygame.Surface,
+    message: str,
+    pos: Point,
+    size: float,
+    colour: Colour = palette.TEXT,
+    anchor: str = "topleft",
+    shadow: bool = False,
+) -> pygame.Rect:
+    """Draw ``message`` at ``size`` (reference px) anchored at ``pos``; return where it went."""
+    rendered = palette.text_surface(message, palette.px(surface, size), colour)
+    rect = rendered.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
+    if shadow:
+        offset = max(1, palette.px(surface, 2))
+        dark = palette.text_surface(message, palette.px(surface, size), palette.BLACK)
+        surface.blit(dark, rect.move(offset, offset))
+    surface.blit(rendered, rect)
+    return rect
+
+
+@functools.lru_cache(maxsize=16)
+def vertical_gradient(size: tuple[int, int], top: Colour, bottom: Colour) -> pygame.Surface:
+    """A surface fading from ``top`` to ``bottom`` (cached: backgrounds are redrawn often)."""
+    width, height = size
+    strip = pygame.Surface((1, max(1, height)))
+    for y in range(max(1, height)):
+        strip.set_at((0, y), palette.mix(top, bottom, y / max(1, height - 1)))
+    return pygame.transform.scale(strip, (max(1, width), max(1, height)))
+
+
+def panel(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    colour: Colour = palette.PANEL,
+    edge: Colour | None = palette.PANEL_EDGE,
+    radius: float = 14,
+) -> None:
+    """A rounded box that groups a readout."""
+    r = palette.px(surface, radius)
+    pygame.draw.rect(surface, colour, rect, border_radius=r)
+    if edge is not None:
+        pygame.draw.rect(surface, edge, rect, width=max(1, palette.px(surface, 2)), border_radius=r)
+
+
+def translucent_rect(
+    surface: pygame.Surface, rect: pygame.Rect, colour: Colour, alpha: int, radius: int = 0
+) -> None:
+    """Fill ``rect`` with ``colour`` at ``alpha`` (0–255) over what is already drawn."""
+    if rect.width <= 0 or rect.height <= 0:
+        return
+    layer = pygame.Surface(rect.size, pygame.SRCALPHA)
+    pygame.draw.rect(layer, (*colour, alpha), layer.get_rect(), border_radius=radius)
+    surface.blit(layer, rect.topleft)
+
+
+def pct_to_y(rect: pygame.Rect, pct: float, top_pct: float = SCALE_TOP_PCT) -> int:
+    """Screen y of ``pct`` %MVC on a vertical scale filling ``rect`` (0 at the bottom)."""
+    clamped = min(top_pct, max(0.0, pct))
+    return round(rect.bottom - clamped / top_pct * rect.height)
+
+
+def level_bar(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    pct: float | None,
+    band: tuple[float, float] | None = None,
+    colour: Colour = palette.EFFORT,
+    in_zone: bool = False,
+    label: str = "",
+    below_line: bool = False,
+    show_value: bool = True,
+) -> None:
+    """A vertical %MVC bar with its target band, 0–120 %MVC, and the value written under it.
+
+    The band is outlined as well as tinted so it reads without colour; when ``below_line`` is
+    set the target is "stay under the line" (a relaxation drill) and only the line is drawn.
+    """
+    panel(surface, rect.inflate(palette.px(surface, 8), palette.px(surface, 8)), radius=8)
+    pygame.draw.rect(surface, palette.BACKGROUND, rect)
+    if pct is not None:
+        y = pct_to_y(rect, pct)
+        fill = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
+        pygame.draw.rect(surface, palette.IN_ZONE if in_zone else colour, fill.inflate(-6, 0))
+    if band is not None:
+        low, high = band
+        y_high = pct_to_y(rect, high)
+        y_low = rect.bottom if below_line else pct_to_y(rect, low)
+        zone = pygame.Rect(rect.left, y_high, rect.width, max(1, y_low - y_high))
+        translucent_rect(surface, zone, palette.TARGET, 90)
+        edge = max(2, palette.px(surface, 3))
+        pygame.draw.line(surface, palette.TEXT, (rect.left, y_high), (rect.right, y_high), edge)
+        if not below_line:
+            pygame.draw.line(surface, palette.TEXT, (rect.left, y_low), (rect.right, y_low), edge)
+    y100 = pct_to_y(rect, 100.0)
+    pygame.draw.line(surface, palette.TEXT_DIM, (rect.left, y100), (rect.right, y100), 1)
+    if label:
+        text(surface, label, (rect.centerx, rect.bottom + palette.px(surface, 10)), 26,
+             palette.TEXT_DIM, "midtop")
+    if show_value:
+        value = "—" if pct is None else f"{pct:.0f}%"
+        text(surface, value, (rect.centerx, rect.top - palette.px(surface, 8)), 30,
+             palette.TEXT, "midbottom")
+
+
+def hbar(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    fraction: float,
+    colour: Colour,
+    back: Colour = palette.BACKGROUND,
+) -> None:
+    """A horizontal progress bar, ``fraction`` (0–1) filled from the left, with round ends."""
+    radius = rect.height // 2
+    pygame.draw.rect(surface, back, rect, border_radius=radius)
+    filled = min(1.0, max(0.0, fraction))
+    if filled > 0:
+        width = max(rect.height, round(rect.width * filled))
+        pygame.draw.rect(surface, colour, (rect.left, rect.top, width, rect.height),
+                         border_radius=radius)
+
+
+def _arc_points(center: Point, radius: float, start: float, end: float) -> list[Point]:
+    steps = max(2, int(abs(end - start) / (2 * math.pi) * 96) + 1)
+    return [
+        (center[0] + radius * math.cos(start + (end - start) * i / (steps - 1)),
+         center[1] + radius * math.sin(start + (end - start) * i / (steps - 1)))
+        for i in range(steps)
+    ]
+
+
+def ring(
+    surface: pygame.Surface,
+    center: Point,
+    radius: float,
+    fraction: float,
+    colour: Colour,
+    width: float,
+    back: Colour = palette.PANEL_EDGE,
+) -> None:
+    """A ring timer: a full track, and ``fraction`` of it filled clockwise from twelve o'clock."""
+    pygame.draw.circle(surface, back, (round(center[0]), round(center[1])), round(radius),
+                       max(1, round(width)))
+    filled = min(1.0, max(0.0, fraction))
+    if filled <= 0:
+        return
+    start = -math.pi / 2
+    end = start + 2 * math.pi * filled
+    outer = _arc_points(center, radius, start, end)
+    inner = _arc_points(center, radius - width, end, start)
+    pygame.draw.polygon(surface, colour, outer + inner)
+
+
+def star_points(center: Point, radius: float) -> list[Point]:
+    """The ten corners of a five-pointed star, one point up."""
+    points = []
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.45
+        angle = -math.pi / 2 + i * math.pi / 5
+        points.append((center[0] + r * math.cos(angle), center[1] + r * math.sin(angle)))
+    return points
+
+
+def star(surface: pygame.Surface, center: Point, radius: float, earned: bool) -> None:
+    """A star for a completed hold (filled) or one still to earn (outline)."""
+    points = star_points(center, radius)
+    if earned:
+        pygame.draw.polygon(surface, palette.STAR, points)
+        pygame.draw.polygon(surface, palette.BLACK, points, max(1, round(radius / 10)))
+    else:
+        pygame.draw.polygon(surface, palette.TEXT_DIM, points, max(1, round(radius / 8)))
+
+
+def star_row(
+    surface: pygame.Surface, center: Point, earned: int, total: int, radius: float
+) -> None:
+    """``total`` stars centred on ``center``, the first ``earned`` filled; long rows shrink."""
+    if total <= 0:
+        return
+    spacing = radius * 2.3
+    max_width = surface.get_width() * 0.6
+    if spacing * total > max_width:
+        spacing = max_width / total
+        radius = spacing / 2.3
+    x0 = center[0] - spacing * (total - 1) / 2
+    for i in range(total):
+        star(surface, (x0 + i * spacing, center[1]), radius, i < earned)
+
+
+def badge(
+    surface: pygame.Surface,
+    message: str,
+    pos: Point,
+    colour: Colour,
+    size: float = 26,
+    anchor: str = "topleft",
+    text_colour: Colour = palette.BLACK,
+) -> pygame.Rect:
+    """A coloured pill with a short word in it (quality flags, phase names)."""
+    rendered = palette.text_surface(message, palette.px(surface, size), text_colour)
+    pad_x, pad_y = palette.px(surface, 12), palette.px(surface, 5)
+    box = rendered.get_rect().inflate(2 * pad_x, 2 * pad_y)
+    setattr(box, anchor, (round(pos[0]), round(pos[1])))
+    pygame.draw.rect(surface, colour, box, border_radius=box.height // 2)
+    surface.blit(rendered, rendered.get_rect(center=box.center))
+    return box
+
+
+def polyline(
+    surface: pygame.Surface, colour: Colour, points: Sequence[Point], width: int = 2
+) -> None:
+    """A connected line through ``points`` (nothing for fewer than two)."""
+    if len(points) >= 2:
+        pygame.draw.lines(surface, colour, False, points, width)
+
+
+def format_seconds(seconds: float) -> str:
+    """A countdown as people read it: whole seconds rounded up ("3", "2", "1"), minutes as m:ss."""
+    whole = max(0, math.ceil(seconds - 1e-9))
+    if whole >= 60:
+        return f"{whole // 60}:{whole % 60:02d}"
+    return str(whole)

@@ -1,0 +1,91 @@
+"""Views for mode tests, built field by field the way the rules actor fills them."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from engine.messages import QualityFlag, RuleEvent, Side
+from engine.view import CalibrationView, ChannelView, ExerciseView, LatencyView, SessionView
+
+T_NS = 12_345_000_000
+
+
+def channels(
+    left_pct: float | None = 48.0,
+    right_pct: float | None = 44.0,
+    right_quality: int = 0,
+) -> tuple[ChannelView, ...]:
+    return (
+        ChannelView("L-quad", "vastus medialis", Side.LEFT, 120.0, left_pct, 0),
+        ChannelView("R-quad", "vastus medialis", Side.RIGHT, 110.0, right_pct, right_quality),
+        ChannelView("L-ham", "biceps femoris", Side.LEFT, 30.0,
+                    None if left_pct is None else 12.0, 0),
+        ChannelView("R-ham", "biceps femoris", Side.RIGHT, 28.0,
+                    None if right_pct is None else 10.0, 0),
+    )
+
+
+def exercise(**changes: Any) -> ExerciseView:
+    fields: dict[str, Any] = dict(
+        protocol="quad-sets", phase="contract", phase_elapsed_s=3.2, phase_remaining_s=6.8,
+        target_low_pct=40.0, target_high_pct=60.0, target_channels=(0, 1),
+        hold_required_s=10.0, hold_progress_s=3.0, in_zone=True, rep=3, reps_total=10,
+        set_index=1, sets_total=1, reps_completed=2, symmetry_lsi_pct=91.7,
+        compensation_ratio=0.27, compensation_limit=0.5,
+    )
+    fields.update(changes)
+    return ExerciseView(**fields)
+
+
+def session(
+    t_ns: int = T_NS,
+    left_pct: float | None = 48.0,
+    right_pct: float | None = 44.0,
+    right_quality: int = 0,
+    **exercise_changes: Any,
+) -> SessionView:
+    return SessionView(
+        t_ns=t_ns,
+        channels=channels(left_pct, right_pct, right_quality),
+        exercise=exercise(**exercise_changes),
+        recent_events=(
+            RuleEvent(4_000_000_000, "hold_completed", "", {"hold_s": 10.0}),
+            RuleEvent(9_000_000_000, "contraction_start", "L-quad", {}),
+        ),
+        latency=LatencyView(last_ms=18.2, p50_ms=16.0, p99_ms=24.5, group_delay_ms=12.5),
+    )
+
+
+def calibrating(step: str = "effort", kind: str = "mvc") -> SessionView:
+    return SessionView(
+        t_ns=T_NS,
+        channels=channels(None, None),
+        calibration=CalibrationView(step=step, effort_index=1, efforts_total=3, remaining_s=2.4,
+                                    kind=kind, best_pct_of_current=(85.0, 102.0, 40.0, 35.0)),
+    )
+
+
+def every_kind() -> dict[str, SessionView]:
+    """One view of each situation a screen must survive."""
+    base = session()
+    return {
+        "contract": base,
+        "rest": session(phase="rest", in_zone=False, phase_remaining_s=4.0),
+        "ready": session(phase="ready", phase_remaining_s=None),
+        "paused": session(phase="paused", pause_reason="signal quality"),
+        "done": session(phase="done", reps_completed=8),
+        "faded": session(show_feedback=False),
+        "relax_drill": session(below_line=True, target_high_pct=15.0, left_pct=8.0),
+        "alerts": session(right_quality=int(QualityFlag.LIFT_OFF | QualityFlag.MAINS),
+                          active_alerts=("compensation",)),
+        "uncalibrated": session(left_pct=None, right_pct=None),
+        "over_scale": session(left_pct=180.0, right_pct=0.0),
+        "calibration": calibrating(),
+        "calibration_rest": calibrating("rest", "submax"),
+        "no_exercise": dataclasses.replace(base, exercise=None),
+        "no_channels": SessionView(t_ns=0, channels=(), sensor_status="waiting"),
+        "reconnecting": dataclasses.replace(base, sensor_status="reconnecting",
+                                            packet_loss_pct=4.2),
+        "one_set_of_many": session(sets_total=3, set_index=2, reps_total=40, reps_completed=31),
+    }
