@@ -60,6 +60,9 @@ _DECODE_ERRORS = (MessageFormatError, TypeError, ValueError, OverflowError, Recu
 
 _KNOWN_TAGS = frozenset(MESSAGE_TYPES)
 
+#: How every corruption message names the record (``ReplayStatus.describe`` uses it too).
+CORRUPT_AT = "corrupt at record {}: "
+
 State = Literal["complete", "truncated", "corrupt"]
 
 
@@ -77,6 +80,12 @@ class ReplayStatus:
     verified_records: int
     reason: str = ""
 
+    @classmethod
+    def corrupt(cls, error: CorruptReplayError, verified_records: int) -> ReplayStatus:
+        """The verdict on a file whose reading stopped with ``error``."""
+        reason = error.message.partition(CORRUPT_AT.format(error.record_index))[2]
+        return cls("corrupt", error.record_index, verified_records, reason or error.message)
+
     def describe(self) -> str:
         """The one-line verdict ``myoplay verify`` prints."""
         if self.state == "complete":
@@ -88,7 +97,7 @@ class ReplayStatus:
                 else "truncated before record 0"
             )
             return f"{where}: {self.reason}"
-        return f"corrupt at record {self.record_index}: {self.reason}"
+        return CORRUPT_AT.format(self.record_index) + self.reason
 
 
 class _EndOfData(Exception):
@@ -309,10 +318,10 @@ class ReplayReader:
             raise self._corrupt(f"the {what} record says it is record {count}")
         if crc != self._crc:
             first = self._last_verified + 1
-            raise CorruptReplayError(
+            raise self._corrupt(
                 f"records {first} to {self._index - 1} fail the CRC32 check of {what} record "
                 f"{self._index}",
-                record_index=first,
+                index=first,
             )
         if samples_t_ns != self._samples_t_ns:
             raise self._corrupt(
@@ -342,6 +351,7 @@ class ReplayReader:
             )
 
     def _truncated(self, why: str) -> None:
+        """Record that the file stops early; raise unless truncation is allowed."""
         first, last = self._last_verified + 1, self._index - 1
         reason = why
         if last > first:
@@ -353,13 +363,18 @@ class ReplayReader:
         )
         if not self._allow_truncated:
             raise TruncatedReplayError(
-                f"{self.name} is {self.status.describe()}",
+                f"{self.name}: {self.status.describe()}",
                 last_good_record=self._last_verified,
                 hint="the recording stopped abruptly; read it with truncation allowed",
             )
 
-    def _corrupt(self, why: str) -> CorruptReplayError:
-        return CorruptReplayError(f"record {self._index}: {why}", record_index=self._index)
+    def _corrupt(self, why: str, *, index: int | None = None) -> CorruptReplayError:
+        at = self._index if index is None else index
+        return CorruptReplayError(
+            f"{self.name}: {CORRUPT_AT.format(at)}{why}",
+            record_index=at,
+            hint="records before it are intact; run 'myoplay verify' for details",
+        )
 
     # -- bytes ---------------------------------------------------------------------------------
 
@@ -412,36 +427,3 @@ def _size(file: BinaryIO) -> int | None:
     except (OSError, AttributeError, ValueError):
         size = getattr(file, "getbuffer", None)
         return len(size()) if size is not None else None
-
-
-def read_status(
-    source: str | os.PathLike[str] | BinaryIO,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-) -> ReplayStatus:
-    """Read a whole file and say whether it is complete, truncated or corrupt.
-
-    Raises only for what is not a verdict on the file's bytes: it cannot be opened, or its
-    format version is not supported.
-    """
-    try:
-        reader = ReplayReader(source, allow_truncated=True, on_progress=on_progress)
-    except TruncatedReplayError:
-        return ReplayStatus("truncated", -1, 0, "the file ends before its header")
-    except CorruptReplayError as error:
-        return ReplayStatus("corrupt", error.record_index, 0, _reason(error))
-    with reader:
-        try:
-            for _record in reader:
-                pass
-        except CorruptReplayError as error:
-            return ReplayStatus(
-                "corrupt", error.record_index, reader.last_verified_record + 1, _reason(error)
-            )
-    assert reader.status is not None
-    return reader.status
-
-
-def _reason(error: CorruptReplayError) -> str:
-    prefix = f"record {error.record_index}: "
-    return error.message.removeprefix(prefix)

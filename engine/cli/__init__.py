@@ -18,7 +18,12 @@ from engine import __version__
 from engine.errors import MyoplayError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "engine.cli.verify",
+    "engine.cli.inspect",
+    "engine.cli.export",
+    "engine.cli.import_",
+)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130

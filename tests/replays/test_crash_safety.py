@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from replay_fixtures import EIGHT_CHANNELS, frame
 
-from replays.reader import ReplayReader, read_status
+from replays.reader import ReplayReader
+from replays.verify import verify
 
 KILLS = 50
 PARALLEL = 10
@@ -54,7 +55,7 @@ def start_child(path: Path, seed: int) -> subprocess.Popen[str]:
 
 def check_file(path: Path, seed: int, reported: list[str]) -> int:
     """Check one killed recording; return how many frames it kept."""
-    status = read_status(path)
+    status = verify(path)
     assert status.state == "truncated", (seed, status)
     reader = ReplayReader(path, allow_truncated=True)
     with reader:

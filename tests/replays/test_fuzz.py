@@ -17,7 +17,8 @@ import pytest
 from replay_fixtures import SOURCE, craft, record, session
 
 from engine.errors import UnsupportedReplayVersionError
-from replays.reader import ReplayReader, ReplayStatus, read_status
+from replays.reader import ReplayReader, ReplayStatus
+from replays.verify import verify
 
 Mutation = Callable[[np.random.Generator, bytes], bytes]
 
@@ -107,7 +108,7 @@ def bases() -> list[tuple[bytes, list[object]]]:
 
 def verdict(data: bytes) -> ReplayStatus | None:
     try:
-        return read_status(io.BytesIO(data))
+        return verify(io.BytesIO(data))
     except UnsupportedReplayVersionError:
         return None
 
@@ -158,7 +159,7 @@ def test_huge_declared_lengths_stay_within_a_few_megabytes(header):
     data = base + b"\x92\xa4tick" + header + bytes(4 << 20)
     tracemalloc.start()
     try:
-        status = read_status(io.BytesIO(data))
+        status = verify(io.BytesIO(data))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -173,7 +174,7 @@ def test_a_record_of_many_tiny_objects_stays_bounded():
     data = base + b"\x93\xa5input\x01" + (b"\xdc\xff\xff" + b"\x90" * 0xFFFF) * 40
     tracemalloc.start()
     try:
-        status = read_status(io.BytesIO(data))
+        status = verify(io.BytesIO(data))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

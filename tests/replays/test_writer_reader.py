@@ -16,7 +16,8 @@ from engine.errors import (
 )
 from engine.messages import ChannelInfo, FrameTick, SampleFrame, SourceInfo, UserInput
 from replays.format import MAX_RECORD_BYTES, MAX_SEGMENT_RECORDS, SYNC_EVERY_NS, SYNC_MARKER
-from replays.reader import ReplayReader, read_status
+from replays.reader import ReplayReader
+from replays.verify import verify
 from replays.writer import RecordingWriter
 
 
@@ -121,7 +122,7 @@ def test_writer_refuses_to_overwrite_and_to_write_after_close(tmp_path):
         RecordingWriter(path)
     with pytest.raises(ReplayError, match="closed"):
         writer.write(frame(1))
-    assert read_status(path).state == "complete"
+    assert verify(path).state == "complete"
 
 
 def test_a_failed_session_leaves_a_truncated_file(tmp_path):
@@ -134,7 +135,7 @@ def test_a_failed_session_leaves_a_truncated_file(tmp_path):
 
     with pytest.raises(RuntimeError):
         crashing_session()
-    status = read_status(path)
+    status = verify(path)
     assert status.state == "truncated"
     reader = ReplayReader(path, allow_truncated=True)
     assert list(reader) == [SOURCE, frame(0)]
@@ -146,7 +147,7 @@ def test_every_truncation_reads_a_verified_prefix_up_to_the_last_sync():
     for cut in range(len(data)):
         reader = ReplayReader(io.BytesIO(data[:cut]), allow_truncated=True) if cut > 60 else None
         if reader is None:
-            status = read_status(io.BytesIO(data[:cut]))
+            status = verify(io.BytesIO(data[:cut]))
             assert status.state == "truncated", cut
             continue
         read = list(reader)
@@ -170,7 +171,7 @@ def test_truncated_file_raises_after_its_verified_records_unless_allowed():
 def test_flipped_bit_is_corrupt_and_names_the_record():
     data = bytearray(record(session(40)))
     data[len(data) // 2] ^= 0x10
-    status = read_status(io.BytesIO(bytes(data)))
+    status = verify(io.BytesIO(bytes(data)))
     assert status.state in {"corrupt", "truncated"}
     if status.state == "corrupt":
         assert status.describe().startswith(f"corrupt at record {status.record_index}: ")
@@ -181,7 +182,7 @@ def test_crc_mismatch_names_the_first_record_of_the_bad_span():
     tick = msgpack.packb(["tick", 7, 7])
     at = bytes(data).index(tick)
     data[at + len(tick) - 1] = 8  # still a valid tick: only the CRC can tell
-    status = read_status(io.BytesIO(bytes(data)))
+    status = verify(io.BytesIO(bytes(data)))
     assert status.state == "corrupt"
     assert status.record_index == 2
     assert "CRC32" in status.reason
@@ -202,7 +203,7 @@ def test_newer_minor_version_adds_fields_and_record_types_old_readers_skip():
 
 
 def test_unknown_record_type_in_a_known_version_is_corrupt():
-    status = read_status(io.BytesIO(craft([SOURCE.to_list(), ["hologram", 1]])))
+    status = verify(io.BytesIO(craft([SOURCE.to_list(), ["hologram", 1]])))
     assert (status.state, status.record_index) == ("corrupt", 2)
     assert "unknown record type" in status.reason
 
@@ -222,7 +223,7 @@ def test_unknown_record_type_in_a_known_version_is_corrupt():
 )
 def test_wrong_types_with_a_valid_crc_are_corrupt_at_that_record(body, words):
     data = craft([SOURCE.to_list(), body])
-    status = read_status(io.BytesIO(data))
+    status = verify(io.BytesIO(data))
     if words is None:
         assert status.state == "complete"
         return
@@ -241,19 +242,19 @@ def test_wrong_types_with_a_valid_crc_are_corrupt_at_that_record(body, words):
 )
 def test_huge_declared_lengths_fail_fast_naming_the_record(tail):
     data = craft([SOURCE.to_list()], end=False) + tail + b"\x00" * (3 << 20)
-    status = read_status(io.BytesIO(data))
+    status = verify(io.BytesIO(data))
     assert (status.state, status.record_index) == ("corrupt", 3), status
 
 
 def test_declared_length_past_the_end_of_file_is_truncation():
     data = craft([SOURCE.to_list()], end=False) + b"\x92\xa4tick\xc6\x00\x0f\x00\x00" + b"x" * 99
-    assert read_status(io.BytesIO(data)).state == "truncated"
+    assert verify(io.BytesIO(data)).state == "truncated"
 
 
 def test_record_larger_than_the_limit_is_corrupt():
     body = msgpack.packb(["input", 0, "k", ["a" * 1000] * 2000])
     data = craft([SOURCE.to_list()], end=False) + body
-    status = read_status(io.BytesIO(data))
+    status = verify(io.BytesIO(data))
     assert (status.state, status.record_index) == ("corrupt", 3)
     assert "larger than" in status.reason
 
@@ -261,33 +262,33 @@ def test_record_larger_than_the_limit_is_corrupt():
 def test_missing_sync_records_are_corrupt_not_buffered_forever():
     ticks = b"".join(msgpack.packb(["tick", i, i]) for i in range(MAX_SEGMENT_RECORDS + 10))
     data = craft([], end=False) + ticks
-    status = read_status(io.BytesIO(data))
+    status = verify(io.BytesIO(data))
     assert status.state == "corrupt"
     assert "no sync record" in status.reason
 
 
 def test_bytes_after_the_end_record_are_corrupt():
     data = record(session(5)) + b"\x00"
-    assert read_status(io.BytesIO(data)).state == "corrupt"
+    assert verify(io.BytesIO(data)).state == "corrupt"
 
 
 def test_wrong_end_totals_are_corrupt():
     data = bytearray(craft([SOURCE.to_list()]))
     end = msgpack.packb({"source": 1, "sync": 1})
     data[bytes(data).rindex(end) + len(end) - 1] = 2
-    status = read_status(io.BytesIO(bytes(data)))
+    status = verify(io.BytesIO(bytes(data)))
     assert status.state == "corrupt"
     assert "totals" in status.reason
 
 
 def test_random_bytes_are_not_a_replay():
-    status = read_status(io.BytesIO(bytes(range(256)) * 4))
+    status = verify(io.BytesIO(bytes(range(256)) * 4))
     assert (status.state, status.record_index) == ("corrupt", 0)
 
 
 def test_missing_file_is_a_replay_error(tmp_path):
     with pytest.raises(ReplayError, match="no such file"):
-        read_status(tmp_path / "absent.myoreplay")
+        verify(tmp_path / "absent.myoreplay")
 
 
 def test_a_file_is_read_once():

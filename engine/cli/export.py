@@ -1,0 +1,66 @@
+"""``myoplay export FILE --format csv``: a recording's samples as CSV for other tools."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from engine.errors import ReplayError
+from replays.csv_export import export_csv
+from replays.progress import Progress, add_progress_option, progress_wanted
+
+NAME = "export"
+HELP = "export a replay file's samples as CSV (one row per sample, µV per channel)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="a replay file")
+    parser.add_argument("--format", choices=["csv"], default="csv", help="output format")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="output file (default: FILE with a .csv suffix; - for "
+        "stdout)"
+    )
+    parser.add_argument("--source", help="which source to export (default: the first one)")
+    parser.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="export what a truncated recording holds up to its last sync point",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    add_progress_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    output: Path = args.output or path.with_suffix(".csv")
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not args.overwrite:
+        raise ReplayError(f"{output} already exists", hint="use --overwrite or choose -o")
+    size = os.path.getsize(path) if path.is_file() else None
+    progress = Progress(f"exporting {path}", size, enabled=progress_wanted(args))
+    try:
+        out = sys.stdout if to_stdout else open(output, "w", newline="", encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        raise ReplayError(f"cannot create {output}: {error.strerror}") from error
+    try:
+        result = export_csv(
+            path,
+            out,
+            source_id=args.source,
+            allow_truncated=args.allow_truncated,
+            on_progress=progress,
+        )
+    finally:
+        progress.finish()
+        if not to_stdout:
+            out.close()
+    where = "stdout" if to_stdout else str(output)
+    print(f"exported {result.rows} samples of {result.source_id!r} to {where}", file=sys.stderr)
+    if result.other_sources:
+        print(
+            f"not exported: sources {', '.join(result.other_sources)} (use --source)",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,185 @@
+"""The replay command-line tools, through ``myoplay``'s own entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from replay_fixtures import EIGHT_CHANNELS, SOURCE, craft, frame, record, session
+
+from engine.cli import main
+from engine.messages import ChannelInfo, SampleFrame, SourceInfo
+from replays.csv_export import export_csv
+from replays.csv_import import import_csv
+from replays.inspect import inspect_replay
+from replays.reader import ReplayReader
+
+
+@pytest.fixture
+def complete(tmp_path):
+    path = tmp_path / "session.myoreplay"
+    path.write_bytes(record(session(300), summary={"holds": 5}))
+    return path
+
+
+@pytest.fixture
+def truncated(tmp_path):
+    path = tmp_path / "cut.myoreplay"
+    path.write_bytes(record(session(300))[:9000])
+    return path
+
+
+def test_verify_complete_exits_0(complete, capsys):
+    assert main(["verify", str(complete)]) == 0
+    assert capsys.readouterr().out == f"{complete}: complete: 404 records\n"
+
+
+def test_verify_truncated_and_corrupt_exit_1_naming_the_record(complete, truncated, tmp_path,
+                                                               capsys):
+    corrupt = tmp_path / "bad.myoreplay"
+    data = bytearray(complete.read_bytes())
+    data[5000] ^= 0x40
+    corrupt.write_bytes(bytes(data))
+    assert main(["verify", str(complete), str(truncated), str(corrupt)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("complete: 404 records")
+    assert lines[1].startswith(f"{truncated}: truncated after record 70: ")
+    assert lines[2].startswith(f"{corrupt}: corrupt at record ")
+
+
+@pytest.mark.parametrize("command", ["verify", "inspect", "export"])
+def test_missing_file_is_one_line_exit_2(command, tmp_path, capsys):
+    assert main([command, str(tmp_path / "absent.myoreplay")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("myoplay: error: ")
+    assert "no such file" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unsupported_version_is_one_line_exit_2(tmp_path, capsys):
+    path = tmp_path / "future.myoreplay"
+    path.write_bytes(craft([], version=(3, 1)))
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "replay format 3.1; this myoplay reads format 1.x" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_progress_only_when_asked_for_off_a_terminal(complete, capsys):
+    main(["verify", str(complete)])
+    assert capsys.readouterr().err == ""
+    main(["verify", "--progress", str(complete)])
+    err = capsys.readouterr().err
+    assert "100%" in err
+
+
+def test_inspect_json_reports_what_the_file_holds(complete, capsys):
+    assert main(["inspect", "--json", str(complete)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"]["state"] == "complete"
+    assert report["header"]["seed"] == 7
+    assert report["duration_s"] == pytest.approx(3.0)
+    sim = report["sources"]["sim"]
+    assert (sim["samples"], sim["gaps"], sim["missing_samples"]) == (5980, 1, 20)
+    assert [c["label"] for c in sim["channels"]] == ["L-quad", "R-quad"]
+    assert report["calibration"][0]["value"] == {"mvc_uv": {"L-quad": 410.5, "R-quad": 388.0}}
+    assert report["protocol"][0]["value"]["name"] == "quad sets"
+    assert report["counts"]["frame"] == 299
+    assert report["summary"] == {"holds": 5}
+    assert report["errors"] == [{"t_s": 3.0, "actor": "render", "message": "slow frame"}]
+
+
+def test_inspect_text_of_a_truncated_file_exits_1(truncated, capsys):
+    assert main(["inspect", str(truncated)]) == 1
+    text = capsys.readouterr().out
+    assert "verdict:   truncated after record 70" in text
+    assert "L-quad (quadriceps, left)" in text
+
+
+def test_export_then_import_gives_back_the_same_samples_in_uv(complete, tmp_path, capsys):
+    out_csv = tmp_path / "s.csv"
+    assert main(["export", str(complete), "--format", "csv", "-o", str(out_csv)]) == 0
+    back = tmp_path / "back.myoreplay"
+    assert main(["import", str(out_csv), "--format", "csv", "--rate", "2000", "-o",
+                 str(back)]) == 0
+    original = [r for r in ReplayReader(complete) if isinstance(r, SampleFrame)]
+    imported = ReplayReader(back)
+    frames = [r for r in imported if isinstance(r, SampleFrame)]
+    assert imported.sources["csv"].labels == SOURCE.labels
+    want = [row for f in original for row in (f.data * SOURCE.scale).tolist()]
+    got = [row for f in frames for row in f.data.tolist()]
+    assert got == want
+    gaps = [r for r in ReplayReader(back) if r.TAG == "gap"]
+    assert [(g.first_index, g.n_missing) for g in gaps] == [(150 * 20, 20)]
+    # A second export is byte-identical: nothing was lost or reformatted on the way.
+    again = tmp_path / "again.csv"
+    assert main(["export", str(back), "-o", str(again)]) == 0
+    assert again.read_text() == out_csv.read_text()
+
+
+def test_export_columns_and_source_choice(tmp_path):
+    other = SourceInfo("imu", "IMU", "sim", 100.0, (ChannelInfo("acc", ""),), dtype="<f4")
+    data = record([SOURCE, other, frame(0, samples=2),
+                   SampleFrame("imu", 0, 0, 0, np.array([[1.5]], dtype="<f4"))])
+    text = io.StringIO()
+    result = export_csv(io.BytesIO(data), text)
+    rows = list(csv.reader(io.StringIO(text.getvalue())))
+    assert rows[0] == ["sample_index", "t_ns", "L-quad_uv", "R-quad_uv"]
+    assert [r[:2] for r in rows[1:]] == [["0", "0"], ["1", "500000"]]
+    assert (result.rows, result.other_sources) == (2, ("imu",))
+    text = io.StringIO()
+    export_csv(io.BytesIO(data), text, source_id="imu")
+    assert text.getvalue().splitlines() == ["sample_index,t_ns,acc_uv", "0,0,1.5"]
+
+
+def test_import_plain_numbers_with_labels(tmp_path):
+    src = tmp_path / "raw.csv"
+    src.write_text("\n".join(f"{i}.5,{-i}" for i in range(250)) + "\n")
+    out = tmp_path / "raw.myoreplay"
+    result = import_csv(src, out, rate_hz=1000.0, labels=["VL", "VM"])
+    assert (result.samples, result.labels, result.gaps) == (250, ("VL", "VM"), 0)
+    reader = ReplayReader(out)
+    frames = [r for r in reader if isinstance(r, SampleFrame)]
+    assert sum(f.n_samples for f in frames) == 250
+    assert frames[1].t_ns == 20_000_000
+    assert reader.summary == {"import": {"file": "raw.csv", "samples": 250}}
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("a,b\n1,2\n3,\n", "line 3, channel 'b': '' is not a finite number"),
+        ("a,b\n1,2\nnan,1\n", "line 3, channel 'a': 'nan'"),
+        ("a,b\n1,2\n3\n", "line 3: 1 columns, expected 2"),
+        ("sample_index,a\n5,1\n4,2\n", "line 3: sample_index 4 does not follow 5"),
+        ("sample_index,a\nx,1\n", "not a whole number"),
+        ("a,a\n1,2\n", "labels repeat"),
+        ("", "holds no samples"),
+    ],
+)
+def test_import_refuses_bad_cells_naming_the_line(tmp_path, content, words, capsys):
+    src = tmp_path / "bad.csv"
+    src.write_text(content)
+    assert main(["import", str(src), "--rate", "500"]) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_import_refuses_wrong_label_count_and_rate(tmp_path, capsys):
+    src = tmp_path / "x.csv"
+    src.write_text("1,2\n")
+    assert main(["import", str(src), "--rate", "500", "--labels", "only-one"]) == 2
+    assert "1 labels given for the 2 channel columns" in capsys.readouterr().err
+    assert main(["import", str(src), "--rate", "0"]) == 2
+    assert "positive" in capsys.readouterr().err
+
+
+def test_inspect_of_an_eight_channel_file(tmp_path):
+    data = record([EIGHT_CHANNELS, *(frame(i, source=EIGHT_CHANNELS) for i in range(100))])
+    report = inspect_replay(io.BytesIO(data))
+    assert report.sources["emg"]["samples"] == 2000
+    assert report.duration_s == pytest.approx(1.0)
