@@ -9,6 +9,7 @@ holds on feel; the timers stay, so the player always knows where the exercise is
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pygame
 
@@ -50,7 +51,7 @@ class HoldGame:
             widgets.text(surface, "Hold it by feel", area.center, 52, anchor="center",
                          shadow=True)
         _header(surface, exercise)
-        _timer_panel(surface, exercise)
+        _timer_panel(surface, exercise, readouts.rep_results(view))
         prompt = readouts.phase_prompt(exercise)
         if exercise.phase == "contract" and exercise.in_zone and exercise.show_feedback:
             prompt = "In the zone, keep holding!"
@@ -109,7 +110,9 @@ def _header(surface: pygame.Surface, exercise: ExerciseView) -> None:
                      exercise.reps_total, px(surface, 22))
 
 
-def _timer_panel(surface: pygame.Surface, exercise: ExerciseView) -> None:
+def _timer_panel(
+    surface: pygame.Surface, exercise: ExerciseView, results: list[dict[str, Any]]
+) -> None:
     """The ring: hold progress while contracting, the rest countdown while resting."""
     px = palette.px
     width, height = surface.get_size()
@@ -135,5 +138,9 @@ def _timer_panel(surface: pygame.Surface, exercise: ExerciseView) -> None:
     widgets.text(surface, caption, (center[0], center[1] + px(surface, 60)), 32,
                  palette.TEXT_DIM, "midtop")
     done = f"{exercise.reps_completed} hold{'s' if exercise.reps_completed != 1 else ''} done"
+    if exercise.phase == "rest" and results:
+        in_zone_s = readouts.number(results[-1], "time_in_zone_s")
+        if in_zone_s is not None:
+            done = f"last rep: {in_zone_s:.1f} s in zone"
     widgets.text(surface, done, (box.centerx, box.bottom - px(surface, 30)), 36,
                  palette.TEXT, "midbottom")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from engine.messages import QualityFlag, Side
 from engine.view import ExerciseView, SessionView
 
@@ -77,8 +80,24 @@ def alert_message(alert: str) -> str:
         "compensation": "Compensation: the other muscle is doing the work",
         "signal_quality": "Check the electrodes: the signal is poor",
         "quality": "Check the electrodes: the signal is poor",
-        "asymmetry": "Left and right do not match",
+        "symmetry": "Left and right do not match: even them out",
         "over_mvc": "Above your calibrated maximum: consider re-calibrating",
         "sensor_lost": "Sensor connection lost: reconnecting",
     }
     return known.get(alert, alert.replace("_", " ").capitalize())
+
+
+def rep_results(view: SessionView) -> list[dict[str, Any]]:
+    """The data of the ``rep_completed`` events still in the view, oldest first."""
+    return [
+        e.data for e in view.recent_events
+        if e.kind == "rep_completed" and isinstance(e.data, dict)
+    ]
+
+
+def number(data: Mapping[str, Any], key: str) -> float | None:
+    """``data[key]`` as a float when it is a number, else None (event data is plain values)."""
+    value = data.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pygame
 
 from engine.view import SessionView
-from modes import palette, widgets
+from modes import palette, readouts, widgets
 from modes.base import ModeContext
 
 
@@ -61,9 +61,9 @@ class SummaryScreen:
         tiles = _tiles(view, rate)
         gap = px(surface, 20)
         tile_w = (width - px(surface, 80) - gap * (len(tiles) - 1)) // max(1, len(tiles))
-        top = px(surface, 300)
+        top = px(surface, 280)
         for k, (caption, value, note, colour) in enumerate(tiles):
-            tile = pygame.Rect(px(surface, 40) + k * (tile_w + gap), top, tile_w, px(surface, 260))
+            tile = pygame.Rect(px(surface, 40) + k * (tile_w + gap), top, tile_w, px(surface, 220))
             widgets.panel(surface, tile)
             widgets.text(surface, caption, (tile.centerx, tile.top + px(surface, 22)), 30,
                          palette.TEXT_DIM, "midtop")
@@ -71,6 +71,7 @@ class SummaryScreen:
                          palette.SIZE_TITLE, colour, "center")
             widgets.text(surface, note, (tile.centerx, tile.bottom - px(surface, 22)), 24,
                          palette.TEXT_DIM, "midbottom")
+        _rep_strip(surface, view)
         widgets.text(surface, "Esc to close", (width // 2, surface.get_height() - px(surface, 24)),
                      palette.SIZE_SMALL, palette.TEXT_DIM, "midbottom")
 
@@ -91,7 +92,7 @@ def _tiles(
             lsi = exercise.symmetry_lsi_pct
             tiles.append(("symmetry", f"{lsi:.0f}%", "goal ≥ 90%",
                           palette.GOOD if lsi >= 90 else palette.CAUTION))
-    alerts = sum(1 for e in view.recent_events if "compensation" in e.kind)
+    alerts = sum(1 for e in view.recent_events if e.kind == "compensation_alert")
     tiles.append(("compensation", str(alerts), "alerts in recent events",
                   palette.GOOD if alerts == 0 else palette.CAUTION))
     latency = view.latency
@@ -99,3 +100,25 @@ def _tiles(
         tiles.append(("latency p50/p99", f"{latency.p50_ms:.0f}/{latency.p99_ms:.0f}",
                       f"ms, incl. {latency.group_delay_ms:.0f} ms filter", palette.TEXT))
     return tiles
+
+
+def _rep_strip(surface: pygame.Surface, view: SessionView) -> None:
+    """Time in the zone for each rep still in the view's events: a bar per rep, success marked."""
+    reps = readouts.rep_results(view)
+    if not reps:
+        return
+    px = palette.px
+    width = surface.get_width()
+    area = pygame.Rect(px(surface, 40), px(surface, 555), width - px(surface, 80), px(surface, 95))
+    slot = area.width / len(reps)
+    bar_w = max(2, min(px(surface, 40), round(slot * 0.6)))
+    longest = max((readouts.number(r, "hold_s") or 0.0) for r in reps) or 1.0
+    for k, rep in enumerate(reps):
+        in_zone_s = readouts.number(rep, "time_in_zone_s") or 0.0
+        height = round(min(1.0, in_zone_s / longest) * area.height)
+        bar = pygame.Rect(0, 0, bar_w, max(2, height))
+        bar.midbottom = (round(area.left + slot * (k + 0.5)), area.bottom)
+        colour = palette.GOOD if rep.get("success") is True else palette.CAUTION
+        pygame.draw.rect(surface, colour, bar, border_radius=max(1, bar_w // 5))
+    widgets.text(surface, "time in the zone, rep by rep", (area.left, area.top - px(surface, 8)),
+                 24, palette.TEXT_DIM, "bottomleft")

@@ -38,11 +38,22 @@ def exercise(**changes: Any) -> ExerciseView:
     return ExerciseView(**fields)
 
 
+def rep_completed(rep: int, in_zone_s: float, success: bool) -> RuleEvent:
+    """A ``rep_completed`` event with the fields the rules engine's RepResult carries."""
+    return RuleEvent(rep * 20_000_000_000, "rep_completed", "", {
+        "set_index": 1, "rep": rep, "success": success, "t_ns": rep * 20_000_000_000,
+        "duration_s": 10.0, "time_in_zone_s": in_zone_s, "peak_pct": 62.0, "mean_pct": 50.0,
+        "peak_uv": 300.0, "symmetry_lsi_pct": 92.0, "low_pct": 40.0, "high_pct": 60.0,
+        "hold_s": 10.0,
+    })
+
+
 def session(
     t_ns: int = T_NS,
     left_pct: float | None = 48.0,
     right_pct: float | None = 44.0,
     right_quality: int = 0,
+    reps: tuple[tuple[float, bool], ...] = (),
     **exercise_changes: Any,
 ) -> SessionView:
     return SessionView(
@@ -50,8 +61,9 @@ def session(
         channels=channels(left_pct, right_pct, right_quality),
         exercise=exercise(**exercise_changes),
         recent_events=(
-            RuleEvent(4_000_000_000, "hold_completed", "", {"hold_s": 10.0}),
-            RuleEvent(9_000_000_000, "contraction_start", "L-quad", {}),
+            RuleEvent(4_000_000_000, "hold_completed", "L-quad", {"hold_s": 10.0}),
+            RuleEvent(9_000_000_000, "zone_entered", "L-quad", {"level_pct": 41.0}),
+            *(rep_completed(k + 1, s, ok) for k, (s, ok) in enumerate(reps)),
         ),
         latency=LatencyView(last_ms=18.2, p50_ms=16.0, p99_ms=24.5, group_delay_ms=12.5),
     )
@@ -66,15 +78,20 @@ def calibrating(step: str = "effort", kind: str = "mvc") -> SessionView:
     )
 
 
+DONE_REPS = ((10.0, True), (10.0, True), (6.2, False), (10.0, True), (10.0, True), (10.0, True),
+             (4.0, False), (10.0, True), (10.0, True), (10.0, True))
+
+
 def every_kind() -> dict[str, SessionView]:
     """One view of each situation a screen must survive."""
     base = session()
     return {
         "contract": base,
-        "rest": session(phase="rest", in_zone=False, phase_remaining_s=4.0),
+        "rest": session(phase="rest", in_zone=False, phase_remaining_s=4.0,
+                        reps=((10.0, True), (7.5, False))),
         "ready": session(phase="ready", phase_remaining_s=None),
         "paused": session(phase="paused", pause_reason="signal quality"),
-        "done": session(phase="done", reps_completed=8),
+        "done": session(phase="done", reps_completed=8, reps=DONE_REPS),
         "faded": session(show_feedback=False),
         "relax_drill": session(below_line=True, target_high_pct=15.0, left_pct=8.0),
         "alerts": session(right_quality=int(QualityFlag.LIFT_OFF | QualityFlag.MAINS),

@@ -1,0 +1,127 @@
+"""What the games show follows what the muscles did: positions, tilt, gates, stars, alerts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+import view_samples
+
+from engine.view import SessionView
+from modes import palette, registry
+from modes.alerts import alert_lines
+from modes.base import ModeContext
+from modes.course import GateCourse
+from modes.symmetry import MAX_TILT_DEG, limb_symmetry_index, tilt_deg
+
+SIZE = (1280, 720)
+
+
+def draw(name: str, view: SessionView, context: ModeContext | None = None) -> np.ndarray:
+    surface = pygame.Surface(SIZE)
+    registry.create(name, context or ModeContext()).draw(surface, view)
+    return pygame.surfarray.array3d(surface)
+
+
+def rows_with(pixels: np.ndarray, colour: palette.Colour, columns: slice) -> np.ndarray:
+    """Screen rows where ``colour`` appears within ``columns``."""
+    hits = np.all(pixels[columns, :, :] == np.array(colour), axis=2)
+    return np.flatnonzero(hits.any(axis=0))
+
+
+def test_the_balloon_rises_with_the_target_muscles_pct_mvc() -> None:
+    low = rows_with(draw("hold", view_samples.session(left_pct=20.0, right_pct=20.0)),
+                    palette.ORANGE, slice(400, 600))
+    high = rows_with(draw("hold", view_samples.session(left_pct=80.0, right_pct=80.0)),
+                     palette.ORANGE, slice(400, 600))
+    assert low.size
+    assert high.size
+    assert high.mean() < low.mean() - 100  # screen y grows downwards
+
+
+def test_faded_feedback_hides_the_balloon_but_keeps_the_timers() -> None:
+    pixels = draw("hold", view_samples.session(show_feedback=False))
+    assert rows_with(pixels, palette.ORANGE, slice(300, 700)).size == 0
+    assert rows_with(pixels, palette.IN_ZONE, slice(950, 1250)).size > 0  # the hold ring
+
+
+def test_stars_count_completed_holds() -> None:
+    def star_pixels(done: int) -> int:
+        pixels = draw("hold", view_samples.session(reps_completed=done))
+        return int(np.all(pixels[300:1000, 20:90] == np.array(palette.STAR), axis=2).sum())
+
+    assert star_pixels(0) == 0
+    assert 0 < star_pixels(2) < star_pixels(5)
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    (50.0, 50.0, 100.0), (40.0, 50.0, 80.0), (50.0, 25.0, 50.0), (None, 50.0, None),
+    (0.0, 0.0, None),
+])
+def test_limb_symmetry_index(left: float | None, right: float | None,
+                             expected: float | None) -> None:
+    assert limb_symmetry_index(left, right) == expected
+
+
+def test_the_beam_is_level_only_when_matched_above_the_minimum() -> None:
+    assert tilt_deg(50.0, 50.0, 20.0) == 0.0
+    assert tilt_deg(10.0, 10.0, 20.0) != 0.0, "resting must not look balanced"
+    assert tilt_deg(30.0, 60.0, 20.0) > 0  # the stronger right side goes down
+    assert tilt_deg(60.0, 30.0, 20.0) < 0
+    assert abs(tilt_deg(100.0, 1.0, 20.0)) == MAX_TILT_DEG
+
+
+def test_a_level_beam_turns_green() -> None:
+    level = draw("symmetry", view_samples.session(left_pct=50.0, right_pct=50.0))
+    tilted = draw("symmetry", view_samples.session(left_pct=70.0, right_pct=30.0))
+    green = np.all(level[300:980, 300:600] == np.array(palette.GOOD), axis=2).sum()
+    assert green > 1000
+    assert np.all(tilted[300:980, 300:600] == np.array(palette.GOOD), axis=2).sum() < green / 10
+
+
+def test_gate_courses_repeat_with_their_seed() -> None:
+    a, b, c = GateCourse(seed=7), GateCourse(seed=7), GateCourse(seed=8)
+    assert a.gates_between(0, 60 * 10**9) == b.gates_between(0, 60 * 10**9)
+    assert a.gates_between(0, 60 * 10**9) != c.gates_between(0, 60 * 10**9)
+    fixed = GateCourse(spacing_s=2.0, offsets_pct=[5.0, -5.0])
+    assert [(g.index, g.t_ns, g.offset_pct) for g in fixed.gates_between(1, 6 * 10**9)] == [
+        (1, 2 * 10**9, -5.0), (2, 4 * 10**9, 5.0), (3, 6 * 10**9, -5.0)]
+
+
+def test_gates_scroll_left_as_sample_time_advances() -> None:
+    context = ModeContext(course=GateCourse(seed=1))
+
+    def gate_columns(t_ns: int) -> np.ndarray:
+        pixels = draw("runner", view_samples.session(t_ns=t_ns, phase_elapsed_s=30.0,
+                                                     phase_remaining_s=30.0), context)
+        hits = np.all(pixels[:, 120:600] == np.array(palette.REDDISH_PURPLE), axis=2)
+        return np.flatnonzero(hits.any(axis=1))
+
+    before, after = gate_columns(10_000_000_000), gate_columns(10_500_000_000)
+    assert before.size
+    assert after.size
+    assert after.max() < before.max()
+
+
+def test_alerts_name_the_problem_and_the_channel() -> None:
+    lines = alert_lines(view_samples.every_kind()["alerts"])
+    assert lines[0].startswith("Compensation")
+    assert "R-quad: mains hum, electrode off" in lines
+    assert alert_lines(view_samples.session()) == []
+
+
+def test_the_alert_overlay_paints_only_when_there_is_an_alert() -> None:
+    quiet = pygame.Surface(SIZE)
+    registry.create("alerts").draw(quiet, view_samples.session())
+    assert not pygame.surfarray.array3d(quiet).any()
+    loud = draw("alerts", view_samples.every_kind()["alerts"])
+    assert loud.any()
+
+
+def test_the_summary_shows_the_real_success_rate() -> None:
+    from modes.summary import success_rate, verdict
+
+    assert success_rate(view_samples.session(reps_completed=8)) == 0.8
+    assert success_rate(view_samples.session(reps_completed=3, sets_total=2)) == 0.15
+    assert verdict(0.15).startswith("Every hold counts")
+    assert verdict(None) == "No exercise was recorded"
