@@ -99,3 +99,11 @@ class TruncatedReplayError(ReplayError):
     def __init__(self, message: str, *, last_good_record: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.last_good_record = last_good_record
+
+
+class DeviceNotFoundError(DeviceError):
+    """No matching sensor answered a scan (switched off, out of range, or connected elsewhere)."""
+
+
+class LinkLostError(DeviceError):
+    """The wireless link to a sensor dropped; the source reconnects when its stream is resumed."""

@@ -9,14 +9,26 @@ packet can be decoded without any other context.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.errors import DecodeError
-from engine.messages import ChannelInfo
-from sensors.ble.profile import Chunk
+from engine.messages import ChannelInfo, SourceInfo
+from sensors.ble.profile import (
+    Chunk,
+    DeviceDetails,
+    Tracker,
+    read_battery,
+    read_optional,
+    write_command,
+)
+
+if TYPE_CHECKING:
+    from bleak import BleakClient
 
 
 def diy_uuid(short: int) -> str:
@@ -171,3 +183,53 @@ class DiyTracker:
 
     def flush(self) -> list[Chunk]:
         return []
+
+
+class DiyProfile:
+    """A DIY EMG device (docs/ble-profile.md) for the generic BLE source.
+
+    Setup reads the info characteristic (channels, rate, µV per count, labels) and writes the
+    start command, after every (re)connect.
+    """
+
+    kind = "diy"
+    display_name = "DIY EMG device"
+
+    def __init__(self) -> None:
+        self.device_info: DiyInfo | None = None
+
+    def matches(self, name: str | None, service_uuids: Sequence[str]) -> bool:
+        return SERVICE_UUID in service_uuids
+
+    def notify_uuids(self) -> Sequence[str]:
+        return (DATA_CHAR,)
+
+    async def setup(self, client: BleakClient) -> DeviceDetails:
+        raw = await read_optional(client, INFO_CHAR)
+        if raw is None:
+            raise DecodeError("the device has no DIY EMG info characteristic",
+                              hint="see docs/ble-profile.md for what the firmware must expose")
+        info = decode_info(raw)
+        if self.device_info is not None and info != self.device_info:
+            raise DecodeError(
+                "the DIY EMG device changed its channels, rate or scale between connections",
+                hint="restart the session after changing the firmware settings",
+            )
+        self.device_info = info
+        battery = await read_battery(client)
+        await write_command(client, CONTROL_CHAR, CMD_START)
+        return DeviceDetails(firmware=f"DIY EMG profile v{PROTOCOL_VERSION}", battery_pct=battery)
+
+    def _require_info(self) -> DiyInfo:
+        if self.device_info is None:
+            raise DecodeError("the DIY EMG device has not been set up yet")
+        return self.device_info
+
+    def info(self, source_id: str, name: str) -> SourceInfo:
+        info = self._require_info()
+        return SourceInfo(source_id, name, self.kind, float(info.rate_hz), info.channels(),
+                          dtype="<i2", scale=info.uv_per_count, unit="uV",
+                          device_clock="counter")
+
+    def new_tracker(self) -> Tracker:
+        return DiyTracker(self._require_info())

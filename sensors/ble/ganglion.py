@@ -19,15 +19,30 @@ Scale: 1.2 V reference / (2**23 − 1) / 1.5 / gain 51, in µV per count.
 from __future__ import annotations
 
 import enum
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.errors import DecodeError
-from engine.messages import ChannelInfo
-from sensors.ble.profile import Chunk
+from engine.messages import ChannelInfo, SourceInfo
+from sensors.ble.profile import (
+    FIRMWARE_REVISION_CHAR,
+    Chunk,
+    DeviceDetails,
+    Tracker,
+    read_battery,
+    read_optional,
+    write_command,
+)
+
+if TYPE_CHECKING:
+    from bleak import BleakClient
+
+log = logging.getLogger(__name__)
 
 RATE_HZ = 200.0
 N_CHANNELS = 4
@@ -277,10 +292,62 @@ def _note_status(impedance: dict[int, int], messages: list[str], packet: Ganglio
         messages.append(packet.text)
 
 
-def new_tracker(firmware: int) -> Any:
+def new_tracker(firmware: int) -> Tracker:
     """The tracker for a firmware major version (2 or 3)."""
     if firmware == 2:
         return GanglionFw2Tracker()
     if firmware == 3:
         return GanglionFw3Tracker()
     raise DecodeError(f"unsupported Ganglion firmware {firmware} (2 and 3 are)")
+
+
+def firmware_major(revision: str) -> int | None:
+    """Major version from a firmware revision string such as "3.0.1" or "v2.0.0"."""
+    text = revision.strip().lstrip("vV")
+    head = text.split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+class GanglionProfile:
+    """The OpenBCI Ganglion for the generic BLE source.
+
+    ``firmware`` (2 or 3) picks the packet format; when None it is read from the Device
+    Information firmware revision string, and firmware 3 (current since 2023) is assumed when
+    the board does not say. The board resets whenever a connection opens, so the start command
+    is sent again after every reconnect (after subscribing, so no packet is missed).
+    """
+
+    kind = "ganglion"
+    display_name = "OpenBCI Ganglion"
+
+    def __init__(self, *, firmware: int | None = None) -> None:
+        if firmware not in (None, 2, 3):
+            raise DecodeError(f"unsupported Ganglion firmware {firmware} (2 and 3 are)")
+        self.firmware = firmware
+
+    def matches(self, name: str | None, service_uuids: Sequence[str]) -> bool:
+        return SERVICE_UUID in service_uuids or (name or "").startswith("Ganglion")
+
+    def notify_uuids(self) -> Sequence[str]:
+        return (NOTIFY_CHAR,)
+
+    async def setup(self, client: BleakClient) -> DeviceDetails:
+        revision_bytes = await read_optional(client, FIRMWARE_REVISION_CHAR)
+        revision = revision_bytes.decode("utf-8", "replace") if revision_bytes else ""
+        if self.firmware is None:
+            major = firmware_major(revision) if revision else None
+            if major not in (2, 3):
+                log.warning("Ganglion firmware %r not recognised; decoding as firmware 3 "
+                            "(pass firmware=2 for older boards)", revision)
+                major = 3
+            self.firmware = major
+        battery = await read_battery(client)
+        await write_command(client, WRITE_CHAR, CMD_START)
+        return DeviceDetails(firmware=revision or f"{self.firmware}.x", battery_pct=battery)
+
+    def info(self, source_id: str, name: str) -> SourceInfo:
+        return SourceInfo(source_id, name, self.kind, RATE_HZ, channel_layout(), dtype="<i4",
+                          scale=UV_PER_COUNT, unit="uV", device_clock="counter")
+
+    def new_tracker(self) -> Tracker:
+        return new_tracker(self.firmware or 3)

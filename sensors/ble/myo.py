@@ -10,16 +10,29 @@ shown whether the stream caught up (a delay) or stayed behind (a loss).
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.errors import DecodeError
-from engine.messages import ChannelInfo
+from engine.messages import ChannelInfo, SourceInfo
 from sensors.ble.clock import DeviceClock
-from sensors.ble.profile import Chunk
+from sensors.ble.profile import (
+    Chunk,
+    DeviceDetails,
+    Tracker,
+    read_battery,
+    read_optional,
+    write_command,
+)
+
+if TYPE_CHECKING:
+    from bleak import BleakClient
 
 RATE_HZ = 200.0
 N_CHANNELS = 8
@@ -37,7 +50,6 @@ FIRMWARE_CHAR = myo_uuid(0x0201)
 COMMAND_CHAR = myo_uuid(0x0401)
 EMG_SERVICE = myo_uuid(0x0005)
 EMG_CHARS = tuple(myo_uuid(short) for short in (0x0105, 0x0205, 0x0305, 0x0405))
-BATTERY_CHAR = "00002a19-0000-1000-8000-00805f9b34fb"
 
 #: ``set mode``: raw EMG on, IMU off, classifier off (emg mode 3 = raw, 2 = filtered).
 CMD_RAW_EMG = bytes([0x01, 0x03, 0x03, 0x00, 0x00])
@@ -199,3 +211,44 @@ class MyoTracker:
             )
         self._held = []
         return chunks
+
+
+class MyoProfile:
+    """The Myo armband for the generic BLE source.
+
+    Setup (re-sent after every reconnect, since the armband forgets its mode on disconnect):
+    never sleep, then raw EMG mode; both written with response and paced
+    ``command_interval_s`` apart because the armband ignores back-to-back writes.
+    """
+
+    kind = "myo"
+    display_name = "Myo armband"
+
+    def __init__(self, *, command_interval_s: float = 0.2) -> None:
+        self.command_interval_s = command_interval_s
+
+    def matches(self, name: str | None, service_uuids: Sequence[str]) -> bool:
+        return CONTROL_SERVICE in service_uuids or (name or "").lower().startswith("myo")
+
+    def notify_uuids(self) -> Sequence[str]:
+        return EMG_CHARS
+
+    async def setup(self, client: BleakClient) -> DeviceDetails:
+        firmware = await read_optional(client, FIRMWARE_CHAR)
+        battery = await read_battery(client)
+        for command in (CMD_NEVER_SLEEP, CMD_RAW_EMG):
+            await write_command(client, COMMAND_CHAR, command)
+            await asyncio.sleep(self.command_interval_s)
+        return DeviceDetails(
+            firmware=str(decode_firmware(firmware)) if firmware is not None else "",
+            battery_pct=battery,
+        )
+
+    def info(self, source_id: str, name: str) -> SourceInfo:
+        # The armband's raw EMG has no published conversion to volts: values are device
+        # counts (int8), which %MVC normalisation makes comparable anyway.
+        return SourceInfo(source_id, name, self.kind, RATE_HZ, channel_layout(), dtype="|i1",
+                          scale=1.0, unit="counts", device_clock="none")
+
+    def new_tracker(self) -> Tracker:
+        return MyoTracker()

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 import numpy.typing as npt
 
+from engine.errors import DeviceError
 from engine.messages import SourceInfo
 
 if TYPE_CHECKING:
@@ -97,9 +97,34 @@ class DeviceProfile(Protocol):
         ...
 
     def new_tracker(self) -> Tracker:
-        """A fresh tracker for a new source."""
+        """A fresh tracker for a new source (called after the first setup)."""
         ...
 
 
-def empty_samples(n_channels: int, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
-    return np.zeros((0, n_channels), dtype=dtype)
+def has_characteristic(client: BleakClient, uuid: str) -> bool:
+    return client.services.get_characteristic(uuid) is not None
+
+
+async def read_optional(client: BleakClient, uuid: str) -> bytes | None:
+    """Read a characteristic the device may not have (battery, firmware revision)."""
+    if not has_characteristic(client, uuid):
+        return None
+    return bytes(await client.read_gatt_char(uuid))
+
+
+async def read_battery(client: BleakClient) -> int | None:
+    """Battery level in percent from the standard Battery Service, if present and sane."""
+    value = await read_optional(client, BATTERY_LEVEL_CHAR)
+    if not value or value[0] > 100:
+        return None
+    return value[0]
+
+
+async def write_command(client: BleakClient, uuid: str, command: bytes) -> None:
+    """Write a command, with response when the characteristic allows it (never silently lost)."""
+    characteristic = client.services.get_characteristic(uuid)
+    if characteristic is None:
+        raise DeviceError(f"the device has no command characteristic {uuid}",
+                          hint="is this really the device kind you chose?")
+    await client.write_gatt_char(characteristic, command,
+                                 response="write" in characteristic.properties)

@@ -1,0 +1,97 @@
+"""Placing chunks of device samples on the source's timeline: indices, session times, gaps.
+
+The timeline owns the absolute sample index of a source, which runs on across packet loss and
+reconnects, so a recording shows every hole as a :class:`~engine.messages.Gap` and never
+repeats or overlaps samples. Session times come from a :class:`~sensors.ble.clock.DeviceClock`
+fitted to (sample index, arrival time) pairs. Pure: arrival times are handed in.
+"""
+
+from __future__ import annotations
+
+from engine.clock import NS_PER_S
+from engine.messages import Gap, SampleFrame
+from sensors.ble.clock import DeviceClock
+from sensors.ble.profile import Chunk
+
+Record = SampleFrame | Gap
+
+
+class Timeline:
+    """Turns chunks (in arrival order) into sample frames and gap records for one source."""
+
+    def __init__(self, source_id: str, rate_hz: float) -> None:
+        self.source_id = source_id
+        self.rate_hz = rate_hz
+        self.next_index = 0
+        self.next_seq = 0
+        self.samples_lost = 0
+        self.samples_estimated_lost = 0
+        self._clock = DeviceClock(NS_PER_S / rate_hz)
+        self._last_t_ns: int | None = None
+        self._outage: tuple[int, str] | None = None
+
+    @property
+    def clock(self) -> DeviceClock:
+        return self._clock
+
+    def link_lost(self, at_ns: int, why: str) -> None:
+        """The link dropped at session time ``at_ns``; the next chunk closes the outage."""
+        if self._outage is None:
+            self._outage = (at_ns, why)
+
+    def add(self, chunk: Chunk) -> list[Record]:
+        """Place one chunk; returns a gap (if samples are missing before it) and its frame."""
+        records: list[Record] = []
+        n = int(chunk.samples.shape[0])
+        lost = chunk.lost_before
+        exact = chunk.exact
+        reason = chunk.reason
+        if self._outage is not None:
+            at_ns, why = self._outage
+            self._outage = None
+            seconds = max(0, chunk.arrival_ns - at_ns) / NS_PER_S
+            reason = f"{why}; reconnected after {seconds:.2f} s"
+            if lost is None or not exact:
+                lost, exact = self._estimate_missing(chunk.arrival_ns, n), False
+        elif lost is None:
+            lost, exact = (0, True) if self._last_t_ns is None else (
+                self._estimate_missing(chunk.arrival_ns, n), False)
+        if lost > 0:
+            records.append(self._gap(lost, exact, reason))
+        t_ns = self._time_of(self.next_index, chunk.arrival_ns, n)
+        records.append(SampleFrame(self.source_id, self.next_seq, self.next_index, t_ns,
+                                   chunk.samples))
+        self.next_seq += 1
+        self.next_index += n
+        self._clock.observe(self.next_index - 1, chunk.arrival_ns)
+        return records
+
+    def _estimate_missing(self, arrival_ns: int, n: int) -> int:
+        """Samples missing before a chunk of ``n`` arriving at ``arrival_ns``, from the fit."""
+        if not self._clock.ready:
+            return 0
+        last_index = self._clock.units_at(arrival_ns)
+        return max(0, round(last_index - (n - 1) - self.next_index))
+
+    def _gap(self, lost: int, exact: bool, reason: str) -> Gap:
+        first = self.next_index
+        t_ns = self._time_of(first, None, 0)
+        duration_ns = round(lost * NS_PER_S / self.rate_hz)
+        if exact:
+            self.samples_lost += lost
+        else:
+            self.samples_estimated_lost += lost
+        self.next_index += lost
+        return Gap(self.source_id, first, lost if exact else -1, t_ns, duration_ns, reason)
+
+    def _time_of(self, index: int, arrival_ns: int | None, n: int) -> int:
+        if self._clock.ready:
+            t = round(self._clock.predict(index))
+        elif arrival_ns is not None:
+            t = arrival_ns - round((n - 1) * NS_PER_S / self.rate_hz)
+        else:
+            t = self._last_t_ns or 0
+        if self._last_t_ns is not None and t < self._last_t_ns:
+            t = self._last_t_ns  # a refit must never make time run backwards
+        self._last_t_ns = t
+        return t
