@@ -1,0 +1,251 @@
+"""Normalisation of envelopes to %MVC: the resting baseline, the reference effort, the record.
+
+The reference is the peak of a ``window_s`` (0.5 s) moving average of the baseline-subtracted
+envelope, best over several efforts, computed with the *same* pipeline that will be normalised:
+a different band or envelope changes the scale, so the record carries the pipeline's signature
+and :meth:`engine.dsp.Pipeline.set_calibration` refuses a mismatch.
+
+Kinds of reference:
+
+- ``"mvc"``: maximal voluntary isometric contractions; ``reference_pct_mvc`` is 100.
+- ``"submax"``: a sub-maximal effort for patients who must not push to the maximum (pain, after
+  surgery). ``reference_pct_mvc`` is the share of MVC the effort is taken to be; when it is 100
+  the output reads "% of the reference effort".
+- ``"task_peak"``: the peak of the exercise itself, for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import CalibrationError
+from engine.messages import PlainValue, canonical
+
+ReferenceKind = Literal["mvc", "submax", "task_peak"]
+REFERENCE_KINDS: tuple[ReferenceKind, ...] = ("mvc", "submax", "task_peak")
+
+#: Moving-average window for the reference peak (0.5–1 s in the literature).
+REFERENCE_WINDOW_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """One session's calibration of every channel of one source."""
+
+    channels: tuple[str, ...]
+    baseline_uv: tuple[float, ...]
+    """Mean resting envelope per channel (the noise floor subtracted before normalising)."""
+    noise_sd_uv: tuple[float, ...]
+    """Standard deviation of the resting envelope per channel."""
+    reference_uv: tuple[float, ...]
+    """Reference amplitude above baseline per channel: the peak 0.5 s average of the efforts."""
+    pipeline: Mapping[str, PlainValue]
+    """:meth:`~engine.dsp.PipelineConfig.signature` of the pipeline it was made with."""
+    kind: ReferenceKind = "mvc"
+    reference_pct_mvc: float = 100.0
+    window_s: float = REFERENCE_WINDOW_S
+    t_ns: int = 0
+    """Session time at which the calibration was completed."""
+
+    def __post_init__(self) -> None:
+        n = len(self.channels)
+        if not n:
+            raise CalibrationError("a calibration needs at least one channel")
+        for name in ("baseline_uv", "noise_sd_uv", "reference_uv"):
+            values = getattr(self, name)
+            if len(values) != n:
+                raise CalibrationError(
+                    f"calibration {name} has {len(values)} values for {n} channels"
+                )
+            if not all(np.isfinite(v) and v >= 0 for v in values):
+                raise CalibrationError(f"calibration {name} must be finite and non-negative")
+        if not all(v > 0 for v in self.reference_uv):
+            weak = [c for c, v in zip(self.channels, self.reference_uv, strict=True) if v <= 0]
+            raise CalibrationError(
+                f"no contraction above rest on {', '.join(weak)}",
+                hint="check the electrodes and repeat the effort",
+            )
+        if self.kind not in REFERENCE_KINDS:
+            raise CalibrationError(f"unknown reference kind {self.kind!r}")
+        if not 0 < self.reference_pct_mvc <= 100:
+            raise CalibrationError("reference_pct_mvc must be in (0, 100]")
+
+    @property
+    def gain_pct_per_uv(self) -> tuple[float, ...]:
+        """Multiply a baseline-subtracted envelope (µV) by this to get %MVC."""
+        return tuple(self.reference_pct_mvc / r for r in self.reference_uv)
+
+    def to_plain(self) -> dict[str, PlainValue]:
+        """Plain data for a config record or a file (canonical: sorted keys, Python scalars)."""
+        plain = canonical(
+            {
+                "channels": list(self.channels),
+                "baseline_uv": list(self.baseline_uv),
+                "noise_sd_uv": list(self.noise_sd_uv),
+                "reference_uv": list(self.reference_uv),
+                "pipeline": dict(self.pipeline),
+                "kind": self.kind,
+                "reference_pct_mvc": self.reference_pct_mvc,
+                "window_s": self.window_s,
+                "t_ns": self.t_ns,
+            }
+        )
+        assert isinstance(plain, dict)
+        return plain
+
+    @classmethod
+    def from_plain(cls, value: object) -> Calibration:
+        """Rebuild from :meth:`to_plain`'s output; :class:`CalibrationError` says what is wrong."""
+        if not isinstance(value, Mapping):
+            raise CalibrationError(f"a calibration must be a mapping, got {type(value).__name__}")
+        try:
+            return cls(
+                channels=tuple(_strings(value["channels"])),
+                baseline_uv=_floats(value["baseline_uv"]),
+                noise_sd_uv=_floats(value["noise_sd_uv"]),
+                reference_uv=_floats(value["reference_uv"]),
+                pipeline=dict(value["pipeline"]),
+                kind=value["kind"],
+                reference_pct_mvc=float(value["reference_pct_mvc"]),
+                window_s=float(value["window_s"]),
+                t_ns=int(value["t_ns"]),
+            )
+        except KeyError as missing:
+            raise CalibrationError(f"calibration lacks the field {missing}") from None
+        except (TypeError, ValueError) as bad:
+            raise CalibrationError(f"calibration field has a bad value: {bad}") from None
+
+
+def _strings(values: Any) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise TypeError("channels must be a list of labels")
+    return values
+
+
+def _floats(values: Any) -> tuple[float, ...]:
+    if not isinstance(values, list):
+        raise TypeError("expected a list of numbers")
+    return tuple(float(v) for v in values)
+
+
+def resting_baseline(
+    envelope_uv: npt.NDArray[np.float64], usable: npt.NDArray[np.bool_] | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Mean and standard deviation per channel of a resting envelope (samples, channels).
+
+    ``usable`` (same shape) excludes flagged samples; a channel with none left is an error.
+    """
+    if usable is None:
+        usable = np.ones(envelope_uv.shape, dtype=bool)
+    counts = usable.sum(axis=0)
+    if envelope_uv.shape[0] == 0 or (counts == 0).any():
+        raise CalibrationError(
+            "no clean resting signal to measure the noise floor",
+            hint="check the electrodes, relax, and repeat the rest period",
+        )
+    masked = np.where(usable, envelope_uv, 0.0)
+    mean = masked.sum(axis=0) / counts
+    var = np.where(usable, (envelope_uv - mean) ** 2, 0.0).sum(axis=0) / counts
+    return mean, np.sqrt(var)
+
+
+def moving_average_peak(
+    envelope_uv: npt.NDArray[np.float64],
+    rate_hz: float,
+    window_s: float = REFERENCE_WINDOW_S,
+    usable: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Per channel, the highest ``window_s`` moving average of ``envelope_uv`` (samples, channels).
+
+    Windows touching an unusable sample are skipped; 0 when no clean window exists.
+    """
+    n_window = max(1, round(window_s * rate_hz))
+    n, channels = envelope_uv.shape
+    if n < n_window:
+        return np.zeros(channels)
+    if usable is None:
+        usable = np.ones(envelope_uv.shape, dtype=bool)
+    zero = np.zeros((1, channels))
+    sums = np.concatenate([zero, np.cumsum(np.where(usable, envelope_uv, 0.0), axis=0)])
+    bad = np.concatenate([zero, np.cumsum(~usable, axis=0)])
+    averages = (sums[n_window:] - sums[:-n_window]) / n_window
+    clean = (bad[n_window:] - bad[:-n_window]) == 0
+    peaks: npt.NDArray[np.float64] = np.where(clean, averages, 0.0).max(axis=0)
+    return peaks
+
+
+class OverMvcMonitor:
+    """Says when a channel goes above 100 %MVC, measured like the reference (a 0.5 s average).
+
+    The instantaneous envelope routinely peaks above the reference's 0.5 s average, so only a
+    sustained excess counts; then the reference is too low and the user should re-calibrate.
+    """
+
+    def __init__(self, calibration: Calibration, rate_hz: float, margin_pct: float = 5.0) -> None:
+        self._n_window = max(1, round(calibration.window_s * rate_hz))
+        self._limit = 100.0 + margin_pct
+        n_channels = len(calibration.channels)
+        self._tail = np.zeros((0, n_channels))
+        self.over: npt.NDArray[np.bool_] = np.zeros(n_channels, dtype=bool)
+        """Per channel: has it exceeded the reference so far."""
+        self.peak_pct: npt.NDArray[np.float64] = np.zeros(n_channels)
+        """Per channel: the highest 0.5 s average %MVC so far."""
+
+    def update(self, pct_mvc: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Take the next (samples, channels) %MVC values; returns :attr:`over`."""
+        joined = np.concatenate([self._tail, pct_mvc])
+        if joined.shape[0] >= self._n_window:
+            sums = np.cumsum(np.concatenate([np.zeros((1, joined.shape[1])), joined]), axis=0)
+            averages = (sums[self._n_window :] - sums[: -self._n_window]) / self._n_window
+            self.peak_pct = np.maximum(self.peak_pct, averages.max(axis=0))
+            self.over = self.peak_pct > self._limit
+        self._tail = joined[-(self._n_window - 1) :] if self._n_window > 1 else joined[:0]
+        return self.over
+
+
+def build_calibration(
+    channels: Sequence[str],
+    rest_envelope_uv: npt.NDArray[np.float64],
+    effort_envelopes_uv: Sequence[npt.NDArray[np.float64]],
+    rate_hz: float,
+    pipeline: Mapping[str, PlainValue],
+    *,
+    rest_usable: npt.NDArray[np.bool_] | None = None,
+    effort_usable: Sequence[npt.NDArray[np.bool_]] | None = None,
+    kind: ReferenceKind = "mvc",
+    reference_pct_mvc: float = 100.0,
+    window_s: float = REFERENCE_WINDOW_S,
+    t_ns: int = 0,
+) -> Calibration:
+    """A calibration from a resting envelope and the envelopes of each effort (all raw, i.e.
+    from a pipeline without calibration): baseline = resting mean, reference = best effort's
+    peak ``window_s`` average above the baseline."""
+    baseline, noise_sd = resting_baseline(rest_envelope_uv, rest_usable)
+    if not effort_envelopes_uv:
+        raise CalibrationError("no effort was recorded", hint="repeat the calibration")
+    peaks = [
+        moving_average_peak(
+            effort - baseline,
+            rate_hz,
+            window_s,
+            effort_usable[i] if effort_usable is not None else None,
+        )
+        for i, effort in enumerate(effort_envelopes_uv)
+    ]
+    reference = np.max(np.stack(peaks), axis=0)
+    return Calibration(
+        channels=tuple(channels),
+        baseline_uv=tuple(float(v) for v in baseline),
+        noise_sd_uv=tuple(float(v) for v in noise_sd),
+        reference_uv=tuple(float(v) for v in reference),
+        pipeline=dict(pipeline),
+        kind=kind,
+        reference_pct_mvc=reference_pct_mvc,
+        window_s=window_s,
+        t_ns=t_ns,
+    )

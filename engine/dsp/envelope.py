@@ -1,0 +1,66 @@
+"""Amplitude envelopes of band-passed EMG: the linear envelope and the moving RMS.
+
+Both are streaming: state is carried between calls, so chunking never changes the result.
+Their delay is what the player feels, so the defaults favour latency (see
+:class:`~engine.dsp.pipeline.PipelineConfig`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+from engine.dsp.filters import FloatArray, SosCascade, design_lowpass, group_delay_s
+from engine.errors import ConfigError
+
+#: Frequency at which an envelope's delay is quoted: the envelope of a held contraction moves
+#: slowly, so its low-frequency group delay is the lag a player sees.
+ENVELOPE_DELAY_FREQ_HZ = 1.0
+
+
+class LinearEnvelope:
+    """Full-wave rectification followed by a Butterworth low-pass (the "linear envelope")."""
+
+    def __init__(self, rate_hz: float, cutoff_hz: float, order: int, n_channels: int) -> None:
+        self._lowpass = SosCascade(design_lowpass(rate_hz, cutoff_hz, order), n_channels)
+        self.delay_s = group_delay_s(self._lowpass.sos, ENVELOPE_DELAY_FREQ_HZ, rate_hz)
+
+    @property
+    def sos(self) -> FloatArray:
+        return self._lowpass.sos
+
+    def reset(self) -> None:
+        self._lowpass.reset()
+
+    def process(self, band_uv: FloatArray) -> FloatArray:
+        """Envelope of ``band_uv`` (channels, samples) in µV, as a new array."""
+        out = np.abs(band_uv)
+        self._lowpass.process(out)
+        return out
+
+
+class MovingRms:
+    """Root of the mean square over the last ``window_n`` samples (a causal boxcar)."""
+
+    def __init__(self, rate_hz: float, window_s: float, n_channels: int) -> None:
+        self.window_n = round(window_s * rate_hz)
+        if self.window_n < 2:
+            raise ConfigError(f"an RMS window of {window_s:g} s is under two samples")
+        self.taps: FloatArray = np.full(self.window_n, 1.0 / self.window_n)
+        self._zi: FloatArray = np.zeros((n_channels, self.window_n - 1))
+        self.delay_s = (self.window_n - 1) / 2 / rate_hz
+
+    def reset(self) -> None:
+        self._zi.fill(0.0)
+
+    def process(self, band_uv: FloatArray) -> FloatArray:
+        """Moving RMS of ``band_uv`` (channels, samples) in µV, as a new array."""
+        mean_square, self._zi = signal.lfilter(
+            self.taps, [1.0], band_uv * band_uv, axis=1, zi=self._zi
+        )
+        # The boxcar of non-negative values can round to a hair below zero.
+        rms: FloatArray = np.sqrt(np.maximum(mean_square, 0.0))
+        return rms
+
+
+Envelope = LinearEnvelope | MovingRms

@@ -1,0 +1,342 @@
+"""The streaming EMG pipeline: raw device frames in, envelopes, %MVC and quality out.
+
+Stages, all causal and all carrying their state across calls::
+
+    raw × scale → µV ─┬─ quality checks (rails, NaN, flat, mains, lift-off, movement)
+                      └─ band-pass + mains notches (one SOS cascade) → |·| → low-pass
+                         → − resting baseline → envelope_uv → × 100 / reference → pct_mvc
+
+Every channel goes through in one (channels, samples) array per call, and the band-pass and the
+notches are a single cascade, because on 10–20 ms chunks the cost is per call, not per sample.
+Feeding the same samples in any chunking gives the same output to the last bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.calibration import Calibration
+from engine.clock import sample_offset_ns
+from engine.dsp.envelope import Envelope, LinearEnvelope, MovingRms
+from engine.dsp.filters import (
+    FloatArray,
+    SosCascade,
+    band_edges_hz,
+    design_bandpass,
+    design_notches,
+    group_delay_s,
+    notch_frequencies_hz,
+)
+from engine.errors import CalibrationError, ConfigError, SignalError
+from engine.messages import Gap, PlainValue, ProcessedBlock, QualityFlag, SampleFrame, SourceInfo
+from engine.quality import QualityConfig, QualityMonitor
+
+EnvelopeKind = Literal["linear", "rms"]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """How one source's samples are processed. Build it with :meth:`for_source`.
+
+    Defaults and why:
+
+    - band-pass 20–450 Hz, Butterworth order 2 per edge: 20 Hz (De Luca 2010) rejects movement
+      artefact and cable motion, 450 Hz keeps the surface-EMG band (SENIAM/ISEK); the upper
+      corner is clipped to 0.9 × Nyquist, so 200 Hz devices get 20–90 Hz. Delay ≈ 3 ms above
+      60 Hz at 2 kHz.
+    - notches at the mains frequency and its 2nd and 3rd harmonics (Q = 30, ~2 Hz wide): the
+      odd harmonic carries most residual pickup; higher ones rarely rise above the EMG.
+    - linear envelope, low-pass 10 Hz order 2: ≈ 23 ms delay. A 6 Hz order-2 envelope is
+      smoother but lags ≈ 38 ms, order 4 ≈ 70 ms; biofeedback wants the whole loop under 50 ms,
+      and %MVC calibration smooths over 0.5 s anyway. ``envelope="rms"`` with ``rms_window_s``
+      0.05 (≈ 25 ms delay) is the alternative.
+    """
+
+    source_id: str
+    rate_hz: float
+    n_channels: int
+    scale: float = 1.0
+    """µV per raw unit."""
+    mains_hz: float | None = 50.0
+    band_low_hz: float = 20.0
+    band_high_hz: float = 450.0
+    band_order: int = 2
+    notch_harmonics: int = 3
+    notch_q: float = 30.0
+    envelope: EnvelopeKind = "linear"
+    envelope_cutoff_hz: float = 10.0
+    envelope_order: int = 2
+    rms_window_s: float = 0.05
+    gap_reset_s: float = 0.5
+    """A gap longer than this restarts the filters from the next sample (the electrode offset may
+    have moved); shorter gaps are spliced over with the state kept."""
+    settle_s: float = 0.1
+    """After a gap, samples are flagged GAP for this long while the envelope settles."""
+    quality: QualityConfig = field(default_factory=QualityConfig)
+
+    def __post_init__(self) -> None:
+        if self.n_channels < 1:
+            raise ConfigError("a pipeline needs at least one channel")
+        if self.mains_hz not in (None, 50.0, 60.0):
+            raise ConfigError(f"mains frequency must be 50 or 60 Hz, got {self.mains_hz!r}")
+        if self.envelope not in ("linear", "rms"):
+            raise ConfigError(f"envelope must be 'linear' or 'rms', got {self.envelope!r}")
+        band_edges_hz(self.rate_hz, self.band_low_hz, self.band_high_hz)
+
+    @classmethod
+    def for_source(
+        cls, info: SourceInfo, mains_hz: float | None = 50.0, **overrides: object
+    ) -> PipelineConfig:
+        """The default configuration for ``info``'s rate and channels.
+
+        Integer sources get their converter rails for saturation checks from their sample type.
+        """
+        quality = QualityConfig()
+        kind = np.dtype(info.dtype)
+        if kind.kind == "i":
+            limits = np.iinfo(kind)
+            lo, hi = sorted((limits.min * info.scale, limits.max * info.scale))
+            quality = replace(quality, rails_uv=(float(lo), float(hi)))
+        config = cls(
+            source_id=info.source_id,
+            rate_hz=info.rate_hz,
+            n_channels=info.n_channels,
+            scale=info.scale,
+            mains_hz=mains_hz,
+            quality=quality,
+        )
+        return replace(config, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def band_hz(self) -> tuple[float, float]:
+        """The band-pass corners in use (upper corner clipped below Nyquist)."""
+        return band_edges_hz(self.rate_hz, self.band_low_hz, self.band_high_hz)
+
+    @property
+    def notch_hz(self) -> tuple[float, ...]:
+        return notch_frequencies_hz(
+            self.rate_hz, self.mains_hz, self.notch_harmonics, self.band_hz[1]
+        )
+
+    def signature(self) -> dict[str, PlainValue]:
+        """Everything the envelope's scale depends on, as plain data.
+
+        A calibration stores this; it is valid only for a pipeline with the same signature.
+        """
+        low, high = self.band_hz
+        envelope: dict[str, PlainValue] = {"kind": self.envelope}
+        if self.envelope == "linear":
+            envelope |= {"cutoff_hz": self.envelope_cutoff_hz, "order": self.envelope_order}
+        else:
+            envelope |= {"window_s": self.rms_window_s}
+        return {
+            "rate_hz": float(self.rate_hz),
+            "band_hz": [low, high],
+            "band_order": self.band_order,
+            "notch_hz": list(self.notch_hz),
+            "notch_q": self.notch_q,
+            "envelope": envelope,
+        }
+
+
+class Pipeline:
+    """Streaming processing of one source. Feed frames and gaps in order.
+
+    Gaps: a short gap (≤ ``gap_reset_s``) is spliced over with the filter state kept, so the
+    envelope carries on smoothly; a long one restarts the filters from the next sample as at the
+    stream's start. Either way the missing span comes back as a block of held values flagged
+    GAP, and the first ``settle_s`` after it are flagged GAP too.
+    """
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        rate = config.rate_hz
+        low, high = config.band_hz
+        bandpass = design_bandpass(rate, low, high, config.band_order)
+        notches = design_notches(rate, config.notch_hz, config.notch_q)
+        self.band_sos: FloatArray = np.vstack([bandpass, notches])
+        """The band-pass and notch cascade, for offline checks against ``scipy.signal.sosfilt``."""
+        self._band = SosCascade(self.band_sos, config.n_channels)
+        self._envelope: Envelope
+        if config.envelope == "linear":
+            self._envelope = LinearEnvelope(
+                rate, config.envelope_cutoff_hz, config.envelope_order, config.n_channels
+            )
+        else:
+            self._envelope = MovingRms(rate, config.rms_window_s, config.n_channels)
+        self._quality = QualityMonitor(config.quality, rate, config.n_channels, config.notch_hz)
+        carrier_hz = float(np.sqrt(low * high))
+        self.group_delay_s = self._envelope.delay_s + group_delay_s(bandpass, carrier_hz, rate)
+        """Delay from muscle to envelope: the envelope's low-frequency delay plus the band-pass
+        delay at the band's geometric centre (the notches add delay only within ~2 Hz of
+        mains)."""
+        self._calibration: Calibration | None = None
+        self._baseline_uv: FloatArray = np.zeros((config.n_channels, 1))
+        self._gain: FloatArray | None = None
+        self._next_index: int | None = None
+        self._primed = False
+        self._settle_until = -1
+        self._last_finite = np.zeros(config.n_channels)
+        self._last_envelope = np.zeros(config.n_channels)
+        self._last_pct = np.zeros(config.n_channels)
+        self._last_band: FloatArray = np.zeros((config.n_channels, 0))
+
+    @property
+    def envelope_sos(self) -> FloatArray | None:
+        """The envelope low-pass (None for a moving-RMS envelope)."""
+        return self._envelope.sos if isinstance(self._envelope, LinearEnvelope) else None
+
+    @property
+    def calibration(self) -> Calibration | None:
+        return self._calibration
+
+    @property
+    def last_band_uv(self) -> FloatArray:
+        """The band-passed signal (samples, channels) of the last frame, for onset and fatigue."""
+        return self._last_band.T
+
+    def set_calibration(self, calibration: Calibration | None) -> None:
+        """Use ``calibration`` for baseline subtraction and %MVC from the next sample on.
+
+        Raises :class:`CalibrationError` when it was made with a different pipeline (the %MVC
+        scale would be wrong) or for other channels.
+        """
+        if calibration is None:
+            self._calibration = None
+            self._baseline_uv = np.zeros((self.config.n_channels, 1))
+            self._gain = None
+            return
+        if len(calibration.channels) != self.config.n_channels:
+            raise CalibrationError(
+                f"calibration has {len(calibration.channels)} channels, the source has "
+                f"{self.config.n_channels}",
+                hint="calibrate again with this sensor",
+            )
+        mine = self.config.signature()
+        if calibration.pipeline != mine:
+            changed = sorted(k for k in mine if calibration.pipeline.get(k) != mine[k])
+            raise CalibrationError(
+                f"calibration was made with different processing ({', '.join(changed)})",
+                hint="calibrate again: a different envelope changes the %MVC scale",
+            )
+        self._calibration = calibration
+        self._baseline_uv = np.asarray(calibration.baseline_uv, dtype=np.float64)[:, None]
+        self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)[:, None]
+
+    def process(self, frame: SampleFrame) -> ProcessedBlock:
+        """Process one frame. A frame that starts after the expected index is treated as
+        following a gap of the missing samples (flagged, never silently joined)."""
+        cfg = self.config
+        data = frame.data
+        if frame.source_id != cfg.source_id:
+            raise SignalError(
+                f"frame from {frame.source_id!r} fed to the {cfg.source_id!r} pipeline"
+            )
+        if data.shape[1] != cfg.n_channels:
+            raise SignalError(
+                f"frame {frame.seq} has {data.shape[1]} channels, expected {cfg.n_channels}"
+            )
+        if self._next_index is not None and frame.first_index != self._next_index:
+            if frame.first_index < self._next_index:
+                raise SignalError(
+                    f"frame {frame.seq} starts at sample {frame.first_index}, before sample "
+                    f"{self._next_index} already processed",
+                    hint="frames must arrive in order without overlap",
+                )
+            self._skip(frame.first_index - self._next_index)
+        n = data.shape[0]
+        raw = np.empty((cfg.n_channels, n))
+        np.multiply(data.T, cfg.scale, out=raw)
+        nonfinite = self._replace_nonfinite(raw)
+        if not self._primed and n:
+            self._band.prime(raw[:, 0])
+            self._primed = True
+        quality = self._quality.assess(raw, nonfinite)
+        if self._settle_until > frame.first_index:
+            quality[:, : self._settle_until - frame.first_index] |= np.uint8(QualityFlag.GAP)
+        self._band.process(raw)
+        envelope = self._envelope.process(raw)
+        np.subtract(envelope, self._baseline_uv, out=envelope)
+        np.maximum(envelope, 0.0, out=envelope)
+        pct = envelope * self._gain if self._gain is not None else None
+        self._last_band = raw
+        self._next_index = frame.first_index + n
+        if n:
+            self._last_envelope = envelope[:, -1]
+            if pct is not None:
+                self._last_pct = pct[:, -1]
+        return ProcessedBlock(
+            source_id=frame.source_id,
+            first_index=frame.first_index,
+            t_ns=frame.t_ns,
+            rate_hz=cfg.rate_hz,
+            envelope_uv=envelope.T,
+            pct_mvc=pct.T if pct is not None else None,
+            quality=quality.T,
+        )
+
+    def gap(self, gap: Gap) -> ProcessedBlock:
+        """Account for samples that never arrived; returns them as held values flagged GAP.
+
+        The returned arrays are read-only broadcasts (no memory per missing sample).
+        """
+        cfg = self.config
+        if gap.source_id != cfg.source_id:
+            raise SignalError(f"gap of {gap.source_id!r} fed to the {cfg.source_id!r} pipeline")
+        n = gap.n_missing if gap.n_missing >= 0 else round(gap.duration_ns * cfg.rate_hz / 1e9)
+        first, t_ns = gap.first_index, gap.t_ns
+        if self._next_index is not None:
+            if first < self._next_index:
+                raise SignalError(
+                    f"gap at sample {first} overlaps samples already processed "
+                    f"(next expected {self._next_index})"
+                )
+            # Samples lost before the reported gap began belong to it too.
+            earlier = first - self._next_index
+            n, first = n + earlier, self._next_index
+            t_ns -= sample_offset_ns(earlier, cfg.rate_hz)
+            self._skip(n)
+        else:
+            self._next_index = first + n
+        shape = (n, cfg.n_channels)
+        return ProcessedBlock(
+            source_id=gap.source_id,
+            first_index=first,
+            t_ns=t_ns,
+            rate_hz=cfg.rate_hz,
+            envelope_uv=np.broadcast_to(self._last_envelope, shape),
+            pct_mvc=np.broadcast_to(self._last_pct, shape) if self._gain is not None else None,
+            quality=np.broadcast_to(np.uint8(QualityFlag.GAP), shape),
+        )
+
+    def _skip(self, n_missing: int) -> None:
+        """Move past ``n_missing`` lost samples (``_next_index`` is known)."""
+        cfg = self.config
+        assert self._next_index is not None
+        self._next_index += n_missing
+        if n_missing > cfg.gap_reset_s * cfg.rate_hz:
+            # Forget the past: the next sample primes the filters as at the stream's start.
+            self._band.reset()
+            self._envelope.reset()
+            self._primed = False
+        self._quality.restart()
+        self._settle_until = self._next_index + round(cfg.settle_s * cfg.rate_hz)
+
+    def _replace_nonfinite(self, raw: FloatArray) -> npt.NDArray[np.bool_] | None:
+        """Hold the last finite value over NaN/inf samples so no filter state is poisoned."""
+        finite = np.isfinite(raw)
+        if finite.all():
+            if raw.shape[1]:
+                self._last_finite = raw[:, -1].copy()
+            return None
+        index = np.where(finite, np.arange(raw.shape[1]), -1)
+        np.maximum.accumulate(index, axis=1, out=index)
+        held = np.take_along_axis(raw, np.maximum(index, 0), axis=1)
+        raw[...] = np.where(index >= 0, held, self._last_finite[:, None])
+        self._last_finite = raw[:, -1].copy()
+        return ~finite
+
