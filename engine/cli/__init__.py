@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.cli.inspect",
     "engine.cli.export",
     "engine.cli.import_",
+    "engine.cli.scan",
 )
 
 EXIT_USER_ERROR = 2

@@ -25,7 +25,7 @@ class DeviceClock:
         nominal_ns_per_unit: float | None = None,
         *,
         block_size: int = 16,
-        n_blocks: int = 64,
+        n_blocks: int = 128,
     ) -> None:
         if block_size < 1 or n_blocks < 2:
             raise ValueError("block_size must be >= 1 and n_blocks >= 2")
