@@ -265,9 +265,10 @@ def _tally(
     elif isinstance(record, ConfigChange):
         config_keys[record.key] += 1
         entry = {"t_s": _t_s(record.t_ns), "key": record.key, "value": record.value}
-        if record.key.startswith("calibration"):
+        # Components prefix their keys ("rules.protocol", "dsp.calibration"): match the name.
+        if "calibration" in record.key:
             _keep(report.calibration, entry)
-        elif record.key.startswith("protocol"):
+        elif "protocol" in record.key:
             _keep(report.protocol, entry)
     elif isinstance(record, UserInput):
         inputs[record.kind] += 1
