@@ -105,6 +105,7 @@ class RulesEngine:
         self._pending: list[ConfigChange] = []
         self._events: list[RuleEvent] = []
         self._t_ns = 0
+        self._started = False
         self._ticks = TickStream(len(self.channels))
         self._load(protocol, 0)
 
@@ -268,6 +269,11 @@ class RulesEngine:
         if self._pending and self._pending[0].t_ns <= t_ns:
             self._apply_due(t_ns)
         self._t_ns = t_ns
+        if not self._started:
+            # The countdown starts with the first sample the exercise sees, not at time zero:
+            # a session usually calibrates first.
+            self._started = True
+            self._phase_start_ns = t_ns
         if self._phase is Phase.DONE:
             return
         self._calibrated = pct is not None
