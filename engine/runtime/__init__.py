@@ -6,6 +6,7 @@
 - :mod:`engine.runtime.actor`: the base class of the thin actor shells in :mod:`actors`.
 """
 
+from engine.runtime.actor import Actor
 from engine.runtime.channels import (
     DropOldestRing,
     LatestValue,
@@ -13,11 +14,26 @@ from engine.runtime.channels import (
     PoisonedInput,
 )
 from engine.runtime.clock import TrioSessionClock
+from engine.runtime.events import EventKind, SupervisionEvent, SupervisionLog
+from engine.runtime.incarnation import Incarnation, current_incarnation
+from engine.runtime.supervisor import Backoff, ChildSpec, Restart, StartFn, Strategy, Supervisor
 
 __all__ = [
+    "Actor",
+    "Backoff",
+    "ChildSpec",
     "DropOldestRing",
+    "EventKind",
+    "Incarnation",
     "LatestValue",
     "LosslessChannel",
     "PoisonedInput",
+    "Restart",
+    "StartFn",
+    "Strategy",
+    "SupervisionEvent",
+    "SupervisionLog",
+    "Supervisor",
     "TrioSessionClock",
+    "current_incarnation",
 ]

@@ -1,0 +1,435 @@
+"""Supervision trees with Erlang/OTP semantics on Trio.
+
+A Trio nursery has one policy: any failure cancels everything. A biofeedback session needs more
+(a crashed renderer must not stop the recording; a dropped sensor reconnects while the game
+waits), so a :class:`Supervisor` runs its children in a nursery but catches their failures and
+applies an OTP restart strategy instead.
+
+How it maps onto Trio:
+
+- each child runs in its own cancel scope, shielded once the child is ready, so a cancellation of
+  the supervisor does not hit all children at once; the supervisor cancels them one by one in
+  reverse start order and waits up to each child's shutdown timeout;
+- Trio cannot kill a task: a child still running after its timeout is reported ("stop_timeout")
+  and the supervisor moves on to the next child (its nursery still waits for the straggler);
+- back-off delays and the restart-intensity window use Trio's clock, so MockClock tests cover
+  them exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import deque
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import trio
+
+from engine.errors import RestartIntensityError
+from engine.runtime.events import EventKind, SupervisionEvent, SupervisionLog
+from engine.runtime.incarnation import Incarnation, enter_incarnation
+
+
+class Restart(enum.Enum):
+    """When a child that ended is started again."""
+
+    PERMANENT = "permanent"  # always
+    TRANSIENT = "transient"  # only after an abnormal exit (an exception)
+    TEMPORARY = "temporary"  # never
+
+
+class Strategy(enum.Enum):
+    """Which children restart when one of them has to."""
+
+    ONE_FOR_ONE = "one_for_one"  # only that child
+    ONE_FOR_ALL = "one_for_all"  # every running child
+    REST_FOR_ONE = "rest_for_one"  # that child and every running child started after it
+
+
+class StartFn(Protocol):
+    """A child's entry point: call ``task_status.started()`` when ready, then run until done."""
+
+    def __call__(self, *, task_status: trio.TaskStatus[None]) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay before the k-th consecutive restart of a child: ``initial_s * factor**(k-1)``,
+    capped at ``max_s``. A child that ran healthy for ``reset_after_s`` starts again from k=1.
+    """
+
+    initial_s: float = 0.05
+    factor: float = 2.0
+    max_s: float = 5.0
+    reset_after_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if min(self.initial_s, self.max_s, self.reset_after_s) < 0 or self.factor < 1.0:
+            raise ValueError(f"{self!r}: delays must be >= 0 and the factor >= 1")
+
+    def delay_s(self, consecutive: int) -> float:
+        """Seconds to wait before consecutive restart number ``consecutive`` (1-based)."""
+        if consecutive < 1:
+            return 0.0
+        if self.factor == 1.0:
+            return min(self.initial_s, self.max_s)
+        # Bounded loop rather than ``factor ** k``, which overflows for long restart runs.
+        delay_s = self.initial_s
+        for _ in range(consecutive - 1):
+            delay_s *= self.factor
+            if delay_s >= self.max_s:
+                break
+        return min(delay_s, self.max_s)
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """How to run one child: its ``id``, entry point, restart type and shutdown timeout."""
+
+    id: str
+    start: StartFn
+    restart: Restart = Restart.PERMANENT
+    shutdown_timeout_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.shutdown_timeout_s > 0:
+            raise ValueError(f"child {self.id!r}: shutdown_timeout_s must be > 0")
+
+
+class _State(enum.Enum):
+    IDLE = "idle"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    ENDED = "ended"
+
+
+@dataclass(eq=False)
+class _Slot:
+    """A child's place in the supervisor: the spec plus the state of its current run."""
+
+    spec: ChildSpec
+    index: int
+    state: _State = _State.IDLE
+    generation: int = 0
+    ever_ready: bool = False
+    ready_at_s: float = 0.0
+    consecutive_restarts: int = 0
+    overdue: bool = False
+    exit_pending: bool = False
+    scope: trio.CancelScope | None = None
+    done: trio.Event | None = None
+    early_exit: _Exit | None = None
+
+
+@dataclass(frozen=True)
+class _Exit:
+    """A run that ended on its own (not stopped by the supervisor)."""
+
+    slot: _Slot
+    generation: int
+    error: Exception | None
+
+
+class _GiveUp(Exception):
+    def __init__(self, slot: _Slot, cause: Exception | None, restarts: int) -> None:
+        super().__init__(slot.spec.id)
+        self.slot = slot
+        self.cause = cause
+        self.restarts = restarts
+
+
+def _describe(error: Exception | None) -> str:
+    if error is None:
+        return "exited normally"
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _restart_due(restart: Restart, error: Exception | None) -> bool:
+    if restart is Restart.PERMANENT:
+        return True
+    if restart is Restart.TRANSIENT:
+        return error is not None
+    return False
+
+
+class _Ready:
+    """The ``task_status`` a child sees: marks it ready, shields it, then passes the signal on."""
+
+    def __init__(self, supervisor: Supervisor, slot: _Slot, outer: trio.TaskStatus[None]) -> None:
+        self._supervisor = supervisor
+        self._slot = slot
+        self._outer = outer
+        self.called = False
+
+    def started(self, value: None = None) -> None:
+        if self.called:
+            raise RuntimeError(f"child {self._slot.spec.id!r} called task_status.started() twice")
+        self.called = True
+        slot = self._slot
+        assert slot.scope is not None
+        # From now on only the supervisor cancels this child, one child at a time.
+        slot.scope.shield = True
+        slot.state = _State.RUNNING
+        slot.ready_at_s = trio.current_time()
+        self._supervisor._emit(slot, "restarted" if slot.ever_ready else "started")
+        slot.ever_ready = True
+        self._outer.started()
+
+
+class Supervisor:
+    """Runs ``children`` in order and keeps them running under an OTP restart ``strategy``.
+
+    More than ``max_restarts`` restarts within ``period_s`` (a sliding window on Trio's clock)
+    stops every child and raises :class:`RestartIntensityError` naming the child whose failure
+    tipped it, chained to that failure. Every step is recorded in ``events``.
+    """
+
+    def __init__(
+        self,
+        id: str,
+        children: Sequence[ChildSpec],
+        *,
+        strategy: Strategy = Strategy.ONE_FOR_ONE,
+        max_restarts: int = 3,
+        period_s: float = 5.0,
+        backoff: Backoff | None = None,
+        events: SupervisionLog | None = None,
+    ) -> None:
+        ids = [child.id for child in children]
+        duplicated = sorted({child_id for child_id in ids if ids.count(child_id) > 1})
+        if duplicated:
+            raise ValueError(f"supervisor {id!r}: duplicate child ids {duplicated}")
+        if max_restarts < 0 or not period_s > 0:
+            raise ValueError(f"supervisor {id!r}: need max_restarts >= 0 and period_s > 0")
+        self.id = id
+        self.children: tuple[ChildSpec, ...] = tuple(children)
+        self.strategy = strategy
+        self.max_restarts = max_restarts
+        self.period_s = period_s
+        self.backoff = backoff if backoff is not None else Backoff()
+        self.events = events if events is not None else SupervisionLog()
+        self._slots: list[_Slot] = []
+        self._restart_times_s: deque[float] = deque()
+        self._nursery: trio.Nursery | None = None
+        self._supervise_scope: trio.CancelScope | None = None
+        self._stop_requested = False
+        self._running = False
+        self._exits_send, self._exits_receive = trio.open_memory_channel[_Exit](math.inf)
+
+    def __repr__(self) -> str:
+        return f"Supervisor({self.id!r}, {self.strategy.value}, {len(self.children)} children)"
+
+    def as_child(
+        self, restart: Restart = Restart.PERMANENT, shutdown_timeout_s: float | None = None
+    ) -> ChildSpec:
+        """This supervisor as a child of another. The default shutdown timeout is the sum of
+        its children's, since it stops them one after the other."""
+        if shutdown_timeout_s is None:
+            shutdown_timeout_s = sum(child.shutdown_timeout_s for child in self.children) or 1.0
+        return ChildSpec(self.id, self.run, restart, shutdown_timeout_s)
+
+    def request_stop(self) -> None:
+        """Stop every child (reverse start order) and make :meth:`run` return normally."""
+        self._stop_requested = True
+        if self._supervise_scope is not None:
+            self._supervise_scope.cancel()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Start the children in order (each ready before the next), report ready, supervise.
+
+        Returns when every child has ended with none due a restart, or after
+        :meth:`request_stop`. On cancellation, stop request or giving up, the children are
+        stopped in reverse start order, each within its shutdown timeout.
+        """
+        if self._running:
+            raise RuntimeError(f"supervisor {self.id!r} is already running")
+        self._running = True
+        self._slots = [_Slot(spec, index) for index, spec in enumerate(self.children)]
+        self._restart_times_s.clear()
+        # A fresh queue per run: exits left over from an earlier run must not leak into this one.
+        self._exits_send, self._exits_receive = trio.open_memory_channel[_Exit](math.inf)
+        gave_up: _GiveUp | None = None
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                try:
+                    with trio.CancelScope() as self._supervise_scope:
+                        if self._stop_requested:
+                            self._supervise_scope.cancel()
+                        await self._supervise(task_status)
+                except _GiveUp as give_up:
+                    gave_up = give_up
+                    self._emit(
+                        give_up.slot,
+                        "gave_up",
+                        f"{give_up.restarts} restarts within {self.period_s} s (more than "
+                        f"{self.max_restarts}); last cause: {_describe(give_up.cause)}",
+                    )
+                finally:
+                    with trio.CancelScope(shield=True):
+                        await self._stop(self._slots, "supervisor stopping")
+        finally:
+            self._running = False
+            self._nursery = None
+            self._supervise_scope = None
+            self._stop_requested = False
+        if gave_up is not None:
+            child_id = gave_up.slot.spec.id
+            raise RestartIntensityError(
+                f"supervisor {self.id!r} gave up: child {child_id!r} needed "
+                f"{gave_up.restarts} restarts within {self.period_s} s, more than the "
+                f"{self.max_restarts} allowed; last cause: {_describe(gave_up.cause)}",
+                child_id=child_id,
+                hint="see the log for the child's errors; the failure repeats, so restarting "
+                "will not fix it",
+            ) from gave_up.cause
+
+    async def _supervise(self, task_status: trio.TaskStatus[None]) -> None:
+        for slot in self._slots:
+            await self._start(slot)
+        task_status.started()
+        while any(slot.exit_pending or slot.state is _State.RUNNING for slot in self._slots):
+            ended = await self._exits_receive.receive()
+            if ended.generation == ended.slot.generation:
+                ended.slot.exit_pending = False
+                await self._on_exit(ended)
+
+    async def _on_exit(self, ended: _Exit) -> None:
+        """Apply the strategy to a child that ended on its own."""
+        slot = ended.slot
+        self._emit(slot, "exited" if ended.error is None else "crashed", _describe(ended.error))
+        if not _restart_due(slot.spec.restart, ended.error):
+            return
+        self._count_restart(slot, ended.error)
+        # Siblings that died at the same moment (their exits still queued) restart with the
+        # group, as in OTP; their queued exits then go stale.
+        if self.strategy is Strategy.ONE_FOR_ONE:
+            affected = [slot]
+        else:
+            first = 0 if self.strategy is Strategy.ONE_FOR_ALL else slot.index
+            affected = [
+                s
+                for s in self._slots[first:]
+                if s is slot or s.state is _State.RUNNING or s.exit_pending
+            ]
+        await self._stop([s for s in affected if s is not slot], f"restart of {slot.spec.id!r}")
+        await self._back_off(slot)
+        for s in affected:
+            if s is slot or s.spec.restart is not Restart.TEMPORARY:
+                await self._start(s)
+
+    def _count_restart(self, slot: _Slot, error: Exception | None) -> None:
+        """Record one restart in the intensity window; raise _GiveUp when it overflows."""
+        now_s = trio.current_time()
+        self._restart_times_s.append(now_s)
+        while self._restart_times_s[0] <= now_s - self.period_s:
+            self._restart_times_s.popleft()
+        if len(self._restart_times_s) > self.max_restarts:
+            raise _GiveUp(slot, error, len(self._restart_times_s))
+
+    async def _back_off(self, slot: _Slot) -> None:
+        healthy_s = trio.current_time() - slot.ready_at_s if slot.ever_ready else 0.0
+        if healthy_s >= self.backoff.reset_after_s:
+            slot.consecutive_restarts = 0
+        slot.consecutive_restarts += 1
+        delay_s = self.backoff.delay_s(slot.consecutive_restarts)
+        if delay_s > 0:
+            await trio.sleep(delay_s)
+
+    async def _start(self, slot: _Slot) -> None:
+        """Start ``slot`` and wait until it is ready.
+
+        A child that ends before it is ready is retried in place (after back-off, counted
+        against the restart intensity) before any later child starts.
+        """
+        assert self._nursery is not None
+        while True:
+            slot.generation += 1
+            slot.early_exit = None
+            slot.exit_pending = False
+            await self._nursery.start(self._run_child, slot, slot.generation)
+            early = slot.early_exit
+            if early is None:
+                return
+            self._emit(
+                slot, "exited" if early.error is None else "crashed", _describe(early.error)
+            )
+            if not _restart_due(slot.spec.restart, early.error):
+                return
+            self._count_restart(slot, early.error)
+            await self._back_off(slot)
+
+    async def _run_child(
+        self,
+        slot: _Slot,
+        generation: int,
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        incarnation = Incarnation(
+            self.id,
+            slot.spec.id,
+            generation,
+            report_poison=lambda reason: self._emit(slot, "poisoned", reason),
+        )
+        enter_incarnation(incarnation)
+        ready = _Ready(self, slot, task_status)
+        done = trio.Event()
+        slot.done = done
+        slot.state = _State.STARTING
+        slot.overdue = False
+        error: Exception | None = None
+        try:
+            with trio.CancelScope() as scope:
+                slot.scope = scope
+                try:
+                    await slot.spec.start(task_status=ready)
+                except Exception as exc:
+                    error = exc
+        finally:
+            incarnation.crashed = error is not None
+            incarnation.finished = True
+            stopping = slot.state is _State.STOPPING
+            slot.state = _State.ENDED
+            if stopping:
+                reason = "" if error is None else f"raised while stopping: {_describe(error)}"
+                if slot.overdue:
+                    reason = "ended after its shutdown timeout " + reason
+                self._emit(slot, "stopped", reason.strip())
+            elif not ready.called:
+                slot.early_exit = _Exit(slot, generation, error)
+            else:
+                slot.exit_pending = True
+                self._exits_send.send_nowait(_Exit(slot, generation, error))
+            done.set()
+        if not ready.called:
+            task_status.started()
+
+    async def _stop(self, slots: Sequence[_Slot], reason: str) -> None:
+        """Stop ``slots`` one by one in reverse start order, each within its timeout."""
+        for slot in sorted(slots, key=lambda s: s.index, reverse=True):
+            if slot.state not in (_State.STARTING, _State.RUNNING, _State.STOPPING):
+                continue
+            if slot.overdue:
+                continue
+            assert slot.scope is not None
+            assert slot.done is not None
+            slot.state = _State.STOPPING
+            slot.scope.cancel()
+            with trio.move_on_after(slot.spec.shutdown_timeout_s):
+                await slot.done.wait()
+            if not slot.done.is_set():
+                slot.overdue = True
+                self._emit(
+                    slot,
+                    "stop_timeout",
+                    f"still running {slot.spec.shutdown_timeout_s} s after it was cancelled "
+                    f"({reason}); moving on, Trio cannot kill it",
+                )
+
+    def _emit(self, slot: _Slot, kind: EventKind, reason: str = "") -> None:
+        self.events.emit(SupervisionEvent(trio.current_time(), self.id, slot.spec.id, kind, reason))
