@@ -1,8 +1,15 @@
-"""Export a recording's samples as CSV: one row per sample, one column per channel, in µV.
+"""Export a recording's samples as CSV: one row per sample, channels in columns, values in µV.
 
-Columns: ``sample_index`` (the source's absolute sample index: it jumps over gaps, so missing
+Raw columns: ``sample_index`` (the source's absolute sample index: it jumps over gaps, so missing
 samples are visible, never papered over), ``t_ns`` (session time), then ``<label>_uv`` per
 channel (raw × scale, printed with the shortest text that reads back to the same float64).
+
+Processed (``processed=True``): the samples go through the engine's own streaming pipeline
+(:mod:`engine.dsp`), with the calibrations recorded in the file applied where they were, and each
+channel gets four columns: ``<label>_uv``, ``<label>_envelope_uv``, ``<label>_pct_mvc`` (empty
+while no calibration is active) and ``<label>_quality`` (the :class:`QualityFlag` bit mask).
+Gaps then appear as rows with an empty ``_uv`` cell, the held envelope and the GAP flag.
+
 Streaming: memory does not grow with the recording.
 """
 
@@ -12,12 +19,14 @@ import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
-from engine.errors import ReplayError
-from engine.messages import SampleFrame, SourceInfo
+from engine.calibration import Calibration
+from engine.dsp import Pipeline, PipelineConfig
+from engine.errors import CalibrationError, ReplayError
+from engine.messages import ConfigChange, Gap, ProcessedBlock, SampleFrame, SourceInfo
 from replays.reader import ReplayReader
 
 #: Column names before the channels'.
@@ -25,6 +34,8 @@ INDEX_COLUMN = "sample_index"
 TIME_COLUMN = "t_ns"
 #: Suffix of a channel column: the values are microvolts.
 UNIT_SUFFIX = "_uv"
+#: Config keys whose last dotted part is this carry a calibration (``dsp.calibration``).
+CALIBRATION_KEY = "calibration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,49 +47,134 @@ class ExportResult:
     other_sources: tuple[str, ...]
 
 
+class _RawRows:
+    """Rows of raw samples in µV."""
+
+    def __init__(self, source: SourceInfo, out: Any) -> None:
+        self._source = source
+        self._out = out
+        labels = [f"{label}{UNIT_SUFFIX}" for label in source.labels]
+        out.writerow([INDEX_COLUMN, TIME_COLUMN, *labels])
+
+    def frame(self, frame: SampleFrame) -> int:
+        values_uv = frame.data.astype(np.float64) * self._source.scale
+        indices = range(frame.first_index, frame.first_index + frame.n_samples)
+        times = frame.sample_times_ns(self._source.rate_hz).tolist()
+        self._out.writerows(
+            [index, t_ns, *row]
+            for index, t_ns, row in zip(indices, times, values_uv.tolist(), strict=True)
+        )
+        return frame.n_samples
+
+    def gap(self, gap: Gap) -> int:
+        return 0
+
+    def config(self, change: ConfigChange) -> None:
+        return None
+
+
+class _ProcessedRows:
+    """Rows of raw µV, envelope, %MVC and quality, from the engine's pipeline."""
+
+    def __init__(self, source: SourceInfo, out: Any, mains_hz: float | None) -> None:
+        self._source = source
+        self._out = out
+        self._pipeline = Pipeline(PipelineConfig.for_source(source, mains_hz=mains_hz))
+        out.writerow([
+            INDEX_COLUMN,
+            TIME_COLUMN,
+            *(
+                f"{label}{suffix}"
+                for label in source.labels
+                for suffix in (UNIT_SUFFIX, "_envelope_uv", "_pct_mvc", "_quality")
+            ),
+        ])
+
+    def frame(self, frame: SampleFrame) -> int:
+        raw_uv = frame.data.astype(np.float64) * self._source.scale
+        return self._write(self._pipeline.process(frame), raw_uv)
+
+    def gap(self, gap: Gap) -> int:
+        return self._write(self._pipeline.gap(gap), None)
+
+    def config(self, change: ConfigChange) -> None:
+        if change.key.rpartition(".")[2] != CALIBRATION_KEY:
+            return
+        if change.value is None:
+            self._pipeline.set_calibration(None)
+            return
+        calibration = Calibration.from_plain(change.value)
+        if calibration.channels != self._source.labels:
+            return  # another source's calibration
+        try:
+            self._pipeline.set_calibration(calibration)
+        except CalibrationError as error:
+            raise CalibrationError(
+                f"the calibration at {change.t_ns} ns does not fit the export pipeline: "
+                f"{error.message}",
+                hint="give the mains frequency the session used with --mains",
+            ) from error
+
+    def _write(self, block: ProcessedBlock, raw_uv: np.ndarray[Any, Any] | None) -> int:
+        n = block.n_samples
+        n_channels = self._source.n_channels
+        cells = np.empty((n, 4 * n_channels), dtype=object)
+        cells[:, 0::4] = raw_uv.tolist() if raw_uv is not None else ""
+        cells[:, 1::4] = np.asarray(block.envelope_uv).tolist()
+        cells[:, 2::4] = np.asarray(block.pct_mvc).tolist() if block.pct_mvc is not None else ""
+        cells[:, 3::4] = np.asarray(block.quality).tolist()
+        indices = range(block.first_index, block.first_index + n)
+        times = block.sample_times_ns().tolist()
+        self._out.writerows(
+            [index, t_ns, *row]
+            for index, t_ns, row in zip(indices, times, cells.tolist(), strict=True)
+        )
+        return n
+
+
 def export_csv(
     replay: str | os.PathLike[str] | BinaryIO,
     out: TextIO,
     *,
     source_id: str | None = None,
+    processed: bool = False,
+    mains_hz: float | None = 50.0,
     allow_truncated: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write the samples of one source (``source_id``, or the first described) to ``out``.
 
-    A truncated file raises :class:`~engine.errors.TruncatedReplayError` after the rows it could
-    verify, unless ``allow_truncated``.
+    ``processed`` adds envelope, %MVC and quality columns computed by the engine's pipeline for
+    mains at ``mains_hz`` (50, 60 or None). A truncated file raises
+    :class:`~engine.errors.TruncatedReplayError` after the rows it could verify, unless
+    ``allow_truncated``.
     """
     writer = csv.writer(out, lineterminator="\n")
+    rows: _RawRows | _ProcessedRows | None = None
     chosen: SourceInfo | None = None
-    rows = 0
+    count = 0
     with ReplayReader(replay, allow_truncated=allow_truncated, on_progress=on_progress) as reader:
         for record in reader:
-            if (
-                isinstance(record, SourceInfo)
-                and chosen is None
-                and source_id in (None, record.source_id)
-            ):
-                chosen = record
-                labels = [f"{label}{UNIT_SUFFIX}" for label in chosen.labels]
-                writer.writerow([INDEX_COLUMN, TIME_COLUMN, *labels])
-            elif (
-                isinstance(record, SampleFrame)
-                and chosen is not None
-                and record.source_id == chosen.source_id
-            ):
-                values_uv = record.data.astype(np.float64) * chosen.scale
-                indices = range(record.first_index, record.first_index + record.n_samples)
-                times = record.sample_times_ns(chosen.rate_hz).tolist()
-                writer.writerows(
-                    [index, t_ns, *row]
-                    for index, t_ns, row in zip(indices, times, values_uv.tolist(), strict=True)
-                )
-                rows += record.n_samples
+            if isinstance(record, SourceInfo):
+                if chosen is None and source_id in (None, record.source_id):
+                    chosen = record
+                    rows = (
+                        _ProcessedRows(record, writer, mains_hz)
+                        if processed
+                        else _RawRows(record, writer)
+                    )
+            elif rows is None or chosen is None:
+                continue
+            elif isinstance(record, SampleFrame) and record.source_id == chosen.source_id:
+                count += rows.frame(record)
+            elif isinstance(record, Gap) and record.source_id == chosen.source_id:
+                count += rows.gap(record)
+            elif isinstance(record, ConfigChange):
+                rows.config(record)
         sources = tuple(reader.sources)
     if chosen is None:
         described = ", ".join(sources) or "none"
         wanted = f"no source {source_id!r}" if source_id else "no sources"
         raise ReplayError(f"{reader.name} has {wanted}", hint=f"sources in the file: {described}")
     others = tuple(s for s in sources if s != chosen.source_id)
-    return ExportResult(chosen.source_id, rows, others)
+    return ExportResult(chosen.source_id, count, others)

@@ -12,7 +12,7 @@ from replays.csv_export import export_csv
 from replays.progress import Progress, add_progress_option, progress_wanted
 
 NAME = "export"
-HELP = "export a replay file's samples as CSV (one row per sample, µV per channel)"
+HELP = "export a replay file's samples as CSV (µV; --processed adds envelopes and MVC percentages)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +23,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "stdout)"
     )
     parser.add_argument("--source", help="which source to export (default: the first one)")
+    parser.add_argument(
+        "--processed",
+        action="store_true",
+        help="add envelope, %%MVC and quality columns from the engine's pipeline",
+    )
+    parser.add_argument(
+        "--mains",
+        choices=["50", "60", "none"],
+        default="50",
+        help="mains frequency the pipeline's notches remove (default: 50)",
+    )
     parser.add_argument(
         "--allow-truncated",
         action="store_true",
@@ -49,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
             path,
             out,
             source_id=args.source,
+            processed=args.processed,
+            mains_hz=None if args.mains == "none" else float(args.mains),
             allow_truncated=args.allow_truncated,
             on_progress=progress,
         )

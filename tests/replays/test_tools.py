@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 from replay_fixtures import EIGHT_CHANNELS, SOURCE, craft, frame, record, session
 
+from engine.calibration import Calibration
 from engine.cli import main
-from engine.messages import ChannelInfo, SampleFrame, SourceInfo
+from engine.dsp import Pipeline, PipelineConfig
+from engine.messages import (
+    ChannelInfo,
+    ConfigChange,
+    Gap,
+    QualityFlag,
+    SampleFrame,
+    SourceInfo,
+)
 from replays.csv_export import export_csv
 from replays.csv_import import import_csv
 from replays.inspect import inspect_replay
@@ -183,3 +192,55 @@ def test_inspect_of_an_eight_channel_file(tmp_path):
     report = inspect_replay(io.BytesIO(data))
     assert report.sources["emg"]["samples"] == 2000
     assert report.duration_s == pytest.approx(1.0)
+
+
+def _calibration(mains_hz: float | None = 50.0) -> Calibration:
+    signature = PipelineConfig.for_source(SOURCE, mains_hz=mains_hz).signature()
+    return Calibration(
+        channels=SOURCE.labels,
+        baseline_uv=(2.0, 3.0),
+        noise_sd_uv=(0.5, 0.5),
+        reference_uv=(80.0, 120.0),
+        pipeline=signature,
+    )
+
+
+def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tmp_path):
+    frames = [frame(i) for i in range(60)]
+    lost = frames[30]
+    calibration = ConfigChange(frames[40].t_ns, "dsp.calibration", _calibration().to_plain())
+    records = [SOURCE, *frames[:30],
+               Gap("sim", lost.first_index, 20, lost.t_ns, 10_000_000, "radio"),
+               *frames[31:40], calibration, *frames[40:]]
+    text = io.StringIO()
+    result = export_csv(io.BytesIO(record(records)), text, processed=True)
+    rows = list(csv.reader(io.StringIO(text.getvalue())))
+    assert rows[0][:6] == ["sample_index", "t_ns", "L-quad_uv", "L-quad_envelope_uv",
+                           "L-quad_pct_mvc", "L-quad_quality"]
+    body = rows[1:]
+    assert result.rows == len(body) == 60 * 20
+    assert [int(r[0]) for r in body] == list(range(1200))
+
+    pipeline = Pipeline(PipelineConfig.for_source(SOURCE, mains_hz=50.0))
+    expected = []
+    for item in records[1:]:
+        if isinstance(item, ConfigChange):
+            pipeline.set_calibration(Calibration.from_plain(item.value))
+            continue
+        block = pipeline.process(item) if isinstance(item, SampleFrame) else pipeline.gap(item)
+        expected += np.asarray(block.envelope_uv).tolist()
+    assert [[float(r[3]), float(r[7])] for r in body] == expected
+    gap_rows = body[600:620]
+    assert all(r[2] == "" and int(r[5]) & QualityFlag.GAP for r in gap_rows)
+    assert all(r[4] == "" for r in body[:800])
+    assert all(r[4] != "" for r in body[800:])
+
+
+def test_processed_export_refuses_a_calibration_from_another_pipeline(tmp_path, capsys):
+    path = tmp_path / "s.myoreplay"
+    change = ConfigChange(0, "dsp.calibration", _calibration(mains_hz=60.0).to_plain())
+    path.write_bytes(record([SOURCE, change, frame(0)]))
+    assert main(["export", str(path), "--processed", "-o", str(tmp_path / "o.csv")]) == 2
+    assert "--mains" in capsys.readouterr().err
+    assert main(["export", str(path), "--processed", "--mains", "60", "-o",
+                 str(tmp_path / "o.csv"), "--overwrite"]) == 0
