@@ -76,6 +76,7 @@ class BleStats:
     malformed: int
     samples_lost: int
     samples_estimated_lost: int
+    measured_rate_hz: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class BleSource:
         self._connections = 0
         self._ring_dropped = 0
         self._malformed = 0
+        self._rate_checked = False
         self._name = ""
         self._details = DeviceDetails()
         self._info: SourceInfo | None = None
@@ -169,6 +171,7 @@ class BleSource:
             samples_estimated_lost=(
                 self._timeline.samples_estimated_lost if self._timeline else 0
             ),
+            measured_rate_hz=self._timeline.measured_rate_hz() if self._timeline else None,
         )
 
     async def open(self) -> None:
@@ -209,6 +212,26 @@ class BleSource:
             for chunk in chunks:
                 for record in timeline.add(chunk):
                     yield record
+            self._check_rate(timeline)
+
+    def _check_rate(self, timeline: Timeline) -> None:
+        """Warn once per connection when the link delivers below the nominal rate.
+
+        The connection interval is the operating system's choice, not ours; a slow one shows
+        up as a sample rate the radio cannot sustain (and as growing loss).
+        """
+        if self._rate_checked:
+            return
+        measured = timeline.measured_rate_hz()
+        if measured is None:
+            return
+        self._rate_checked = True
+        if measured < 0.95 * timeline.rate_hz:
+            log.warning(
+                "%s: samples arrive at %.1f Hz, below the nominal %.1f Hz; the Bluetooth "
+                "connection interval may be too long (move closer, or use fewer devices on "
+                "this adapter)", self._source_id, measured, timeline.rate_hz,
+            )
 
     async def aclose(self) -> None:
         """Disconnect and stop; safe to call twice."""
@@ -289,6 +312,7 @@ class BleSource:
         self._name = device.name or self._profile.display_name
         self._details = details
         self._connections += 1
+        self._rate_checked = False
         if self._tracker is None:
             self._info = self._profile.info(self._source_id, self._name)
             self._tracker = self._profile.new_tracker()

@@ -34,6 +34,12 @@ class Timeline:
     def clock(self) -> DeviceClock:
         return self._clock
 
+    def measured_rate_hz(self, min_observations: int = 200) -> float | None:
+        """Sample rate measured from arrival times, once enough samples arrived."""
+        if self._clock.n_observations < min_observations:
+            return None
+        return NS_PER_S / self._clock.ns_per_unit
+
     def link_lost(self, at_ns: int, why: str) -> None:
         """The link dropped at session time ``at_ns``; the next chunk closes the outage."""
         if self._outage is None:

@@ -5,7 +5,8 @@ whether or not anyone is connected, like a real sensor whose samples are lost wh
 is down. Every sample encodes its own true index in a few channels, so a test can tell exactly
 which samples reached the session. Emulators can drop chosen notifications (``drop``, counted
 over notifications sent while streaming), deliver some twice (``duplicate``, as BlueZ may),
-and vanish for a while (disconnect and stop advertising), then come back.
+send some malformed (``corrupt``), and vanish for a while (disconnect and stop
+advertising), then come back.
 All methods run on the asyncio loop that owns the air (the bridge's BLE loop).
 """
 
@@ -36,12 +37,14 @@ class VirtualPeripheral:
     nominal_packet_period_s = 0.01
 
     def __init__(self, air: VirtualAir, address: str, *, speed: float = 5.0,
-                 drop: Iterable[int] = (), duplicate: Iterable[int] = ()) -> None:
+                 drop: Iterable[int] = (), duplicate: Iterable[int] = (),
+                 corrupt: Iterable[int] = ()) -> None:
         self.air = air
         self.address = address
         self.period_s = self.nominal_packet_period_s / speed
         self.drop = set(drop)
         self.duplicate = set(duplicate)
+        self.corrupt = set(corrupt)
         self.device: Device | None = None
         self.connection: Connection | None = None
         self.streaming = False
@@ -143,6 +146,9 @@ class VirtualPeripheral:
             if n in self.drop:
                 self.dropped_indices.extend(indices)
                 continue
+            if n in self.corrupt:
+                self.dropped_indices.extend(indices)
+                payload = b"\xff" * 5  # a truncated, malformed notification
             for _ in range(2 if n in self.duplicate else 1):
                 await self.device.notify_subscribers(characteristic, payload)
 

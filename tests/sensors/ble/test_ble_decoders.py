@@ -222,3 +222,13 @@ def test_fuzz_trackers_raise_only_decode_error(payloads):
             for chunk in chunks:
                 assert chunk.samples.ndim == 2
                 assert chunk.lost_before is None or chunk.lost_before >= 0
+
+
+def test_the_examples_in_the_profile_document_decode_as_documented():
+    info = diy.decode_info(bytes.fromhex(
+        "0102e8035b424e3f6c65667420717561642c72696768742071756164"))
+    assert (info.n_channels, info.rate_hz, info.labels) == (2, 1000, ("left quad", "right quad"))
+    assert info.uv_per_count == pytest.approx(0.8057)
+    packet = diy.decode_packet(bytes.fromhex("0102e803a00f00006400ecff7800ddff5a00f6ff"))
+    assert packet.first_sample == 4000
+    assert packet.samples.tolist() == [[100, -20], [120, -35], [90, -10]]

@@ -106,7 +106,8 @@ async def run_scenario(ble, backend, peripheral: VirtualPeripheral, kind: str, *
 
 
 async def test_diy_device_end_to_end(ble, air, backend):
-    peripheral = DiyPeripheral(air, speed=10.0, drop={20, 50, 51, 52}, duplicate={30, 70})
+    peripheral = DiyPeripheral(air, speed=10.0, drop={20, 50, 51, 52}, duplicate={30, 70},
+                               corrupt={90})
     source, records, _ = await run_scenario(ble, backend, peripheral, "diy")
     info = source.info
     assert (info.kind, info.rate_hz, info.dtype, info.scale) == ("diy", 200.0, "<i2", 0.5)
@@ -114,14 +115,16 @@ async def test_diy_device_end_to_end(ble, air, backend):
     gaps = check_timeline(records, peripheral)
     link_gaps = [(g, n) for g, n in gaps if "link" in g.reason]
     loss_gaps = [(g, n) for g, n in gaps if "link" not in g.reason]
-    # Injected loss is counted exactly from the sample counter.
-    assert [g.n_missing for g, _ in loss_gaps] == [10, 30]
+    # Injected loss (and a malformed packet, skipped) is counted exactly from the counter.
+    assert [g.n_missing for g, _ in loss_gaps] == [10, 30, 10]
+    assert source.stats.malformed == 1
     assert sum(g.n_missing for g, _ in loss_gaps) == len(peripheral.dropped_indices)
     # Every outage is a Gap; the counter runs on while the device is away, so even those are
     # exact.
     assert len(link_gaps) == N_DISCONNECTS
     assert all(g.n_missing == n for g, n in link_gaps)
     assert source.stats.duplicates == 2
+    assert source.stats.measured_rate_hz == pytest.approx(200.0 * 10.0, rel=0.2)  # speed 10
     assert source.stats.connections == N_DISCONNECTS + 1
     assert peripheral.starts == N_DISCONNECTS + 1
 
