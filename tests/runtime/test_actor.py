@@ -70,10 +70,11 @@ async def test_teardown_is_shielded_but_bounded_by_the_shutdown_timeout(
     trace: list[str] = []
     quick = Recorder("quick", trace, teardown_s=1.0)
     slow = Recorder("slow", trace, teardown_s=100.0)
+    slow.spec(shutdown_timeout_s=3.0)
     with trio.move_on_after(1.0):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(quick.run)
-            nursery.start_soon(slow.spec(shutdown_timeout_s=3.0).start)
+            nursery.start_soon(slow.run)
     assert "quick.released" in trace  # its teardown ran to the end despite the cancellation
     assert "slow.released" not in trace  # cut off at its timeout rather than hanging
     assert trio.current_time() == pytest.approx(4.0)
