@@ -11,6 +11,30 @@ what is allowed, because a physiotherapist editing a file needs to know exactly 
 
 The validated :class:`Protocol` converts to plain data (:meth:`Protocol.to_plain`) and back
 (:func:`protocol_from_plain`), so a session log can carry the exact protocol it ran.
+
+File layout (optional keys show their default)::
+
+    id = "<file name>"        name = "..." (required)   kind = "hold" | "relax" | "mvc"
+    description = ""
+    [target]       muscle (required), side = "both" | "left" | "right" | "involved",
+                   hold: low_pct, high_pct (0 < low < high <= 150); relax: line_pct;
+                   mvc: effort_pct = 20; hysteresis_pct = 2, dwell_s = 0.2
+    [timing]       hold_s (required), rest_s (required), reps or set_s (one of them),
+                   ready_s = 3, contract_s = hold_s + 5 (time limit of one attempt),
+                   sets = 1, set_rest_s = rest_s, dip_tolerance_s = min(0.5, hold_s / 2)
+    [symmetry]     metric = "lsi" | "symmetry_angle" | "robinson", threshold_pct,
+                   hysteresis_pct = 3, window_s = 1, min_activation_pct = 10,
+                   min_duration_s = 1, muscle = target muscle
+    [compensation] numerator, denominator (muscles), metric = "ratio" | "cci", limit,
+                   hysteresis = 0, window_s = 0.5, min_activation_pct = 10,
+                   min_duration_s = 1, cooldown_s = 5
+    [quality]      pause_on = ["saturated", "flat", "lift_off", "gap", "nonfinite"],
+                   resume_after_s = 1
+    [progression]  min_peak_pct = 70, min_symmetry_pct (needs [symmetry]), last_reps = 5
+    [adaptive]     window_reps = 3, step_pct = 5, hold_step_s = 0, low_min_pct, low_max_pct,
+                   hold_min_s, hold_max_s (bounds default to the starting values)
+    [feedback]     mode = "concurrent" | "bandwidth" | "faded", bandwidth_pct = 5,
+                   fade_stages = [1.0, 0.5, 0.0]
 """
 
 from __future__ import annotations

@@ -279,11 +279,14 @@ class RulesEngine:
         self._calibrated = pct is not None
         values = uv if pct is None else pct
         bad = 0
+        total = 0.0
+        for column in self._columns:
+            total += values[column] + uv[column]
         if quality is not None:
             for column in self._columns:
                 bad |= quality[column]
             bad &= self._pause_mask
-        if not math.isfinite(sum(values) + sum(uv)):
+        if not math.isfinite(total):
             bad |= QualityFlag.NONFINITE
         if self._phase is Phase.PAUSED:
             if bad:
@@ -295,7 +298,7 @@ class RulesEngine:
                 return
             self._resume(t_ns)
         elif bad:
-            self._pause(t_ns, quality, int(bad))
+            self._pause(t_ns, quality, values, uv, int(bad))
             return
         target = self._target_pos
         level = values[target[0]] if len(target) == 1 else sum(values[i] for i in target) / len(
@@ -307,10 +310,11 @@ class RulesEngine:
             for column in self._columns:
                 if pct[column] > peaks[column]:
                     peaks[column] = pct[column]
-        if self._symmetry is not None:
-            self._update_symmetry(t_ns, values)
-        if self._compensation is not None:
-            self._update_compensation(t_ns, values)
+        # Symmetry and co-contraction compare muscles, so only on normalised envelopes.
+        if self._symmetry is not None and pct is not None:
+            self._update_symmetry(t_ns, pct)
+        if self._compensation is not None and pct is not None:
+            self._update_compensation(t_ns, pct)
         elapsed_ns = t_ns - self._phase_start_ns
         phase = self._phase
         if phase is Phase.CONTRACT:
@@ -508,11 +512,16 @@ class RulesEngine:
             "previous": previous, "reason": reason,
         })
 
-    def _pause(self, t_ns: int, quality: list[int] | None, bad: int) -> None:
+    def _pause(
+        self, t_ns: int, quality: list[int] | None, values: list[float], uv: list[float],
+        bad: int,
+    ) -> None:
         columns = self._columns
-        flagged = [self.channels[c].label for c in columns
-                   if quality is not None and quality[c] & self._pause_mask]
-        flagged = flagged or [self.channels[c].label for c in columns]
+        flagged = [
+            self.channels[c].label for c in columns
+            if (quality is not None and quality[c] & self._pause_mask)
+            or not math.isfinite(values[c] + uv[c])
+        ]
         names = _flag_names(bad)
         if self._phase is Phase.CONTRACT:
             if self._hold.holding:

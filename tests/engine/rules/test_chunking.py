@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scripted_patient import BRIDGE, chunked
 
-from engine.messages import ProcessedBlock, QualityFlag, RuleEvent
+from engine.clock import sample_offset_ns
+from engine.messages import ConfigChange, ProcessedBlock, QualityFlag, RuleEvent
 from engine.protocol import Protocol, protocol_from_plain
 from engine.rules import RulesEngine
 
@@ -50,9 +51,18 @@ def session(seed: int, rate_hz: float, duration_s: float) -> tuple[np.ndarray, n
     return pct, quality
 
 
-def run(blocks: list[ProcessedBlock]) -> tuple[list[RuleEvent], object, object]:
+def run(
+    blocks: list[ProcessedBlock], change: ConfigChange | None = None
+) -> tuple[list[RuleEvent], object, object]:
+    """Step every block; ``change`` is applied just before the block that reaches its time."""
     engine = RulesEngine(PROTOCOL, BRIDGE, np.random.default_rng(7))
-    events = [e for block in blocks for e in engine.step(block)]
+    events = []
+    for block in blocks:
+        end_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
+        if change is not None and end_ns > change.t_ns:
+            engine.apply(change)
+            change = None
+        events += engine.step(block)
     return events, engine.view(), engine.summary().to_plain()
 
 
@@ -67,9 +77,10 @@ def sizes_from(cuts: list[int], n: int) -> list[int]:
     rate_hz=st.sampled_from([200.0, 512.0, 1000.0, 2000.0]),
     cuts=st.lists(st.integers(0, 10**9), max_size=60),
     gap=st.integers(0, 3000),
+    change_s=st.floats(0.0, 13.0),
 )
 def test_any_chunking_gives_identical_events(
-    seed: int, rate_hz: float, cuts: list[int], gap: int
+    seed: int, rate_hz: float, cuts: list[int], gap: int, change_s: float
 ) -> None:
     pct, quality = session(seed, rate_hz, duration_s=14.0)
     n = len(pct)
@@ -82,8 +93,11 @@ def test_any_chunking_gives_identical_events(
     pieces = chunked(pct[:half], first, rate_hz, quality[:half]) + chunked(
         pct[half:], second, rate_hz, quality[half:], first_index=half + gap
     )
-    events, view, summary = run(whole)
-    events_chunked, view_chunked, summary_chunked = run(pieces)
+    change = ConfigChange(round(change_s * 1e9), "rules.target_band_pct", [20.0, 50.0])
+    events, view, summary = run(whole, change)
+    events_chunked, view_chunked, summary_chunked = run(pieces, change)
+    assert any(e.data.get("reason") == "config" for e in events  # type: ignore[union-attr]
+               if e.kind == "target_adjusted")
     assert [e.to_list() for e in events_chunked] == [e.to_list() for e in events]
     assert view_chunked == view
     assert summary_chunked == summary

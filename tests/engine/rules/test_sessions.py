@@ -204,11 +204,14 @@ def test_paused_view_says_why() -> None:
 def test_nan_samples_pause_even_without_a_flag() -> None:
     engine = RulesEngine(builtin_protocol("straight_leg_raise"), LEGS, involved_side=Side.LEFT)
     pct = np.full((4000, 4), 10.0)
+    pct[1000:3000, 3] = np.nan  # a channel this exercise does not read
     pct[2000:2100, 0] = np.nan
     events = engine.step(make_block(pct, 0, 1000.0))
     paused = of_kind(events, "quality_paused")
-    assert paused
+    assert len(paused) == 1
+    assert paused[0].t_ns == pytest.approx(2 * NS, abs=0.02 * NS)
     assert paused[0].data["flags"] == ["nonfinite"]
+    assert paused[0].subject == "quad-L"
 
 
 def test_relaxation_drill_rewards_staying_below_the_line() -> None:
