@@ -7,13 +7,14 @@ patient to check electrode placement, compensation and whether the feedback is t
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 import pygame
 
 from engine.clock import NS_PER_S
 from engine.view import SessionView
 from modes import palette, readouts, widgets
 from modes.base import ModeContext
-from modes.trace import TracePoint
 
 #: Trace colours cycle through the palette so neighbouring channels always differ.
 _TRACE_COLOURS = (palette.SKY_BLUE, palette.ORANGE, palette.YELLOW, palette.REDDISH_PURPLE,
@@ -62,20 +63,18 @@ class ClinicianView:
             colour = _TRACE_COLOURS[i % len(_TRACE_COLOURS)]
             band = _band_for(view, i)
             use_pct = channel.pct_mvc is not None
-            points = self.context.trace.series(i, view.t_ns)
-            top = _plot_top(points, channel.envelope_uv, use_pct)
+            series = self.context.trace.series(i, view.t_ns)
+            values = series.pct_mvc if use_pct else series.envelope_uv
+            top = _plot_top(series.envelope_uv, channel.envelope_uv, use_pct)
             if band is not None and use_pct:
-                y_hi = _y(plot, band[1], top)
-                y_lo = _y(plot, band[0], top)
+                y_hi, y_lo = (round(y) for y in _y(plot, np.array(band[::-1]), top))
                 widgets.translucent_rect(
                     surface, pygame.Rect(plot.left, y_hi, plot.width, max(1, y_lo - y_hi)),
                     palette.TARGET, 70)
             pygame.draw.line(surface, palette.PANEL_EDGE, plot.bottomleft, plot.bottomright, 1)
-            line = [
-                (plot.right - (view.t_ns - p.t_ns) / window_ns * plot.width,
-                 _y(plot, _value(p, use_pct), top))
-                for p in points
-            ]
+            finite = np.isfinite(values)
+            xs = plot.right - (view.t_ns - series.t_ns[finite]) / window_ns * plot.width
+            line = np.column_stack((xs, _y(plot, values[finite], top))).tolist()
             widgets.polyline(surface, colour, line, max(1, palette.px(surface, 2)))
             widgets.text(surface, channel.label, (row.left + palette.px(surface, 12),
                                                   row.top + palette.px(surface, 6)), 30, colour)
@@ -110,23 +109,18 @@ def _band_for(view: SessionView, channel: int) -> tuple[float, float] | None:
     return (low, exercise.target_high_pct)
 
 
-def _value(point: TracePoint, use_pct: bool) -> float:
-    if use_pct and point.pct_mvc is not None:
-        return point.pct_mvc
-    return point.envelope_uv
-
-
-def _plot_top(points: list[TracePoint], current: float, use_pct: bool) -> float:
+def _plot_top(envelope_uv: npt.NDArray[np.float64], current: float, use_pct: bool) -> float:
     """The plot's upper limit: 120 %MVC, or for µV a rounded-up maximum of what is shown."""
     if use_pct:
         return widgets.SCALE_TOP_PCT
-    peak = max([current, *(p.envelope_uv for p in points)], default=current)
+    peak = max(current, float(envelope_uv.max())) if len(envelope_uv) else current
     step = 50.0
-    return max(step, -(-peak * 1.1 // step) * step)
+    return float(max(step, -(-peak * 1.1 // step) * step))
 
 
-def _y(plot: pygame.Rect, value: float, top: float) -> float:
-    return plot.bottom - min(top, max(0.0, value)) / top * plot.height
+def _y(plot: pygame.Rect, values: npt.NDArray[np.float64], top: float) -> npt.NDArray[np.float64]:
+    """Screen y of ``values`` on a 0..``top`` scale filling ``plot``."""
+    return plot.bottom - np.clip(values, 0.0, top) / top * plot.height
 
 
 def _status_line(surface: pygame.Surface, view: SessionView) -> None:

@@ -7,55 +7,64 @@ view after newer ones arrived still shows that view's past and nothing after it.
 
 from __future__ import annotations
 
-import bisect
-from collections import deque
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from engine.clock import s_to_ns
 from engine.view import SessionView
 
 
 @dataclass(frozen=True, slots=True)
-class TracePoint:
-    """One channel at one instant: envelope in µV and, once calibrated, %MVC."""
+class Series:
+    """One channel over a window: times in ns, envelope in µV, %MVC (NaN where uncalibrated)."""
 
-    t_ns: int
-    envelope_uv: float
-    pct_mvc: float | None
+    t_ns: npt.NDArray[np.int64]
+    envelope_uv: npt.NDArray[np.float64]
+    pct_mvc: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.t_ns.shape[0])
 
 
 class EnvelopeTrace:
-    """Per-channel envelopes over the last ``window_s`` seconds of sample time."""
+    """Per-channel envelopes over the last ``window_s`` seconds of sample time (a ring buffer)."""
 
     def __init__(self, window_s: float = 10.0, max_points: int = 2400) -> None:
         self.window_ns = s_to_ns(window_s)
-        self._times: deque[int] = deque(maxlen=max_points)
-        self._rows: deque[tuple[TracePoint, ...]] = deque(maxlen=max_points)
+        self.max_points = max_points
+        self._t = np.zeros(0, dtype=np.int64)
+        self._env = np.zeros((0, 0))
+        self._pct = np.zeros((0, 0))
 
     def observe(self, view: SessionView) -> None:
         """Add ``view``'s values; a view from before the newest one (a new session) starts over."""
-        if self._times and view.t_ns <= self._times[-1]:
-            if view.t_ns == self._times[-1]:
-                return
-            self._times.clear()
-            self._rows.clear()
-        self._times.append(view.t_ns)
-        self._rows.append(
-            tuple(TracePoint(view.t_ns, c.envelope_uv, c.pct_mvc) for c in view.channels)
-        )
-        horizon = view.t_ns - self.window_ns
-        while self._times and self._times[0] < horizon:
-            self._times.popleft()
-            self._rows.popleft()
+        n_channels = len(view.channels)
+        if len(self._t) and view.t_ns == self._t[-1]:
+            return
+        if (len(self._t) and view.t_ns < self._t[-1]) or self._env.shape[1:] != (n_channels,):
+            self._t = np.zeros(0, dtype=np.int64)
+            self._env = np.zeros((0, n_channels))
+            self._pct = np.zeros((0, n_channels))
+        keep = int(np.searchsorted(self._t, view.t_ns - self.window_ns))
+        keep = max(keep, len(self._t) + 1 - self.max_points)
+        env = np.array([[c.envelope_uv for c in view.channels]], dtype=np.float64)
+        pct = np.array([[np.nan if c.pct_mvc is None else c.pct_mvc for c in view.channels]],
+                       dtype=np.float64)
+        self._t = np.append(self._t[keep:], np.int64(view.t_ns))
+        self._env = np.concatenate((self._env[keep:], env.reshape(1, n_channels)))
+        self._pct = np.concatenate((self._pct[keep:], pct.reshape(1, n_channels)))
 
-    def series(self, channel: int, until_ns: int) -> list[TracePoint]:
-        """Channel ``channel``'s points in the window ending at ``until_ns``, oldest first."""
-        times = list(self._times)
-        end = bisect.bisect_right(times, until_ns)
-        start = bisect.bisect_left(times, until_ns - self.window_ns)
-        return [
-            row[channel] for row in list(self._rows)[start:end] if channel < len(row)
-        ]
+    def series(self, channel: int, until_ns: int) -> Series:
+        """Channel ``channel`` in the window ending at ``until_ns``, oldest first."""
+        end = int(np.searchsorted(self._t, until_ns, side="right"))
+        start = int(np.searchsorted(self._t, until_ns - self.window_ns, side="left"))
+        if channel >= self._env.shape[1]:
+            start = end = 0
+            return Series(self._t[:0], np.zeros(0), np.zeros(0))
+        return Series(self._t[start:end], self._env[start:end, channel],
+                      self._pct[start:end, channel])
 
     def __len__(self) -> int:
-        return len(self._times)
+        return len(self._t)

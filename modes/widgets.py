@@ -60,10 +60,30 @@ def panel(
     radius: float = 14,
 ) -> None:
     """A rounded box that groups a readout."""
-    r = palette.px(surface, radius)
-    pygame.draw.rect(surface, colour, rect, border_radius=r)
+    box = _panel_surface(rect.size, colour, edge, palette.px(surface, radius),
+                         max(1, palette.px(surface, 2)))
+    surface.blit(box, rect.topleft)
+
+
+#: A colour no panel uses, marking the transparent corners of cached panels.
+_KEY = (255, 0, 254)
+
+
+@functools.lru_cache(maxsize=128)
+def _panel_surface(
+    size: tuple[int, int], colour: Colour, edge: Colour | None, radius: int, edge_px: int
+) -> pygame.Surface:
+    """A panel drawn once per size and style: rounded rectangles are slow to fill every frame.
+
+    The corners are a colour key rather than per-pixel alpha, which blits several times faster.
+    """
+    box = pygame.Surface(size)
+    box.fill(_KEY)
+    box.set_colorkey(_KEY, pygame.RLEACCEL)
+    pygame.draw.rect(box, colour, box.get_rect(), border_radius=radius)
     if edge is not None:
-        pygame.draw.rect(surface, edge, rect, width=max(1, palette.px(surface, 2)), border_radius=r)
+        pygame.draw.rect(box, edge, box.get_rect(), width=edge_px, border_radius=radius)
+    return box
 
 
 def translucent_rect(
@@ -72,9 +92,16 @@ def translucent_rect(
     """Fill ``rect`` with ``colour`` at ``alpha`` (0–255) over what is already drawn."""
     if rect.width <= 0 or rect.height <= 0:
         return
-    layer = pygame.Surface(rect.size, pygame.SRCALPHA)
+    surface.blit(_translucent_surface(rect.size, colour, alpha, radius), rect.topleft)
+
+
+@functools.lru_cache(maxsize=256)
+def _translucent_surface(
+    size: tuple[int, int], colour: Colour, alpha: int, radius: int
+) -> pygame.Surface:
+    layer = pygame.Surface(size, pygame.SRCALPHA)
     pygame.draw.rect(layer, (*colour, alpha), layer.get_rect(), border_radius=radius)
-    surface.blit(layer, rect.topleft)
+    return layer
 
 
 def pct_to_y(rect: pygame.Rect, pct: float, top_pct: float = SCALE_TOP_PCT) -> int:

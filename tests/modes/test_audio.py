@@ -1,0 +1,73 @@
+"""Audio cues: synthesized, click-free, played on the right transitions, mutable, and silent
+(with a warning) when there is no mixer."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pygame
+import pytest
+import view_samples
+
+from modes.audio import SAMPLE_RATE_HZ, AudioCues, Cue, cues_between, synthesize
+
+
+@pytest.mark.parametrize("cue", list(Cue))
+def test_cues_are_short_bounded_and_start_and_end_silent(cue: Cue) -> None:
+    wave = synthesize(cue)
+    assert 0.1 < len(wave) / SAMPLE_RATE_HZ < 1.0
+    assert np.abs(wave).max() <= 1.0
+    assert abs(wave[0]) < 1e-3
+    assert abs(wave[-1]) < 1e-2
+
+
+def test_cues_differ_from_each_other() -> None:
+    waves = {cue: synthesize(cue) for cue in Cue}
+    for a in Cue:
+        for b in Cue:
+            if a is not b:
+                n = min(len(waves[a]), len(waves[b]))
+                assert not np.allclose(waves[a][:n], waves[b][:n])
+
+
+def test_transitions_call_for_the_right_cues() -> None:
+    rest = view_samples.session(phase="rest")
+    contract = view_samples.session(phase="contract")
+    completed = view_samples.session(phase="rest", reps_completed=3)
+    alerting = view_samples.session(phase="contract", active_alerts=("compensation",))
+    assert cues_between(None, contract) == []
+    assert cues_between(rest, contract) == [Cue.START]
+    assert cues_between(contract, rest) == [Cue.STOP]
+    assert cues_between(contract, completed) == [Cue.HOLD_COMPLETE]
+    assert cues_between(contract, alerting) == [Cue.ALERT]
+    assert cues_between(alerting, alerting) == []
+    assert cues_between(contract, contract) == []
+
+
+def test_cues_play_through_the_dummy_mixer_and_mute() -> None:
+    cues = AudioCues()
+    assert cues.available
+    cues.play(Cue.START)
+    assert cues.toggle_mute() is True
+    cues.play(Cue.ALERT)
+    assert cues.toggle_mute() is False
+    cues.play(Cue.HOLD_COMPLETE)
+    assert cues.played == [Cue.START, Cue.HOLD_COMPLETE]
+
+
+def test_no_mixer_means_silent_cues_and_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    pygame.mixer.quit()
+    saved = os.environ.get("SDL_AUDIODRIVER")
+    os.environ["SDL_AUDIODRIVER"] = "no-such-driver"
+    try:
+        with caplog.at_level(logging.WARNING, logger="modes.audio"):
+            cues = AudioCues()
+        cues.play(Cue.START)
+    finally:
+        os.environ["SDL_AUDIODRIVER"] = saved or "dummy"
+        pygame.mixer.quit()
+    assert not cues.available
+    assert cues.played == [Cue.START]
+    assert [r.message for r in caplog.records if "no sound" in r.message]
