@@ -8,6 +8,10 @@ import trio
 
 from engine.runtime.supervisor import ChildSpec, Restart
 
+#: Part of the shutdown timeout granted to teardown. Less than all of it, so an overrunning
+#: teardown is cut off before the supervisor's own timer fires and reports a stuck child.
+TEARDOWN_SHARE = 0.9
+
 
 class Actor(abc.ABC):
     """A thin Trio shell around pure engine code, run as a supervised child.
@@ -48,13 +52,14 @@ class Actor(abc.ABC):
             await self.loop()
         finally:
             with trio.CancelScope(shield=True) as scope:
-                scope.deadline = trio.current_time() + self.shutdown_timeout_s
+                scope.deadline = trio.current_time() + TEARDOWN_SHARE * self.shutdown_timeout_s
                 await self.teardown()
 
     def spec(
         self, restart: Restart = Restart.PERMANENT, shutdown_timeout_s: float | None = None
     ) -> ChildSpec:
-        """This actor as a supervisor child."""
+        """This actor as a supervisor child; ``shutdown_timeout_s`` also sets its teardown
+        budget."""
         if shutdown_timeout_s is not None:
             self.shutdown_timeout_s = shutdown_timeout_s
         return ChildSpec(self.id, self.run, restart, self.shutdown_timeout_s)

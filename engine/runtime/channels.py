@@ -151,6 +151,11 @@ class LosslessChannel(Generic[T]):
         drained."""
         return await self._next(owner=None)
 
+    def receive_nowait(self) -> T:
+        """The next item without waiting, acknowledged at once; ``trio.WouldBlock`` when empty,
+        ``trio.EndOfChannel`` once closed and drained."""
+        return self._take(owner=None)
+
     def __aiter__(self) -> _Consumer[T]:
         return _Consumer(self)
 
@@ -198,24 +203,32 @@ class LosslessChannel(Generic[T]):
 
     async def _next(self, owner: object | None) -> T:
         await checkpoint_if_cancelled()
+        while True:
+            try:
+                item = self._take(owner)
+            except trio.WouldBlock:
+                await self._not_empty.park()
+            else:
+                break
+        await cancel_shielded_checkpoint()
+        return item
+
+    def _take(self, owner: object | None) -> T:
+        """The next item (an abandoned one first); ``owner`` holds it until acknowledged."""
+        incarnation = current_incarnation()
         again = self._take_abandoned(owner)
         if again is not None:
-            item = again.item
             if owner is not None:
                 again.owner = owner
-                again.incarnation = current_incarnation()
+                again.incarnation = incarnation
                 self._in_flight = again
-            await cancel_shielded_checkpoint()
-            return item
-        while not self._items:
-            if self._closed:
-                raise trio.EndOfChannel
-            await self._not_empty.park()
+            return again.item
+        if not self._items:
+            raise trio.EndOfChannel if self._closed else trio.WouldBlock
         item = self._items.popleft()
         self._not_full.unpark()
         if owner is not None:
-            self._in_flight = _InFlight(item, owner, current_incarnation())
-        await cancel_shielded_checkpoint()
+            self._in_flight = _InFlight(item, owner, incarnation)
         return item
 
 

@@ -62,7 +62,10 @@ async def test_send_nowait_overflow_names_the_channel() -> None:
         channel.send_nowait(3)
     assert isinstance(excinfo.value, RuntimeFault)
     assert excinfo.value.hint
-    assert [await channel.receive(), await channel.receive()] == [1, 2]
+    assert [await channel.receive(), channel.receive_nowait()] == [1, 2]
+    with pytest.raises(trio.WouldBlock):
+        channel.receive_nowait()
+    channel.send_nowait(3)  # there is room again
 
 
 async def test_close_lets_consumers_drain_then_ends_their_loops() -> None:
@@ -74,6 +77,8 @@ async def test_close_lets_consumers_drain_then_ends_their_loops() -> None:
     assert [item async for item in channel] == [0, 1, 2]
     with pytest.raises(trio.EndOfChannel):
         await channel.receive()
+    with pytest.raises(trio.EndOfChannel):
+        channel.receive_nowait()
     with pytest.raises(trio.ClosedResourceError):
         await channel.send(9)
     with pytest.raises(trio.ClosedResourceError):
