@@ -171,28 +171,48 @@ def _check_char(char_uuid: str) -> None:
                           f"{char_uuid}")
 
 
-class GanglionFw3Tracker:
-    """Loss accounting for firmware 3: the packet id counts modulo 100, two samples each."""
+class _GanglionTracker:
+    """What both firmware trackers share: status packets, duplicate detection."""
 
     def __init__(self) -> None:
         self.duplicates = 0
         self.impedance: dict[int, int] = {}
         self.messages: list[str] = []
-        self.reset()
+        self._last: tuple[int, bytes] | None = None
+
+    def _is_status_or_repeat(self, packet: GanglionPacket, payload: bytes) -> bool:
+        """Note impedance/message packets and count repeats; True if there are no samples."""
+        if packet.kind is PacketKind.IMPEDANCE:
+            assert packet.channel is not None
+            assert packet.impedance is not None
+            self.impedance[packet.channel] = packet.impedance
+            return True
+        if packet.kind is PacketKind.MESSAGE:
+            assert packet.text is not None
+            self.messages.append(packet.text)
+            return True
+        if self._last is not None and self._last[1] == payload:
+            # BlueZ can deliver a notification twice; ids advance, so a repeat is identical.
+            self.duplicates += 1
+            return True
+        return False
+
+    def flush(self) -> list[Chunk]:
+        return []
+
+
+class GanglionFw3Tracker(_GanglionTracker):
+    """Loss accounting for firmware 3: the packet id counts modulo 100, two samples each."""
 
     def reset(self) -> None:
-        self._last: tuple[int, bytes] | None = None
+        self._last = None
 
     def feed(self, char_uuid: str, payload: bytes, arrival_ns: int) -> list[Chunk]:
         _check_char(char_uuid)
         packet = decode_fw3(payload)
-        if packet.kind is not PacketKind.SAMPLES:
-            _note_status(self.impedance, self.messages, packet)
+        if self._is_status_or_repeat(packet, payload):
             return []
         assert packet.values is not None
-        if self._last is not None and self._last[1] == payload:
-            self.duplicates += 1
-            return []
         lost: int | None = None
         if self._last is not None:
             lost = 2 * ((packet.packet_id - self._last[0] - 1) % FW3_ID_PERIOD)
@@ -200,15 +220,12 @@ class GanglionFw3Tracker:
         return [Chunk(packet.values, arrival_ns, lost, reason="packets lost on the radio link "
                       "(counted from the Ganglion packet id)")]
 
-    def flush(self) -> list[Chunk]:
-        return []
-
 
 def _fw2_position(packet_id: int) -> int:
     return packet_id if packet_id <= 100 else packet_id - 100
 
 
-class GanglionFw2Tracker:
+class GanglionFw2Tracker(_GanglionTracker):
     """Firmware 2: integrate deltas from the last raw packet; a loss unsyncs until the next one.
 
     Samples that arrive while unsynced cannot be reconstructed, so they are counted into the
@@ -216,28 +233,21 @@ class GanglionFw2Tracker:
     """
 
     def __init__(self) -> None:
-        self.duplicates = 0
-        self.impedance: dict[int, int] = {}
-        self.messages: list[str] = []
+        super().__init__()
         self.reset()
 
     def reset(self) -> None:
-        self._last: tuple[int, bytes] | None = None
+        self._last = None
         self._current: npt.NDArray[np.int64] | None = None
         self._unsynced = 0
-        self._unsynced_known = False
         self._first = True
 
     def feed(self, char_uuid: str, payload: bytes, arrival_ns: int) -> list[Chunk]:
         _check_char(char_uuid)
         packet = decode_fw2(payload)
-        if packet.kind in (PacketKind.IMPEDANCE, PacketKind.MESSAGE):
-            _note_status(self.impedance, self.messages, packet)
+        if self._is_status_or_repeat(packet, payload):
             return []
         assert packet.values is not None
-        if self._last is not None and self._last[1] == payload:
-            self.duplicates += 1
-            return []
         position = _fw2_position(packet.packet_id)
         if self._last is not None:
             previous = _fw2_position(self._last[0])
@@ -278,18 +288,6 @@ class GanglionFw2Tracker:
         self._unsynced = 0
         self._first = False
         return Chunk(values.copy(), arrival_ns, lost, reason=reason)
-
-    def flush(self) -> list[Chunk]:
-        return []
-
-
-def _note_status(impedance: dict[int, int], messages: list[str], packet: GanglionPacket) -> None:
-    if packet.kind is PacketKind.IMPEDANCE:
-        assert packet.channel is not None
-        assert packet.impedance is not None
-        impedance[packet.channel] = packet.impedance
-    elif packet.text is not None:
-        messages.append(packet.text)
 
 
 def new_tracker(firmware: int) -> Tracker:

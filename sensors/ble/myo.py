@@ -158,7 +158,7 @@ class MyoTracker:
         return self._release() if self._held else []
 
     def _period_ns(self) -> float | None:
-        if self._timing.n_observations < self._warmup:
+        if self._timing.n_observations < self._warmup or not self._timing.ready:
             return None
         return self._timing.ns_per_unit * SAMPLES_PER_NOTIFICATION
 
@@ -177,7 +177,9 @@ class MyoTracker:
 
         Each later held notification, placed as if no extra cycle was lost, bounds the loss
         from above by its lateness; the smallest bound wins (the lower envelope), so a stall
-        that the stream later catches up on counts as a delay, not a loss.
+        that the stream later catches up on counts as a delay, not a loss. Latency is never
+        negative, so rounding is biased towards "delay": a lasting extra latency of up to three
+        notification periods (30 ms) is not mistaken for a lost cycle.
         """
         position = self._position
         lateness = math.inf
