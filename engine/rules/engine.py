@@ -118,11 +118,11 @@ class RulesEngine:
         self.map: ChannelMap = mapping
         columns = mapping.columns
         self._columns = list(columns)
-        self._target_pos = list(mapping.target)
-        self._left_pos = list(mapping.symmetry_left)
-        self._right_pos = list(mapping.symmetry_right)
-        self._num_pos = list(mapping.numerator)
-        self._den_pos = list(mapping.denominator)
+        self._target_cols = list(mapping.target)
+        self._left_cols = list(mapping.symmetry_left)
+        self._right_cols = list(mapping.symmetry_right)
+        self._num_cols = list(mapping.numerator)
+        self._den_cols = list(mapping.denominator)
         target, timing = protocol.target, protocol.timing
         self._low_pct, self._high_pct = target.low_pct, target.high_pct
         self._hold_s = timing.hold_s
@@ -202,10 +202,15 @@ class RulesEngine:
         key, value = change.key, change.value
         if key == "rules.protocol":
             if isinstance(value, str):
-                return builtin_protocol(value)
-            if isinstance(value, dict):
-                return protocol_from_plain(value, "config change 'rules.protocol'")
-            raise ConfigError("config 'rules.protocol' must be a built-in id or a protocol table")
+                protocol = builtin_protocol(value)
+            elif isinstance(value, dict):
+                protocol = protocol_from_plain(value, "config change 'rules.protocol'")
+            else:
+                raise ConfigError(
+                    "config 'rules.protocol' must be a built-in id or a protocol table"
+                )
+            map_channels(protocol, self.channels, self.involved_side)  # refuse it now, not later
+            return protocol
         if key == "rules.target_band_pct":
             if (
                 isinstance(value, list) and len(value) == 2
@@ -300,7 +305,7 @@ class RulesEngine:
         elif bad:
             self._pause(t_ns, quality, values, uv, int(bad))
             return
-        target = self._target_pos
+        target = self._target_cols
         level = values[target[0]] if len(target) == 1 else sum(values[i] for i in target) / len(
             target
         )
@@ -332,7 +337,7 @@ class RulesEngine:
         stats.level_sum += level
         if level > stats.peak:
             stats.peak = level
-        for i in self._target_pos:
+        for i in self._target_cols:
             if uv[i] > stats.peak_uv:
                 stats.peak_uv = uv[i]
         lsi = self._symmetry.lsi_pct if self._symmetry is not None else None
@@ -373,8 +378,8 @@ class RulesEngine:
     def _update_symmetry(self, t_ns: int, values: list[float]) -> None:
         monitor = self._symmetry
         assert monitor is not None
-        left = sum(values[i] for i in self._left_pos) / len(self._left_pos)
-        right = sum(values[i] for i in self._right_pos) / len(self._right_pos)
+        left = sum(values[i] for i in self._left_cols) / len(self._left_cols)
+        right = sum(values[i] for i in self._right_cols) / len(self._right_cols)
         if monitor.update(t_ns, left, right):
             kind = "symmetry_alert" if monitor.alert.active else "symmetry_cleared"
             self._emit(t_ns, kind, monitor.rule.muscle, {
@@ -388,8 +393,8 @@ class RulesEngine:
     def _update_compensation(self, t_ns: int, values: list[float]) -> None:
         monitor = self._compensation
         assert monitor is not None
-        num = sum(values[i] for i in self._num_pos) / len(self._num_pos)
-        den = sum(values[i] for i in self._den_pos) / len(self._den_pos)
+        num = sum(values[i] for i in self._num_cols) / len(self._num_cols)
+        den = sum(values[i] for i in self._den_cols) / len(self._den_cols)
         if monitor.update(t_ns, num, den):
             kind = "compensation_alert" if monitor.alert.active else "compensation_cleared"
             rule = monitor.rule

@@ -32,7 +32,11 @@ def robinson_index_pct(left: float, right: float) -> float:
 
 
 class SymmetryMonitor:
-    """Window means of both sides, the current metrics, and the debounced alert."""
+    """Window means of both sides, the current metrics, and the debounced alert.
+
+    Below the activation gate the alert keeps its state: the rest between reps neither raises
+    nor clears it, only the next contraction does.
+    """
 
     __slots__ = ("_left", "_right", "alert", "angle_pct", "involved", "lsi_pct", "rule", "value")
 

@@ -361,6 +361,8 @@ def test_config_change_can_switch_protocol() -> None:
         ("rules.hold_s", 60.0, "hold_s"),
         ("rules.protocol", "no_such_protocol", "no built-in protocol"),
         ("rules.protocol", {"id": "x", "name": "x"}, "field 'target' is missing"),
+        ("rules.protocol", "glute_bridge", "gluteus_maximus"),
+        ("rules.protocol", 3, "built-in id or a protocol table"),
         ("rules.volume", 3, "unknown rules setting"),
     ],
 )
@@ -398,3 +400,34 @@ def test_out_of_order_blocks_are_refused() -> None:
         engine.step(make_block(np.ones((100, 4)), 50, 1000.0))
     with pytest.raises(SignalError, match="expect"):
         engine.step(make_block(np.ones((100, 3)), 100, 1000.0))
+
+
+def test_view_tracks_the_hold_and_the_rep() -> None:
+    engine = RulesEngine(builtin_protocol("symmetry_hold"), LEGS)
+    events = run_patient(engine, follows_cues(50.0), 8.0)
+    hold_start = of_kind(events, "hold_started")[0].t_ns
+    rep_start = of_kind(events, "rep_started")[0].t_ns
+    view = engine.view()
+    now_ns = 8 * NS - 1_000_000  # the last tick of the last block at 1 kHz
+    assert (view.phase, view.rep, view.set_index, view.reps_total, view.sets_total) == (
+        "contract", 1, 1, 5, 2,
+    )
+    assert view.in_zone
+    assert view.hold_progress_s == pytest.approx((now_ns - hold_start) / NS, abs=0.03)
+    assert view.hold_required_s == 20.0
+    assert view.phase_elapsed_s == pytest.approx((now_ns - rep_start) / NS, abs=0.03)
+    assert view.phase_remaining_s == pytest.approx(30.0 - view.phase_elapsed_s, abs=1e-9)
+    assert (view.target_low_pct, view.target_high_pct) == (30.0, 70.0)
+    assert view.reps_completed == 0
+    assert view.pause_reason == ""
+    assert view.symmetry_lsi_pct == pytest.approx(100.0)
+
+
+def test_summary_of_a_real_session_round_trips() -> None:
+    engine = RulesEngine(builtin_protocol("symmetry_hold"), LEGS)
+    run_patient(engine, symmetric_squat(0.6), 120.0, block_s=0.1)
+    summary = engine.summary()
+    assert summary.reps_attempted == len(summary.reps) == 2  # 3 s + 2 x (20 s hold + 30 s rest)
+    assert summary.alerts["symmetry_alert"] >= 1
+    again = type(summary).from_plain(summary.to_plain())
+    assert again == summary
