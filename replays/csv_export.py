@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, TextIO
 import numpy as np
 
 from engine.calibration import Calibration
+from engine.clock import NS_PER_S
 from engine.dsp import Pipeline, PipelineConfig
 from engine.errors import CalibrationError, ReplayError
 from engine.messages import ConfigChange, Gap, ProcessedBlock, SampleFrame, SourceInfo
@@ -34,6 +35,8 @@ INDEX_COLUMN = "sample_index"
 TIME_COLUMN = "t_ns"
 #: Suffix of a channel column: the values are microvolts.
 UNIT_SUFFIX = "_uv"
+#: Rows formatted at a time (bounds memory for long gaps).
+_ROWS_PER_SLICE = 4096
 #: Config keys whose last dotted part is this carry a calibration (``dsp.calibration``).
 CALIBRATION_KEY = "calibration"
 
@@ -116,20 +119,28 @@ class _ProcessedRows:
             ) from error
 
     def _write(self, block: ProcessedBlock, raw_uv: np.ndarray[Any, Any] | None) -> int:
-        n = block.n_samples
-        n_channels = self._source.n_channels
-        cells = np.empty((n, 4 * n_channels), dtype=object)
-        cells[:, 0::4] = raw_uv.tolist() if raw_uv is not None else ""
-        cells[:, 1::4] = np.asarray(block.envelope_uv).tolist()
-        cells[:, 2::4] = np.asarray(block.pct_mvc).tolist() if block.pct_mvc is not None else ""
-        cells[:, 3::4] = np.asarray(block.quality).tolist()
-        indices = range(block.first_index, block.first_index + n)
-        times = block.sample_times_ns().tolist()
-        self._out.writerows(
-            [index, t_ns, *row]
-            for index, t_ns, row in zip(indices, times, cells.tolist(), strict=True)
-        )
-        return n
+        """Write a block in slices, so a long gap's rows never all sit in memory at once."""
+        period_ns = NS_PER_S / block.rate_hz
+        for start in range(0, block.n_samples, _ROWS_PER_SLICE):
+            stop = min(start + _ROWS_PER_SLICE, block.n_samples)
+            n = stop - start
+            cells = np.empty((n, 4 * self._source.n_channels), dtype=object)
+            cells[:, 0::4] = raw_uv[start:stop].tolist() if raw_uv is not None else ""
+            cells[:, 1::4] = np.asarray(block.envelope_uv[start:stop]).tolist()
+            pct = block.pct_mvc
+            cells[:, 2::4] = np.asarray(pct[start:stop]).tolist() if pct is not None else ""
+            cells[:, 3::4] = np.asarray(block.quality[start:stop]).tolist()
+            # The slice of ProcessedBlock.sample_times_ns(), without building all of it.
+            offsets_ns = np.rint(np.arange(start, stop, dtype=np.float64) * period_ns)
+            times = (block.t_ns + offsets_ns.astype(np.int64)).tolist()
+            first = block.first_index + start
+            self._out.writerows(
+                [index, t_ns, *row]
+                for index, t_ns, row in zip(
+                    range(first, first + n), times, cells.tolist(), strict=True
+                )
+            )
+        return block.n_samples
 
 
 def export_csv(

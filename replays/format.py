@@ -42,6 +42,10 @@ MAX_CONTAINER_LEN = 1 << 16
 #: How many bytes the reader feeds the unpacker at a time.
 READ_CHUNK_BYTES = 64 << 10
 
+#: Sampling rates a source may declare (Hz): sample times stay exact integers of ns within them.
+MIN_RATE_HZ = 1e-3
+MAX_RATE_HZ = 1e7
+
 #: Writer policy: sync after this much sample time (ns), records or bytes since the last sync.
 #: Together with the limits above, a killed writer loses at most about 0.5 s of samples.
 SYNC_EVERY_NS = 500_000_000
@@ -257,8 +261,13 @@ class End:
 
 def check_source(source: SourceInfo) -> None:
     """Refuse a source description the format cannot replay faithfully."""
-    if not (math.isfinite(source.rate_hz) and math.isfinite(source.scale)):
-        raise MessageFormatError(f"source {source.source_id!r}: rate and scale must be finite")
+    if not MIN_RATE_HZ <= source.rate_hz <= MAX_RATE_HZ:
+        raise MessageFormatError(
+            f"source {source.source_id!r}: rate {source.rate_hz} Hz is outside "
+            f"{MIN_RATE_HZ:g}–{MAX_RATE_HZ:g} Hz"
+        )
+    if not math.isfinite(source.scale):
+        raise MessageFormatError(f"source {source.source_id!r}: scale must be finite")
     labels = source.labels
     if len(set(labels)) != len(labels):
         raise MessageFormatError(f"source {source.source_id!r}: channel labels repeat")

@@ -303,15 +303,18 @@ class ReplayReader:
             raise self._corrupt(
                 "the end record's totals do not match the records in the file"
             )
+        end_index = self._index
+        self._index += 1  # whatever follows would be the next record
         try:
             extra = self._next_items()
         except _EndOfData:
             extra = ((), memoryview(b""))
         if extra is not None:
-            raise self._corrupt("there are bytes after the end record")
+            raise self._corrupt(f"there are bytes after the end record (record {end_index})")
+        self._index = end_index
         self.end = end
         yield from self._release_segment()
-        self.status = ReplayStatus("complete", self._index, self._index + 1)
+        self.status = ReplayStatus("complete", end_index, end_index + 1)
 
     def _check_checkpoint(self, count: int, crc: int, samples_t_ns: int, what: str) -> None:
         if count != self._index:

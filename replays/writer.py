@@ -114,13 +114,13 @@ class RecordingWriter:
             check_record(record, self._sources)
         except MessageFormatError as error:
             raise ReplayError(f"cannot record this message: {error}") from error
+        if isinstance(record, SourceInfo) and record.source_id in self._sources:
+            return
+        self._append(record.to_list(), tag=record.TAG)
         if isinstance(record, SourceInfo):
-            if record.source_id in self._sources:
-                return
             self._sources[record.source_id] = record
             self._samples[record.source_id] = 0
-        self._append(record.to_list(), tag=record.TAG)
-        if isinstance(record, SampleFrame):
+        elif isinstance(record, SampleFrame):
             rate_hz = self._sources[record.source_id].rate_hz
             self._samples[record.source_id] += record.n_samples
             self._samples_t_ns = max(self._samples_t_ns, record.end_t_ns(rate_hz))

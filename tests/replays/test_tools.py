@@ -244,3 +244,16 @@ def test_processed_export_refuses_a_calibration_from_another_pipeline(tmp_path, 
     assert "--mains" in capsys.readouterr().err
     assert main(["export", str(path), "--processed", "--mains", "60", "-o",
                  str(tmp_path / "o.csv"), "--overwrite"]) == 0
+
+
+def test_processed_export_of_a_long_gap_matches_the_pipeline_times():
+    gap = Gap("sim", 20, 9000, frame(1).t_ns, 4_500_000_000, "radio")
+    text = io.StringIO()
+    result = export_csv(io.BytesIO(record([SOURCE, frame(0), gap, frame(451)])), text,
+                        processed=True)
+    rows = list(csv.reader(io.StringIO(text.getvalue())))[1:]
+    assert result.rows == len(rows) == 20 + 9000 + 20
+    pipeline = Pipeline(PipelineConfig.for_source(SOURCE))
+    pipeline.process(frame(0))
+    want = pipeline.gap(gap).sample_times_ns().tolist()
+    assert [int(r[1]) for r in rows[20:9020]] == want

@@ -94,7 +94,8 @@ def test_sync_every_n_records_without_frames():
         (SampleFrame("sim", 0, 0, 0, np.zeros((4, 2), "<f4")), "declares <i2"),
         (SampleFrame("sim", 0, 0, 0, np.zeros((4, 3), "<i2")), "3 channels"),
         (SourceInfo("sim", "Other", "sim", 1000.0, (ChannelInfo("x", "y"),)), "twice"),
-        (SourceInfo("s2", "S", "sim", float("inf"), (ChannelInfo("x", "y"),)), "finite"),
+        (SourceInfo("s2", "S", "sim", float("inf"), (ChannelInfo("x", "y"),)), "outside"),
+        (SourceInfo("s2", "S", "sim", 1e-300, (ChannelInfo("x", "y"),)), "outside"),
     ],
 )
 def test_writer_refuses_records_a_reader_could_not_replay(bad, words):
