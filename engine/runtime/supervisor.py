@@ -119,6 +119,7 @@ class _Slot:
     consecutive_restarts: int = 0
     overdue: bool = False
     exit_pending: bool = False
+    stop_reason: str = ""
     scope: trio.CancelScope | None = None
     done: trio.Event | None = None
     early_exit: _Exit | None = None
@@ -146,6 +147,10 @@ def _describe(error: Exception | None) -> str:
         return "exited normally"
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _restarts(count: int) -> str:
+    return f"{count} restart" if count == 1 else f"{count} restarts"
 
 
 def _restart_due(restart: Restart, error: Exception | None) -> bool:
@@ -266,12 +271,13 @@ class Supervisor:
                     self._emit(
                         give_up.slot,
                         "gave_up",
-                        f"{give_up.restarts} restarts within {self.period_s} s (more than "
+                        f"{_restarts(give_up.restarts)} within {self.period_s} s (more than "
                         f"{self.max_restarts}); last cause: {_describe(give_up.cause)}",
                     )
                 finally:
+                    reason = "supervisor gave up" if gave_up else "supervisor stopping"
                     with trio.CancelScope(shield=True):
-                        await self._stop(self._slots, "supervisor stopping")
+                        await self._stop(self._slots, reason)
         finally:
             self._running = False
             self._nursery = None
@@ -281,7 +287,7 @@ class Supervisor:
             child_id = gave_up.slot.spec.id
             raise RestartIntensityError(
                 f"supervisor {self.id!r} gave up: child {child_id!r} needed "
-                f"{gave_up.restarts} restarts within {self.period_s} s, more than the "
+                f"{_restarts(gave_up.restarts)} within {self.period_s} s, more than the "
                 f"{self.max_restarts} allowed; last cause: {_describe(gave_up.cause)}",
                 child_id=child_id,
                 hint="see the log for the child's errors; the failure repeats, so restarting "
@@ -396,10 +402,12 @@ class Supervisor:
             stopping = slot.state is _State.STOPPING
             slot.state = _State.ENDED
             if stopping:
-                reason = "" if error is None else f"raised while stopping: {_describe(error)}"
+                reasons = [slot.stop_reason]
                 if slot.overdue:
-                    reason = "ended after its shutdown timeout " + reason
-                self._emit(slot, "stopped", reason.strip())
+                    reasons.append("ended after its shutdown timeout")
+                if error is not None:
+                    reasons.append(f"raised while stopping: {_describe(error)}")
+                self._emit(slot, "stopped", "; ".join(reasons))
             elif not ready.called:
                 slot.early_exit = _Exit(slot, generation, error)
             else:
@@ -419,6 +427,7 @@ class Supervisor:
             assert slot.scope is not None
             assert slot.done is not None
             slot.state = _State.STOPPING
+            slot.stop_reason = reason
             slot.scope.cancel()
             with trio.move_on_after(slot.spec.shutdown_timeout_s):
                 await slot.done.wait()

@@ -61,6 +61,7 @@ async def test_strategy_restarts_exactly_the_right_children(
         await trio.sleep(1.0)
         assert kinds_of(log, "crashed") == [crashing]
         assert kinds_of(log, "stopped") == stopped
+        assert {e.reason for e in log.select("stopped")} <= {f"restart of {crashing!r}"}
         assert kinds_of(log, "restarted") == restarted
         assert {name: c.starts for name, c in children.items()} == {
             name: 1 + (name in restarted) for name in children
@@ -157,7 +158,11 @@ async def test_more_than_max_restarts_within_period_escalates_naming_the_child(
     assert trio.current_time() == pytest.approx(7.0)
     assert [e.t_s for e in log.select("crashed")] == pytest.approx([0.0, 3.0, 6.0, 7.0])
     assert kinds_of(log, "gave_up") == ["sensor"]
-    assert kinds_of(log, "stopped") == ["recorder"]  # everything else was stopped on the way up
+    # Everything else was stopped on the way up.
+    assert [(e.child_id, e.reason) for e in log.select("stopped")] == [
+        ("recorder", "supervisor gave up")
+    ]
+    assert "3 restarts within 5.0 s" in log.select("gave_up")[0].reason
     assert log.select("gave_up")[0].supervisor_id == "session"
 
 
@@ -376,6 +381,7 @@ async def test_event_stream_reaches_subscribers_in_order(
         await trio.sleep(1.0)
         supervisor.request_stop()
     assert heard == list(log)
+    assert {e.reason for e in log.select("stopped")} == {"supervisor stopping"}
     assert [(e.t_s, e.supervisor_id, e.child_id, e.kind) for e in heard] == [
         (0.0, "s", "a", "started"),
         (0.0, "s", "b", "started"),
