@@ -46,6 +46,7 @@ class HoldGame:
         pct = readouts.target_pct(view)
         if exercise.show_feedback and pct is not None:
             y = widgets.pct_to_y(area, pct)
+            widgets.level_marker(surface, area.left, y)
             balloon(surface, (area.centerx, y), px(surface, 46), exercise.in_zone, view.t_ns)
         elif not exercise.show_feedback:
             widgets.text(surface, "Hold it by feel", area.center, 52, anchor="center",
@@ -53,10 +54,13 @@ class HoldGame:
         _header(surface, exercise)
         _timer_panel(surface, exercise, readouts.rep_results(view))
         prompt = readouts.phase_prompt(exercise)
-        if exercise.phase == "contract" and exercise.in_zone and exercise.show_feedback:
-            prompt = "In the zone, keep holding!"
+        if not exercise.show_feedback and exercise.phase == "contract":
+            prompt = "Hold steady"
         widgets.text(surface, prompt, (area.centerx, height - px(surface, 30)), 56,
                      palette.WHITE, "midbottom", shadow=True)
+        message = readouts.news(view)
+        if message is not None:
+            widgets.toast(surface, message, (area.centerx, height - px(surface, 120)))
 
 
 def balloon(

@@ -56,7 +56,10 @@ def phase_prompt(exercise: ExerciseView) -> str:
     """What to do now, as an external-focus instruction ("raise the balloon", not "tighten")."""
     if exercise.phase == "contract":
         if exercise.below_line:
-            return "Keep it below the line"
+            return "Stay relaxed: keep it below the line" if exercise.in_zone else (
+                "Let go: bring it below the line")
+        if exercise.in_zone:
+            return "In the zone, keep holding!"
         return "Raise it into the green zone"
     if exercise.phase == "rest":
         return "Relax"
@@ -100,4 +103,24 @@ def number(data: Mapping[str, Any], key: str) -> float | None:
     value = data.get(key)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
+    return None
+
+
+#: How long news of a change stays on screen, in ns of sample time.
+NEWS_NS = 4_000_000_000
+
+
+def news(view: SessionView) -> str | None:
+    """A line about a change the player should know of (a new target, a progression), shown
+    for a few seconds of sample time after the event."""
+    for event in reversed(view.recent_events):
+        if not 0 <= view.t_ns - event.t_ns <= NEWS_NS:
+            continue
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind == "target_adjusted":
+            low, high = number(data, "low_pct"), number(data, "high_pct")
+            if low is not None and high is not None:
+                return f"New target: {low:.0f}–{high:.0f}%"
+        if event.kind == "progression_ready":
+            return "Ready to progress: ask about adding load"
     return None

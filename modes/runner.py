@@ -49,6 +49,7 @@ class RunnerGame:
                 x = rocket_x + (gate.t_ns - view.t_ns) / NS_PER_S * speed
                 _gate(surface, area, exercise, gate, x, rocket_x, pct, px(surface, 34))
         if altitude_y is not None and (exercise is None or exercise.show_feedback):
+            widgets.level_marker(surface, area.left, altitude_y)
             in_zone = bool(exercise and exercise.in_zone)
             rocket(surface, (rocket_x, altitude_y), px(surface, 34), in_zone, view.t_ns)
         if exercise is not None:
@@ -62,6 +63,9 @@ class RunnerGame:
                 prompt += f"  ·  {widgets.format_seconds(exercise.phase_remaining_s)}"
             widgets.text(surface, prompt, (width // 2, height - px(surface, 20)),
                          palette.SIZE_LARGE, palette.WHITE, "midbottom", shadow=True)
+            message = readouts.news(view)
+            if message is not None:
+                widgets.toast(surface, message, (width // 2, height - px(surface, 120)))
 
     def _visible_gates(
         self, t_ns: int, exercise: ExerciseView, rocket_x: int, width: int, speed: float

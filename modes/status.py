@@ -39,7 +39,7 @@ class SensorStatusScreen:
             widgets.text(surface, "Waiting for the sensor…", surface.get_rect().center,
                          palette.SIZE_LARGE, palette.TEXT_DIM, "center")
             return
-        top = px(surface, 130)
+        top = px(surface, 180)  # below where the alert overlay's banner goes
         row_h = min(px(surface, 70), (surface.get_height() - top - px(surface, 60)) //
                     len(view.channels))
         for i, channel in enumerate(view.channels):

@@ -120,5 +120,9 @@ def _rep_strip(surface: pygame.Surface, view: SessionView) -> None:
         bar.midbottom = (round(area.left + slot * (k + 0.5)), area.bottom)
         colour = palette.GOOD if rep.get("success") is True else palette.CAUTION
         pygame.draw.rect(surface, colour, bar, border_radius=max(1, bar_w // 5))
-    widgets.text(surface, "time in the zone, rep by rep", (area.left, area.top - px(surface, 8)),
-                 24, palette.TEXT_DIM, "bottomleft")
+    exercise = view.exercise
+    planned = exercise.reps_total * max(1, exercise.sets_total) if exercise is not None else 0
+    caption = ("time in the zone, rep by rep" if len(reps) >= planned else
+               f"time in the zone, last {len(reps)} rep{'s' if len(reps) != 1 else ''}")
+    widgets.text(surface, caption, (area.left, area.top - px(surface, 8)), 24, palette.TEXT_DIM,
+                 "bottomleft")

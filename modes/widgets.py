@@ -270,3 +270,20 @@ def format_seconds(seconds: float) -> str:
     if whole >= 60:
         return f"{whole // 60}:{whole % 60:02d}"
     return str(whole)
+
+
+def toast(surface: pygame.Surface, message: str, center: Point) -> None:
+    """A short notice in a dark rounded box (news, not a warning)."""
+    rendered = palette.text_surface(message, palette.px(surface, 34), palette.YELLOW)
+    box = rendered.get_rect().inflate(palette.px(surface, 40), palette.px(surface, 18))
+    box.center = (round(center[0]), round(center[1]))
+    translucent_rect(surface, box, palette.BACKGROUND, 215, box.height // 2)
+    surface.blit(rendered, rendered.get_rect(center=box.center))
+
+
+def level_marker(surface: pygame.Surface, x: int, y: int, colour: Colour = palette.WHITE) -> None:
+    """A small triangle on a scale pointing right at the exact current value."""
+    size = palette.px(surface, 12)
+    points = [(x - size, y - size * 0.7), (x, y), (x - size, y + size * 0.7)]
+    pygame.draw.polygon(surface, colour, points)
+    pygame.draw.polygon(surface, palette.BLACK, points, 1)

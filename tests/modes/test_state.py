@@ -125,3 +125,15 @@ def _luminance(colour: palette.Colour) -> float:
 def test_text_colours_meet_wcag_contrast_on_the_background(colour: palette.Colour) -> None:
     light, dark = sorted((_luminance(colour), _luminance(palette.BACKGROUND)), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 7.0  # WCAG AAA for body text
+
+
+def test_news_of_a_new_target_shows_for_a_few_seconds_of_sample_time() -> None:
+    from engine.messages import RuleEvent
+
+    adjusted = RuleEvent(10_000_000_000, "target_adjusted", "quadriceps:left",
+                         {"low_pct": 45.0, "high_pct": 65.0, "hold_s": 10.0})
+    view = dataclasses.replace(view_samples.session(t_ns=11_000_000_000),
+                               recent_events=(adjusted,))
+    assert readouts.news(view) == "New target: 45–65%"
+    assert readouts.news(dataclasses.replace(view, t_ns=15_000_000_001)) is None
+    assert readouts.news(view_samples.session()) is None
