@@ -79,6 +79,13 @@ class _RepStats:
         self.lsi_n = 0
 
 
+def _mean_of(values: list[float], columns: list[int]) -> float:
+    """Mean of ``values`` over ``columns`` (a muscle group: one side, or both)."""
+    if len(columns) == 1:
+        return values[columns[0]]
+    return sum(values[c] for c in columns) / len(columns)
+
+
 def _flag_names(mask: int) -> list[str]:
     return [flag.name.lower() for flag in QualityFlag if flag.name and mask & flag]
 
@@ -305,10 +312,7 @@ class RulesEngine:
         elif bad:
             self._pause(t_ns, quality, values, uv, int(bad))
             return
-        target = self._target_cols
-        level = values[target[0]] if len(target) == 1 else sum(values[i] for i in target) / len(
-            target
-        )
+        level = _mean_of(values, self._target_cols)
         self._level = level
         peaks = self._peaks
         if pct is not None:
@@ -378,9 +382,8 @@ class RulesEngine:
     def _update_symmetry(self, t_ns: int, values: list[float]) -> None:
         monitor = self._symmetry
         assert monitor is not None
-        left = sum(values[i] for i in self._left_cols) / len(self._left_cols)
-        right = sum(values[i] for i in self._right_cols) / len(self._right_cols)
-        if monitor.update(t_ns, left, right):
+        if monitor.update(t_ns, _mean_of(values, self._left_cols),
+                          _mean_of(values, self._right_cols)):
             kind = "symmetry_alert" if monitor.alert.active else "symmetry_cleared"
             self._emit(t_ns, kind, monitor.rule.muscle, {
                 "metric": monitor.rule.metric,
@@ -393,9 +396,8 @@ class RulesEngine:
     def _update_compensation(self, t_ns: int, values: list[float]) -> None:
         monitor = self._compensation
         assert monitor is not None
-        num = sum(values[i] for i in self._num_cols) / len(self._num_cols)
-        den = sum(values[i] for i in self._den_cols) / len(self._den_cols)
-        if monitor.update(t_ns, num, den):
+        if monitor.update(t_ns, _mean_of(values, self._num_cols),
+                          _mean_of(values, self._den_cols)):
             kind = "compensation_alert" if monitor.alert.active else "compensation_cleared"
             rule = monitor.rule
             self._emit(t_ns, kind, f"{rule.numerator}/{rule.denominator}", {
