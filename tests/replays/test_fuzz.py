@@ -113,6 +113,16 @@ def verdict(data: bytes) -> ReplayStatus | None:
         return None
 
 
+def verify_measuring_memory(data: bytes) -> tuple[ReplayStatus, int]:
+    """The verdict on ``data`` and the peak memory (bytes) Python allocated to reach it."""
+    tracemalloc.start()
+    try:
+        status = verify(io.BytesIO(data))
+        return status, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def read_complete(data: bytes) -> list[object]:
     return list(ReplayReader(io.BytesIO(data)))
 
@@ -133,7 +143,7 @@ def test_ten_thousand_mutated_files_get_a_verdict_naming_a_record():
         outcomes[status.state] += 1
         text = status.describe()
         assert text.startswith(("complete", "truncated", "corrupt at record ")), text
-        assert -1 <= status.record_index <= data.count(b"\x00") + len(data), text
+        assert -1 <= status.record_index < max(len(data), 1), text
         if status.state == "complete":
             assert read_complete(data) == written, (case, mutation.__name__)
         if mutation is flip_bits:
@@ -156,13 +166,7 @@ def test_single_bit_flips_anywhere_are_detected():
 @pytest.mark.parametrize("header", HUGE_HEADERS)
 def test_huge_declared_lengths_stay_within_a_few_megabytes(header):
     base = craft([SOURCE.to_list()], end=False)
-    data = base + b"\x92\xa4tick" + header + bytes(4 << 20)
-    tracemalloc.start()
-    try:
-        status = verify(io.BytesIO(data))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    status, peak = verify_measuring_memory(base + b"\x92\xa4tick" + header + bytes(4 << 20))
     assert status.state == "corrupt"
     assert status.record_index == 3
     assert peak < 16 << 20
@@ -172,11 +176,6 @@ def test_a_record_of_many_tiny_objects_stays_bounded():
     base = craft([SOURCE.to_list()], end=False)
     # An array of empty arrays: one byte each on disk, a whole list each in memory.
     data = base + b"\x93\xa5input\x01" + (b"\xdc\xff\xff" + b"\x90" * 0xFFFF) * 40
-    tracemalloc.start()
-    try:
-        status = verify(io.BytesIO(data))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    status, peak = verify_measuring_memory(data)
     assert status.state == "corrupt"
     assert peak < 200 << 20
