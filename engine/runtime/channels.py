@@ -28,9 +28,32 @@ T = TypeVar("T")
 POISON_CRASHES = 2
 
 
-def _check_capacity(name: str, capacity: int) -> None:
-    if capacity < 1:
-        raise ValueError(f"channel {name!r}: capacity must be at least 1, got {capacity}")
+class _BoundedQueue(Generic[T]):
+    """The named FIFO of fixed capacity that both bounded channels are built on."""
+
+    def __init__(self, name: str, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"channel {name!r}: capacity must be at least 1, got {capacity}")
+        self._name = name
+        self._capacity = capacity
+        self._items: deque[T] = deque()
+        self._not_empty = ParkingLot()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._name!r}, {len(self._items)}/{self._capacity})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def qsize(self) -> int:
+        """Items waiting to be received."""
+        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,7 @@ class _InFlight(Generic[T]):
     crashes: int = 0
 
 
-class LosslessChannel(Generic[T]):
+class LosslessChannel(_BoundedQueue[T]):
     """Bounded FIFO that loses nothing.
 
     Policy: ``await send()`` waits while the channel is full (back-pressure); ``send_nowait()``
@@ -74,33 +97,13 @@ class LosslessChannel(Generic[T]):
         *,
         on_poison: Callable[[PoisonedInput[T]], None] | None = None,
     ) -> None:
-        _check_capacity(name, capacity)
-        self._name = name
-        self._capacity = capacity
+        super().__init__(name, capacity)
         self._on_poison = on_poison
-        self._items: deque[T] = deque()
-        self._not_empty = ParkingLot()
         self._not_full = ParkingLot()
         self._high_water = 0
         self._in_flight: _InFlight[T] | None = None
         self._poisoned_total = 0
         self._closed = False
-
-    def __repr__(self) -> str:
-        return f"LosslessChannel({self._name!r}, {len(self._items)}/{self._capacity})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def capacity(self) -> int:
-        return self._capacity
-
-    @property
-    def qsize(self) -> int:
-        """Items waiting (an item held by a consumer loop is not counted)."""
-        return len(self._items)
 
     @property
     def high_water(self) -> int:
@@ -306,7 +309,7 @@ class LatestValue(Generic[T]):
         return version, value
 
 
-class DropOldestRing(Generic[T]):
+class DropOldestRing(_BoundedQueue[T]):
     """Fixed-size ring between a device callback and the actor that reads it.
 
     Policy: ``put_nowait()`` never blocks, so a device loop is never stalled; when the ring is
@@ -315,28 +318,9 @@ class DropOldestRing(Generic[T]):
     """
 
     def __init__(self, name: str, capacity: int) -> None:
-        _check_capacity(name, capacity)
-        self._name = name
-        self._capacity = capacity
-        self._items: deque[T] = deque()
+        super().__init__(name, capacity)
         self._dropped = 0
         self._dropped_total = 0
-        self._not_empty = ParkingLot()
-
-    def __repr__(self) -> str:
-        return f"DropOldestRing({self._name!r}, {len(self._items)}/{self._capacity})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def capacity(self) -> int:
-        return self._capacity
-
-    @property
-    def qsize(self) -> int:
-        return len(self._items)
 
     @property
     def dropped_total(self) -> int:
