@@ -144,6 +144,8 @@ class RenderActor(Actor):
         self.size = size
         self.sound = sound
         self.headless = headless
+        self.fullscreen = False
+        self._window_size = size
         self.frames_dir = frames_dir
         self.save_every_frames = save_every_frames
         self.menu = menu
@@ -159,7 +161,6 @@ class RenderActor(Actor):
         self.audio: AudioCues | None = None
         self._factories = modes
         self._modes: dict[str, Mode] = {}
-        self._screen: pygame.Surface | None = None
         self._seen_version = -1
         self._last_view: SessionView | None = None
         self._crashed_version: int | None = None
@@ -175,10 +176,10 @@ class RenderActor(Actor):
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         pygame.display.init()
         pygame.font.init()
-        current = pygame.display.get_surface()
-        size = current.get_size() if current is not None else self.size
-        self._screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        pygame.display.set_caption("myoplay")
+        # After a restart the window stays as the player left it (size, full screen).
+        if pygame.display.get_surface() is None or self.frame_index == 0:
+            pygame.display.set_mode(self.size, pygame.RESIZABLE)
+            pygame.display.set_caption("myoplay")
         if self.audio is None and self.sound:
             self.audio = AudioCues()
         self._modes.clear()
@@ -198,7 +199,6 @@ class RenderActor(Actor):
     async def teardown(self) -> None:
         if self._quit:
             pygame.display.quit()
-            self._screen = None
 
     # -- one frame -------------------------------------------------------------------------
 
@@ -333,8 +333,17 @@ class RenderActor(Actor):
             self.save_png(self.frames_dir / f"screenshot_{self.frame_index:06d}.png")
 
     def _toggle_fullscreen(self) -> None:
+        """Switch between a resizable window (at its last size) and the full screen."""
+        surface = self._surface()
+        if not self.fullscreen:
+            self._window_size = surface.get_size()
+        target = not self.fullscreen
         try:
-            pygame.display.toggle_fullscreen()
+            if target:
+                pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            else:
+                pygame.display.set_mode(self._window_size, pygame.RESIZABLE)
         except pygame.error as exc:
-            log.warning("cannot switch to full screen here: %s", exc)
-
+            log.warning("cannot switch full screen %s: %s", "on" if target else "off", exc)
+            return
+        self.fullscreen = target

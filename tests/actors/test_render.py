@@ -316,3 +316,45 @@ def test_a_bad_frame_rate_or_mode_is_refused() -> None:
     with pytest.raises(ConfigError):
         RenderActor(views, inputs, mode="summary")
     assert math.isnan(RenderActor(views, inputs).stats.last_ms)
+
+
+async def test_local_keys_mute_switch_view_and_toggle_fullscreen(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    views: LatestValue[ViewUpdate] = LatestValue("views")
+    inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
+    actor = RenderActor(views, inputs, fps=FPS, size=(320, 180), headless=True, sound=True,
+                        mode="symmetry")
+    views.publish(ViewUpdate(make_view(), trio.current_time()))
+    for key in (pygame.K_m, pygame.K_TAB, pygame.K_F11):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
+    await run_for(actor, 0.1 + 1e-6)
+    assert actor.audio is not None
+    assert actor.audio.muted
+    assert actor.training == "clinician"
+    assert actor.fullscreen
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_f))
+    await run_for(actor, 0.1 + 1e-6)
+    assert not actor.fullscreen
+    assert pygame.display.get_surface().get_size() == (320, 180)
+    assert actor.frame_index == 10  # switching to full screen and back did not stop the frames
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_TAB))
+    await run_for(actor, 0.05)
+    assert actor.training == "symmetry"
+    assert inputs.qsize == 1  # only the first activation snapshot: these keys are local
+
+
+async def test_the_mouse_contracts_every_muscle(autojump_clock: trio.testing.MockClock) -> None:
+    views: LatestValue[ViewUpdate] = LatestValue("views")
+    inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
+    actor = actor_with(views, inputs)
+    views.publish(ViewUpdate(make_view(), trio.current_time()))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=2, flipped=False))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(10, 10)))
+    await run_for(actor, 0.05)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(10, 10)))
+    await run_for(actor, 0.05)
+    values = []
+    while inputs.qsize:
+        values.append((await inputs.receive()).value)
+    assert values == [{"L-quad": 0.6, "R-quad": 0.6}, {"L-quad": 0.0, "R-quad": 0.0}]
