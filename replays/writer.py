@@ -140,12 +140,22 @@ class RecordingWriter:
         self._flush()
 
     def close(self, summary: Mapping[str, PlainValue] | None = None) -> None:
-        """Write the optional session summary and the end record, flush, fsync and close."""
+        """Write the optional session summary and the end record, flush, fsync and close.
+
+        A summary that cannot be stored raises before anything is written, so the caller can
+        still close without it; after a write error the file is released and the error raised.
+        """
         if self._closed:
             return
-        self._check_open()
+        if self._failed is not None:
+            self._release()
+            self._check_open()
         if summary is not None:
-            self._append(Summary(summary).to_list(), tag=Summary.TAG)
+            try:
+                items = Summary(summary).to_list()
+            except MessageFormatError as error:
+                raise ReplayError(f"cannot store the session summary: {error}") from error
+            self._append(items, tag=Summary.TAG)
         end = End(
             self._index, self._crc, self._samples_t_ns, dict(self._counts), dict(self._samples)
         )
@@ -236,10 +246,10 @@ class RecordingWriter:
         ) from error
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise ReplayError("the recording is already closed")
         if self._failed is not None:
             raise ReplayError(f"the recording stopped after a write error: {self._failed}")
+        if self._closed:
+            raise ReplayError("the recording is already closed")
 
     def _release(self) -> None:
         self._closed = True

@@ -307,3 +307,40 @@ def test_corrupt_segment_yields_nothing_from_it():
     with pytest.raises((CorruptReplayError, TruncatedReplayError)):
         seen.extend(reader)
     assert seen == written[: len(seen)]
+
+
+def test_a_summary_that_cannot_be_stored_leaves_the_writer_open():
+    buffer = io.BytesIO()
+    writer = RecordingWriter(buffer, sources=[SOURCE], fsync=False)
+    writer.write(frame(0))
+    with pytest.raises(ReplayError, match="summary"):
+        writer.close(summary={"when": object()})
+    writer.close(summary={"holds": 1})
+    reader, read = read_all(buffer.getvalue())
+    assert read == [SOURCE, frame(0)]
+    assert reader.summary == {"holds": 1}
+
+
+def test_a_full_disk_is_a_clear_error_and_the_file_stays_readable(tmp_path):
+    class FullDisk(io.BytesIO):
+        limit = 1 << 30
+
+        def write(self, data):  # type: ignore[override]
+            if self.tell() + len(data) > self.limit:
+                raise OSError(28, "No space left on device")
+            return super().write(data)
+
+    stream = FullDisk()
+    writer = RecordingWriter(stream, sources=[SOURCE], fsync=False)
+    stream.limit = len(stream.getvalue()) + 3000
+
+    def record_until_full() -> None:
+        for seq in range(1000):
+            writer.write(frame(seq))
+
+    with pytest.raises(ReplayError, match="No space left"):
+        record_until_full()
+    with pytest.raises(ReplayError, match="write error"):
+        writer.close()
+    status = verify(io.BytesIO(stream.getvalue()))
+    assert status.state == "truncated"
