@@ -28,7 +28,7 @@ File layout (optional keys show their default)::
     [compensation] numerator, denominator (muscles), metric = "ratio" | "cci", limit,
                    hysteresis = 0, window_s = 0.5, min_activation_pct = 10,
                    min_duration_s = 1, cooldown_s = 5
-    [quality]      pause_on = ["saturated", "flat", "lift_off", "gap", "nonfinite"],
+    [quality]      pause_on = ["saturated", "flat", "mains", "lift_off", "gap", "nonfinite"],
                    resume_after_s = 1
     [progression]  min_peak_pct = 70, min_symmetry_pct (needs [symmetry]), last_reps = 5
     [adaptive]     window_reps = 3, step_pct = 5, hold_step_s = 0, low_min_pct, low_max_pct,
@@ -61,7 +61,7 @@ MAX_BAND_PCT = 150.0
 """Highest %MVC a band may reach: above this a calibration is wrong, not the patient strong."""
 MAX_DURATION_S = 3600.0
 QUALITY_FLAG_NAMES = {flag.name.lower(): flag for flag in QualityFlag if flag.name is not None}
-DEFAULT_PAUSE_ON = ("saturated", "flat", "lift_off", "gap", "nonfinite")
+DEFAULT_PAUSE_ON = ("saturated", "flat", "mains", "lift_off", "gap", "nonfinite")
 
 
 @dataclass(frozen=True, slots=True)
