@@ -368,7 +368,8 @@ class ReplayReader:
             raise TruncatedReplayError(
                 f"{self.name}: {self.status.describe()}",
                 last_good_record=self._last_verified,
-                hint="the recording stopped abruptly; read it with truncation allowed",
+                hint="the recording stopped before its end record; records up to the last sync "
+                "point are intact",
             )
 
     def _corrupt(self, why: str, *, index: int | None = None) -> CorruptReplayError:

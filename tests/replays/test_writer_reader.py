@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import tracemalloc
 
 import msgpack
 import numpy as np
 import pytest
-from replay_fixtures import SOURCE, craft, frame, record, session
+from replay_fixtures import EIGHT_CHANNELS, SOURCE, craft, frame, record, session
 
 from engine.errors import (
     CorruptReplayError,
@@ -344,3 +345,20 @@ def test_a_full_disk_is_a_clear_error_and_the_file_stays_readable(tmp_path):
         writer.close()
     status = verify(io.BytesIO(stream.getvalue()))
     assert status.state == "truncated"
+
+
+def test_reading_streams_with_memory_independent_of_file_length(tmp_path):
+    path = tmp_path / "long.myoreplay"
+    with RecordingWriter(path, sources=[EIGHT_CHANNELS], fsync=False) as writer:
+        for seq in range(12_000):  # 120 s of 8 channels at 2 kHz, about 4 MB
+            writer.write(frame(seq, source=EIGHT_CHANNELS, seed=seq % 4))
+    tracemalloc.start()
+    try:
+        with ReplayReader(path) as reader:
+            count = sum(1 for _ in reader)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 12_001
+    assert path.stat().st_size > 4_000_000
+    assert peak < 2_000_000
