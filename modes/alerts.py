@@ -12,11 +12,14 @@ from engine.view import SessionView
 from modes import palette, readouts, widgets
 from modes.base import ModeContext
 
+#: Sensor states that need no warning: all is well, or the session is still starting.
+_NOT_A_PROBLEM = frozenset({"connected", "connecting", "waiting"})
+
 
 def alert_lines(view: SessionView) -> list[str]:
     """Everything the overlay will say for ``view``, most urgent first."""
     lines: list[str] = []
-    if view.sensor_status != "connected":
+    if view.sensor_status not in _NOT_A_PROBLEM:
         lines.append(f"Sensor {view.sensor_status}")
     exercise = view.exercise
     if exercise is not None:

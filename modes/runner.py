@@ -57,6 +57,9 @@ class RunnerGame:
                          (px(surface, 30), px(surface, 24)), 40, palette.WHITE, shadow=True)
             widgets.star_row(surface, (width - px(surface, 260), px(surface, 46)),
                              exercise.reps_completed, exercise.reps_total, px(surface, 16))
+            timer = pygame.Rect(0, 0, px(surface, 420), px(surface, 22))
+            timer.center = (width // 2, px(surface, 90))
+            widgets.phase_bar(surface, timer, exercise)
             prompt = ("Fly through the gates!" if exercise.phase == "contract"
                       else readouts.phase_prompt(exercise))
             if exercise.phase != "contract" and exercise.phase_remaining_s is not None:

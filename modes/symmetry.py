@@ -105,6 +105,9 @@ class SymmetryGame:
         if exercise is not None:
             widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
                              exercise.reps_completed, exercise.reps_total, px(surface, 16))
+            timer = pygame.Rect(0, 0, px(surface, 420), px(surface, 22))
+            timer.center = (width // 2, px(surface, 262))
+            widgets.phase_bar(surface, timer, exercise)
 
 
 def _fulcrum(surface: pygame.Surface, pivot: tuple[int, int], ground_y: int) -> None:

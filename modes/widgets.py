@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pygame
 
+from engine.view import ExerciseView
 from modes import palette
 from modes.palette import Colour
 
@@ -287,3 +288,26 @@ def level_marker(surface: pygame.Surface, x: int, y: int, colour: Colour = palet
     points = [(x - size, y - size * 0.7), (x, y), (x - size, y + size * 0.7)]
     pygame.draw.polygon(surface, colour, points)
     pygame.draw.polygon(surface, palette.BLACK, points, 1)
+
+
+def phase_bar(surface: pygame.Surface, rect: pygame.Rect, exercise: ExerciseView) -> None:
+    """A slim timer: hold progress while contracting, the countdown of a rest or a get-ready."""
+    if exercise.phase == "contract":
+        fraction = (exercise.hold_progress_s / exercise.hold_required_s
+                    if exercise.hold_required_s > 0 else 0.0)
+        colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT
+        left_s = max(0.0, exercise.hold_required_s - exercise.hold_progress_s)
+        label = f"hold {format_seconds(left_s)} s"
+    elif exercise.phase_remaining_s is not None:
+        total = exercise.phase_elapsed_s + exercise.phase_remaining_s
+        fraction = exercise.phase_elapsed_s / total if total > 0 else 0.0
+        colour = palette.SKY_BLUE
+        label = f"{exercise.phase} {format_seconds(exercise.phase_remaining_s)} s"
+    else:
+        return
+    pad = palette.px(surface, 12)
+    translucent_rect(surface, rect.inflate(2 * pad, pad), palette.BACKGROUND, 170,
+                     (rect.height + pad) // 2)
+    bar = pygame.Rect(rect.left, rect.top, rect.width - palette.px(surface, 150), rect.height)
+    hbar(surface, bar, fraction, colour, palette.PANEL_EDGE)
+    text(surface, label, (rect.right - pad // 2, rect.centery), 30, palette.TEXT, "midright")

@@ -358,3 +358,33 @@ async def test_the_mouse_contracts_every_muscle(autojump_clock: trio.testing.Moc
     while inputs.qsize:
         values.append((await inputs.receive()).value)
     assert values == [{"L-quad": 0.6, "R-quad": 0.6}, {"L-quad": 0.0, "R-quad": 0.0}]
+
+
+async def test_a_slow_frame_skips_missed_deadlines_instead_of_bursting(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    class Slow:
+        """Takes 50 ms of (mock) time to draw every tenth frame."""
+
+        name = "hold"
+        calls = 0
+
+        def __init__(self, context: ModeContext) -> None:
+            self.inner: Mode = registry.create("hold", context)
+
+        def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+            Slow.calls += 1
+            if Slow.calls % 10 == 0:
+                autojump_clock.jump(0.05)
+            self.inner.draw(surface, view)
+
+    views: LatestValue[ViewUpdate] = LatestValue("views")
+    inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
+    actor = actor_with(views, inputs, modes={**registry.MODES, "hold": Slow})
+    views.publish(ViewUpdate(make_view(), trio.current_time()))
+    start = trio.current_time()
+    await run_for(actor, 1.0 + 1e-6)
+    assert trio.current_time() - start == pytest.approx(1.0 + 1e-6)
+    # 50 deadlines in 1 s; each slow frame overran two of them and they were skipped, not drawn.
+    assert actor.frames_skipped + actor.frame_index == 50
+    assert actor.frames_skipped == 2 * (actor.frame_index // 10)
