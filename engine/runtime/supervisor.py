@@ -118,7 +118,7 @@ class _Slot:
     ready_at_s: float = 0.0
     consecutive_restarts: int = 0
     overdue: bool = False
-    exit_pending: bool = False
+    pending_exit: _Exit | None = None
     stop_reason: str = ""
     scope: trio.CancelScope | None = None
     done: trio.Event | None = None
@@ -130,7 +130,6 @@ class _Exit:
     """A run that ended on its own (not stopped by the supervisor)."""
 
     slot: _Slot
-    generation: int
     error: Exception | None
 
 
@@ -298,21 +297,24 @@ class Supervisor:
         for slot in self._slots:
             await self._start(slot)
         task_status.started()
-        while any(slot.exit_pending or slot.state is _State.RUNNING for slot in self._slots):
+        while any(
+            slot.pending_exit is not None or slot.state is _State.RUNNING for slot in self._slots
+        ):
             ended = await self._exits_receive.receive()
-            if ended.generation == ended.slot.generation:
-                ended.slot.exit_pending = False
+            # An exit already handled as part of a group restart has gone stale.
+            if ended is ended.slot.pending_exit:
+                ended.slot.pending_exit = None
                 await self._on_exit(ended)
 
     async def _on_exit(self, ended: _Exit) -> None:
         """Apply the strategy to a child that ended on its own."""
         slot = ended.slot
-        self._emit(slot, "exited" if ended.error is None else "crashed", _describe(ended.error))
+        self._emit_exit(ended)
         if not _restart_due(slot.spec.restart, ended.error):
             return
         self._count_restart(slot, ended.error)
         # Siblings that died at the same moment (their exits still queued) restart with the
-        # group, as in OTP; their queued exits then go stale.
+        # group, as in OTP, without counting as restarts of their own.
         if self.strategy is Strategy.ONE_FOR_ONE:
             affected = [slot]
         else:
@@ -320,8 +322,12 @@ class Supervisor:
             affected = [
                 s
                 for s in self._slots[first:]
-                if s is slot or s.state is _State.RUNNING or s.exit_pending
+                if s is slot or s.state is _State.RUNNING or s.pending_exit is not None
             ]
+        for sibling in affected:
+            if sibling.pending_exit is not None:
+                self._emit_exit(sibling.pending_exit)
+                sibling.pending_exit = None
         await self._stop([s for s in affected if s is not slot], f"restart of {slot.spec.id!r}")
         await self._back_off(slot)
         for s in affected:
@@ -356,14 +362,12 @@ class Supervisor:
         while True:
             slot.generation += 1
             slot.early_exit = None
-            slot.exit_pending = False
+            slot.pending_exit = None
             await self._nursery.start(self._run_child, slot, slot.generation)
             early = slot.early_exit
             if early is None:
                 return
-            self._emit(
-                slot, "exited" if early.error is None else "crashed", _describe(early.error)
-            )
+            self._emit_exit(early)
             if not _restart_due(slot.spec.restart, early.error):
                 return
             self._count_restart(slot, early.error)
@@ -409,10 +413,10 @@ class Supervisor:
                     reasons.append(f"raised while stopping: {_describe(error)}")
                 self._emit(slot, "stopped", "; ".join(reasons))
             elif not ready.called:
-                slot.early_exit = _Exit(slot, generation, error)
+                slot.early_exit = _Exit(slot, error)
             else:
-                slot.exit_pending = True
-                self._exits_send.send_nowait(_Exit(slot, generation, error))
+                slot.pending_exit = _Exit(slot, error)
+                self._exits_send.send_nowait(slot.pending_exit)
             done.set()
         if not ready.called:
             task_status.started()
@@ -439,6 +443,10 @@ class Supervisor:
                     f"still running {slot.spec.shutdown_timeout_s} s after it was cancelled "
                     f"({reason}); moving on, Trio cannot kill it",
                 )
+
+    def _emit_exit(self, ended: _Exit) -> None:
+        kind: EventKind = "exited" if ended.error is None else "crashed"
+        self._emit(ended.slot, kind, _describe(ended.error))
 
     def _emit(self, slot: _Slot, kind: EventKind, reason: str = "") -> None:
         self.events.emit(SupervisionEvent(trio.current_time(), self.id, slot.spec.id, kind, reason))

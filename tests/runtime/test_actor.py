@@ -59,8 +59,14 @@ async def test_life_cycle_and_ordered_start(autojump_clock: trio.testing.MockClo
         assert trio.current_time() == pytest.approx(2.0)
         supervisor.request_stop()
     assert trace == [
-        "first.setup", "first.loop", "second.setup", "second.loop",
-        "second.teardown", "second.released", "first.teardown", "first.released",
+        "first.setup",
+        "first.loop",
+        "second.setup",
+        "second.loop",
+        "second.teardown",
+        "second.released",
+        "first.teardown",
+        "first.released",
     ]
 
 

@@ -25,7 +25,6 @@ from .children import Child, ChildFailure, kinds_of, started
 NO_BACKOFF = Backoff(initial_s=0.0)
 
 
-
 @pytest.mark.parametrize(
     ("strategy", "crashing", "stopped", "restarted"),
     [
@@ -104,8 +103,11 @@ async def test_temporary_sibling_is_stopped_but_not_restarted_by_a_group_restart
     log = SupervisionLog()
     a, b, c = Child("a"), Child("b", restart=Restart.TEMPORARY), Child("c")
     supervisor = Supervisor(
-        "s", [a.spec(), b.spec(), c.spec()], strategy=Strategy.ONE_FOR_ALL,
-        backoff=NO_BACKOFF, events=log,
+        "s",
+        [a.spec(), b.spec(), c.spec()],
+        strategy=Strategy.ONE_FOR_ALL,
+        backoff=NO_BACKOFF,
+        events=log,
     )
     async with trio.open_nursery() as nursery:
         await started(nursery, supervisor)
@@ -131,7 +133,10 @@ async def test_run_returns_once_every_child_has_ended_for_good(
         b.crash()
     assert trio.current_time() == pytest.approx(2.0)
     assert [(e.child_id, e.kind) for e in log] == [
-        ("a", "started"), ("b", "started"), ("a", "exited"), ("b", "crashed"),
+        ("a", "started"),
+        ("b", "started"),
+        ("a", "exited"),
+        ("b", "crashed"),
     ]
 
 
@@ -145,8 +150,12 @@ async def test_more_than_max_restarts_within_period_escalates_naming_the_child(
     # the crash at 7 is the third within 5 s.
     flaky = Child("sensor", crash_after_s=[0.0, 3.0, 3.0, 1.0])
     supervisor = Supervisor(
-        "session", [steady.spec(), flaky.spec()], max_restarts=2, period_s=5.0,
-        backoff=NO_BACKOFF, events=log,
+        "session",
+        [steady.spec(), flaky.spec()],
+        max_restarts=2,
+        period_s=5.0,
+        backoff=NO_BACKOFF,
+        events=log,
     )
     with pytest.raises(RestartIntensityError) as excinfo:
         await supervisor.run()
@@ -191,8 +200,11 @@ async def test_backoff_delays_are_honoured_and_reset_after_a_healthy_run(
     # Crashes at once four times, then runs healthy for 60 s, then crashes at once again.
     child = Child("sensor", crash_after_s=[0.0, 0.0, 0.0, 0.0, 60.0, 0.0])
     supervisor = Supervisor(
-        "sensors", [child.spec()], max_restarts=100,
-        backoff=Backoff(initial_s=1.0, factor=2.0, max_s=3.0, reset_after_s=30.0), events=log,
+        "sensors",
+        [child.spec()],
+        max_restarts=100,
+        backoff=Backoff(initial_s=1.0, factor=2.0, max_s=3.0, reset_after_s=30.0),
+        events=log,
     )
     async with trio.open_nursery() as nursery:
         await started(nursery, supervisor)
@@ -235,15 +247,19 @@ async def test_child_failing_before_ready_is_retried_before_the_next_starts(
 
     after = Child("after")
     supervisor = Supervisor(
-        "s", [ChildSpec("flaky", flaky_setup), after.spec()],
-        backoff=Backoff(initial_s=1.0, factor=2.0), events=log,
+        "s",
+        [ChildSpec("flaky", flaky_setup), after.spec()],
+        backoff=Backoff(initial_s=1.0, factor=2.0),
+        events=log,
     )
     async with trio.open_nursery() as nursery:
         await started(nursery, supervisor)
         assert attempts == pytest.approx([0.0, 1.0, 3.0])
         assert after.entered_at_s == pytest.approx([3.0])
         assert [(e.child_id, e.kind) for e in log] == [
-            ("flaky", "crashed"), ("flaky", "crashed"), ("flaky", "started"),
+            ("flaky", "crashed"),
+            ("flaky", "crashed"),
+            ("flaky", "started"),
             ("after", "started"),
         ]
         supervisor.request_stop()
@@ -263,8 +279,12 @@ async def test_child_ignoring_cancellation_is_reported_and_the_stop_moves_on(
                 await trio.sleep(10.0)  # ignores its 1 s shutdown timeout
 
     supervisor = Supervisor(
-        "s", [Child("a").spec(), ChildSpec("stubborn", stubborn, shutdown_timeout_s=1.0),
-              Child("c").spec()],
+        "s",
+        [
+            Child("a").spec(),
+            ChildSpec("stubborn", stubborn, shutdown_timeout_s=1.0),
+            Child("c").spec(),
+        ],
         events=log,
     )
     async with trio.open_nursery() as nursery:
@@ -335,12 +355,19 @@ async def test_nested_supervisors(autojump_clock: trio.testing.MockClock) -> Non
     ble = Child("ble", restart=Restart.TRANSIENT, crash_after_s=[1.0, 1.0, 1.0])
     sim = Child("sim", restart=Restart.TRANSIENT)
     sensors = Supervisor(
-        "sensors", [ble.spec(), sim.spec()], max_restarts=2, period_s=10.0,
-        backoff=NO_BACKOFF, events=log,
+        "sensors",
+        [ble.spec(), sim.spec()],
+        max_restarts=2,
+        period_s=10.0,
+        backoff=NO_BACKOFF,
+        events=log,
     )
     session = Supervisor(
-        "session", [recorder.spec(), sensors.as_child(), render.spec()],
-        strategy=Strategy.REST_FOR_ONE, backoff=NO_BACKOFF, events=log,
+        "session",
+        [recorder.spec(), sensors.as_child(), render.spec()],
+        strategy=Strategy.REST_FOR_ONE,
+        backoff=NO_BACKOFF,
+        events=log,
     )
     async with trio.open_nursery() as nursery:
         await started(nursery, session)
@@ -348,7 +375,8 @@ async def test_nested_supervisors(autojump_clock: trio.testing.MockClock) -> Non
         await trio.sleep(2.5)
         # Two ble crashes stay inside the sensors supervisor.
         assert [(e.supervisor_id, e.child_id) for e in log.select("restarted")] == [
-            ("sensors", "ble"), ("sensors", "ble"),
+            ("sensors", "ble"),
+            ("sensors", "ble"),
         ]
         await trio.sleep(1.0)
         # The third exceeds its intensity: sensors gives up, and session (rest_for_one)
@@ -362,7 +390,11 @@ async def test_nested_supervisors(autojump_clock: trio.testing.MockClock) -> Non
         mark = len(log)
         session.request_stop()
     assert [e.child_id for e in log.events[mark:] if e.kind == "stopped"] == [
-        "render", "sim", "ble", "sensors", "recorder",
+        "render",
+        "sim",
+        "ble",
+        "sensors",
+        "recorder",
     ]
 
 
@@ -411,3 +443,26 @@ async def test_a_supervisor_can_run_again_after_it_ended(
 def test_duplicate_child_ids_are_refused() -> None:
     with pytest.raises(ValueError, match="duplicate"):
         Supervisor("s", [Child("x").spec(), Child("x").spec()])
+
+
+async def test_siblings_dying_together_cause_one_group_restart(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    log = SupervisionLog()
+    a, b, c = Child("a", crash_after_s=[1.0]), Child("b", crash_after_s=[1.0]), Child("c")
+    supervisor = Supervisor(
+        "s",
+        [a.spec(), b.spec(), c.spec()],
+        strategy=Strategy.ONE_FOR_ALL,
+        max_restarts=1,
+        backoff=NO_BACKOFF,
+        events=log,
+    )
+    async with trio.open_nursery() as nursery:
+        await started(nursery, supervisor)
+        await trio.sleep(2.0)
+        assert sorted(kinds_of(log, "crashed")) == ["a", "b"]
+        # Within one restart budget: the second death is absorbed by the first group restart.
+        assert kinds_of(log, "stopped") == ["c"]
+        assert kinds_of(log, "restarted") == ["a", "b", "c"]
+        supervisor.request_stop()
