@@ -15,7 +15,7 @@ import pytest
 from engine.calibration import build_calibration
 from engine.clock import sample_offset_ns
 from engine.dsp import Pipeline, PipelineConfig
-from engine.messages import ChannelInfo, RuleEvent, SampleFrame, Side, SourceInfo
+from engine.messages import ChannelInfo, Gap, RuleEvent, SampleFrame, Side, SourceInfo
 from engine.protocol import Protocol, builtin_protocol, protocol_from_plain
 from engine.rules import RulesEngine
 from engine.view import ExerciseView
@@ -81,14 +81,33 @@ class Session:
         )
         self.pipeline.set_calibration(calibration)
 
-    def play(self, engine: RulesEngine, intent: Intent, duration_s: float) -> list[RuleEvent]:
+    def play(
+        self,
+        engine: RulesEngine,
+        intent: Intent,
+        duration_s: float,
+        lost_s: tuple[float, float] | None = None,
+    ) -> list[RuleEvent]:
+        """Play ``duration_s`` more; frames between the session times ``lost_s`` never arrive
+        (the pipeline is told of the gap when the next frame comes, as a source reports it)."""
         events: list[RuleEvent] = []
+        lost_from: int | None = None
         for _ in range(round(duration_s * RATE_HZ) // self.frame_n):
             for label, level in intent(engine.view()).items():
                 if self.wanted.get(label) != level:
                     self.patient.set_activation(label, level, at_index=self.index)
                     self.wanted[label] = level
-            events += engine.step(self.pipeline.process(self._frame()))
+            first = self.index
+            frame = self._frame()
+            if lost_s is not None and lost_s[0] <= first / RATE_HZ < lost_s[1]:
+                lost_from = first if lost_from is None else lost_from
+                continue
+            if lost_from is not None:
+                gap = Gap("sim", lost_from, first - lost_from, sample_offset_ns(lost_from, RATE_HZ),
+                          sample_offset_ns(first - lost_from, RATE_HZ), "test")
+                events += engine.step(self.pipeline.gap(gap))
+                lost_from = None
+            events += engine.step(self.pipeline.process(frame))
         return events
 
 
@@ -212,3 +231,18 @@ def test_lifted_electrode_pauses_the_exercise_instead_of_counting_a_rep() -> Non
     assert completed
     assert completed[0].t_ns >= resumed.t_ns + 5 * NS  # the rep was held again, in full
     assert completed[0].data["rep"] == 1  # type: ignore[index]
+
+
+def test_lost_packets_during_a_hold_pause_instead_of_bridging_the_gap() -> None:
+    session = Session(PatientConfig(rate_hz=RATE_HZ))
+    engine = RulesEngine(builtin_protocol("straight_leg_raise"), session.info.channels,
+                         involved_side=Side.LEFT)
+    lost = (CALIBRATION_S + 6.0, CALIBRATION_S + 6.5)
+    events = session.play(engine, on_cue({"L-quad": 0.45}, LEG_LABELS), 20.0, lost_s=lost)
+    paused = of_kind(events, "quality_paused")
+    assert len(paused) == 1
+    assert paused[0].data["flags"] == ["gap"]  # type: ignore[index]
+    assert paused[0].t_ns == pytest.approx(lost[0] * NS, abs=0.05 * NS)
+    assert of_kind(events, "hold_broken")[0].data["reason"] == "quality"  # type: ignore[index]
+    resumed = of_kind(events, "quality_resumed")[0]
+    assert of_kind(events, "rep_completed")[0].t_ns >= resumed.t_ns + 5 * NS
