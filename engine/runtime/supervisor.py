@@ -344,6 +344,7 @@ class Supervisor:
             raise _GiveUp(slot, error, len(self._restart_times_s))
 
     async def _back_off(self, slot: _Slot) -> None:
+        """Sleep before restarting ``slot``, longer for each consecutive restart."""
         healthy_s = trio.current_time() - slot.ready_at_s if slot.ever_ready else 0.0
         if healthy_s >= self.backoff.reset_after_s:
             slot.consecutive_restarts = 0
@@ -380,6 +381,12 @@ class Supervisor:
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
+        """One incarnation of a child, in its own cancel scope; never raises a child's error.
+
+        How it ended goes to the supervisor: as ``early_exit`` (before ready, for
+        :meth:`_start`), as a queued exit (on its own, for :meth:`_supervise`), or as a
+        "stopped" event (cancelled by :meth:`_stop`).
+        """
         incarnation = Incarnation(
             self.id,
             slot.spec.id,
