@@ -7,7 +7,8 @@ import math
 import pytest
 
 from engine.errors import MessageFormatError
-from engine.messages import canonical
+from engine.messages import Side, canonical
+from engine.protocol import CompensationRule, SymmetryRule
 from engine.rules import (
     RepResult,
     SessionSummary,
@@ -16,6 +17,10 @@ from engine.rules import (
     robinson_index_pct,
     symmetry_angle_pct,
 )
+from engine.rules.compensation import CompensationMonitor
+from engine.rules.symmetry import SymmetryMonitor
+
+NS = 1_000_000_000
 
 
 def test_symmetry_metrics_agree_on_perfect_symmetry() -> None:
@@ -72,3 +77,76 @@ def test_summary_from_plain_refuses_missing_and_mistyped_fields() -> None:
         RepResult.from_plain(REP.to_plain() | {"success": "yes"})
     with pytest.raises(MessageFormatError, match="peak_uv"):
         RepResult.from_plain(REP.to_plain() | {"peak_uv": None})
+
+
+def symmetry_rule(**overrides: object) -> SymmetryRule:
+    values: dict[str, object] = {
+        "muscle": "quadriceps", "metric": "lsi", "threshold_pct": 90.0, "hysteresis_pct": 3.0,
+        "window_s": 0.02, "min_activation_pct": 10.0, "min_duration_s": 0.0,
+    }
+    return SymmetryRule(**(values | overrides))  # type: ignore[arg-type]
+
+
+def test_symmetry_is_not_judged_below_the_activation_gate() -> None:
+    monitor = SymmetryMonitor(symmetry_rule(), window_ticks=1, involved=None)
+    assert not monitor.update(0, 2.0, 8.0)  # LSI 25 %, but both at rest
+    assert monitor.value is None
+    assert monitor.update(1, 20.0, 40.0)
+    assert monitor.alert.active
+    assert monitor.lsi_pct == 50.0
+
+
+def test_symmetry_alert_clears_only_above_threshold_plus_hysteresis() -> None:
+    monitor = SymmetryMonitor(symmetry_rule(), window_ticks=1, involved=None)
+    assert monitor.update(0, 30.0, 40.0)
+    assert not monitor.update(1, 36.8, 40.0)  # 92 %: above 90 but not above 93
+    assert monitor.update(2, 37.6, 40.0)  # 94 %
+    assert not monitor.alert.active
+
+
+def test_lsi_uses_the_involved_side_when_known() -> None:
+    monitor = SymmetryMonitor(symmetry_rule(), window_ticks=1, involved=Side.RIGHT)
+    monitor.update(0, 20.0, 30.0)
+    assert monitor.lsi_pct == pytest.approx(150.0)
+    assert not monitor.alert.active  # the operated leg working harder is no deficit
+
+
+def test_symmetry_angle_rule_alerts_on_either_side() -> None:
+    monitor = SymmetryMonitor(symmetry_rule(metric="symmetry_angle", threshold_pct=5.0),
+                              window_ticks=1, involved=None)
+    assert monitor.update(0, 40.0, 25.0)
+    assert monitor.value is not None
+    assert monitor.value < -5.0
+
+
+def compensation_rule(**overrides: object) -> CompensationRule:
+    values: dict[str, object] = {
+        "numerator": "hamstrings", "denominator": "gluteus_maximus", "metric": "ratio",
+        "limit": 1.0, "hysteresis": 0.2, "window_s": 0.02, "min_activation_pct": 10.0,
+        "min_duration_s": 0.0, "cooldown_s": 1.0,
+    }
+    return CompensationRule(**(values | overrides))  # type: ignore[arg-type]
+
+
+def test_compensation_alert_has_hysteresis_and_a_cooldown() -> None:
+    monitor = CompensationMonitor(compensation_rule(), window_ticks=1)
+    assert monitor.update(0, 60.0, 40.0)
+    assert monitor.value == pytest.approx(1.5)
+    assert not monitor.update(1 * NS // 10, 36.0, 40.0)  # 0.9: inside the hysteresis
+    assert monitor.update(2 * NS // 10, 30.0, 40.0)  # 0.75: cleared
+    assert not monitor.update(3 * NS // 10, 60.0, 40.0)  # cooling down
+    assert monitor.update(13 * NS // 10, 60.0, 40.0)
+
+
+def test_silent_target_muscle_reads_as_strong_compensation() -> None:
+    monitor = CompensationMonitor(compensation_rule(), window_ticks=1)
+    assert monitor.update(0, 30.0, 0.0)
+    assert monitor.value == pytest.approx(3.0)  # denominator floored at the activation gate
+
+
+def test_co_contraction_index_metric() -> None:
+    monitor = CompensationMonitor(compensation_rule(metric="cci", limit=100.0, hysteresis=5.0),
+                                  window_ticks=1)
+    monitor.update(0, 20.0, 60.0)
+    assert monitor.value == pytest.approx(50.0)
+    assert not monitor.alert.active
