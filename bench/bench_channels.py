@@ -28,10 +28,12 @@ async def _lossless() -> None:
             await channel.send(i)
         channel.close()
 
+    received = 0
     async with trio.open_nursery() as nursery:
         nursery.start_soon(produce)
         async for _ in channel:
-            pass
+            received += 1
+    assert received == ITEMS
 
 
 async def _memory_channel() -> None:
@@ -42,11 +44,13 @@ async def _memory_channel() -> None:
             for i in range(ITEMS):
                 await send.send(i)
 
+    received = 0
     async with trio.open_nursery() as nursery:
         nursery.start_soon(produce)
         async with receive:
             async for _ in receive:
-                pass
+                received += 1
+    assert received == ITEMS
 
 
 async def _ring() -> None:
