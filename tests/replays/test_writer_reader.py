@@ -144,8 +144,8 @@ def test_a_failed_session_leaves_a_truncated_file(tmp_path):
 
 
 def test_every_truncation_reads_a_verified_prefix_up_to_the_last_sync():
-    written = list(session(40))
-    data = record(written, sync_every_records=8)
+    written = list(session(16))
+    data = record(written, sync_every_records=6)
     for cut in range(len(data)):
         reader = ReplayReader(io.BytesIO(data[:cut]), allow_truncated=True) if cut > 60 else None
         if reader is None:
