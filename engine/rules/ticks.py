@@ -58,6 +58,7 @@ class TickStream:
         self._anchor_t_ns = 0
         self._quality_carry = np.zeros(n_channels, dtype=np.uint8)
         self._carry_set = False
+        self._last_t_ns: int | None = None
 
     @property
     def tick_ns(self) -> int:
@@ -135,8 +136,16 @@ class TickStream:
             self._carry_set = False
         anchor_t, step_ns = self._anchor_t_ns, self._ns_per_sample
         offset = first - self._anchor_index
+        times = [anchor_t + round((offset + e) * step_ns) for e in ends]
+        if self._last_t_ns is not None and times[0] <= self._last_t_ns:
+            raise SignalError(
+                f"processed block from {block.source_id!r} at sample {first} is stamped "
+                f"{block.t_ns} ns, not after the previous samples ({self._last_t_ns} ns)",
+                hint="sample times must increase",
+            )
+        self._last_t_ns = times[-1]
         return Ticks(
-            t_ns=[anchor_t + round((offset + e) * step_ns) for e in ends],
+            t_ns=times,
             pct=None if pct_mvc is None else pct_mvc[start::factor].tolist(),
             envelope_uv=block.envelope_uv[start::factor].tolist(),
             quality=rows,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -400,6 +401,9 @@ def test_out_of_order_blocks_are_refused() -> None:
         engine.step(make_block(np.ones((100, 4)), 50, 1000.0))
     with pytest.raises(SignalError, match="expect"):
         engine.step(make_block(np.ones((100, 3)), 100, 1000.0))
+    late = make_block(np.ones((100, 4)), 200, 1000.0)
+    with pytest.raises(SignalError, match="sample times must increase"):
+        engine.step(dataclasses.replace(late, t_ns=0))
 
 
 def test_view_tracks_the_hold_and_the_rep() -> None:
