@@ -88,7 +88,9 @@ def import_csv(
         try:
             result = _convert(path.name, data_rows, source, channels, index_column, writer)
         except BaseException:
+            # Half a conversion is no use to anyone: leave nothing behind.
             writer.abandon()
+            Path(replay_path).unlink(missing_ok=True)
             raise
         writer.close(summary={"import": {"file": path.name, "samples": result.samples}})
     return result

@@ -44,17 +44,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Export; a failed export leaves no output behind (it is written aside, then renamed)."""
     path: Path = args.file
     output: Path = args.output or path.with_suffix(".csv")
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not args.overwrite:
         raise ReplayError(f"{output} already exists", hint="use --overwrite or choose -o")
+    partial = output.with_name(output.name + ".partial")
     size = os.path.getsize(path) if path.is_file() else None
     progress = Progress(f"exporting {path}", size, enabled=progress_wanted(args))
     try:
-        out = sys.stdout if to_stdout else open(output, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        out = sys.stdout if to_stdout else open(partial, "w", newline="", encoding="utf-8")  # noqa: SIM115
     except OSError as error:
         raise ReplayError(f"cannot create {output}: {error.strerror}") from error
+    done = False
     try:
         result = export_csv(
             path,
@@ -65,10 +68,15 @@ def run(args: argparse.Namespace) -> int:
             allow_truncated=args.allow_truncated,
             on_progress=progress,
         )
+        done = True
     finally:
         progress.finish()
         if not to_stdout:
             out.close()
+            if done:
+                os.replace(partial, output)
+            else:
+                partial.unlink(missing_ok=True)
     where = "stdout" if to_stdout else str(output)
     print(f"exported {result.rows} samples of {result.source_id!r} to {where}", file=sys.stderr)
     if result.other_sources:

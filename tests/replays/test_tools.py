@@ -257,3 +257,16 @@ def test_processed_export_of_a_long_gap_matches_the_pipeline_times():
     pipeline.process(frame(0))
     want = pipeline.gap(gap).sample_times_ns().tolist()
     assert [int(r[1]) for r in rows[20:9020]] == want
+
+
+def test_failed_export_and_import_leave_no_output(truncated, tmp_path):
+    out_csv = tmp_path / "cut.csv"
+    assert main(["export", str(truncated), "-o", str(out_csv)]) == 2
+    assert main(["export", str(tmp_path / "absent.myoreplay"), "-o", str(out_csv)]) == 2
+    assert list(tmp_path.glob("cut.csv*")) == []
+    assert main(["export", str(truncated), "-o", str(out_csv), "--allow-truncated"]) == 0
+    assert out_csv.read_text().count("\n") == 1 + 50 * 20
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a\n" + "1\n" * 5000 + "oops\n")
+    assert main(["import", str(bad), "--rate", "100"]) == 2
+    assert not bad.with_suffix(".myoreplay").exists()
