@@ -62,7 +62,7 @@ class AlertOverlay:
             y = box.top + px(surface, 8) + k * line_h + line_h // 2
             _warning_sign(surface, (box.left + px(surface, 36), y), px(surface, 18))
             widgets.text(surface, line, (box.left + px(surface, 70), y), 36, palette.WHITE,
-                         "midleft")
+                         "midleft", max_width=box.width - px(surface, 90))
 
 
 def _warning_sign(surface: pygame.Surface, center: tuple[int, int], size: int) -> None:

@@ -14,6 +14,8 @@ from modes import palette, widgets
 from modes.base import ModeContext
 
 _CHEERS = ("Push, push, push!", "Harder!", "Keep going!", "Almost there!")
+#: A sub-maximal effort is chosen because pushing hurts: encourage steadiness, not force.
+_GENTLE_CHEERS = ("Nice and steady", "Keep breathing", "Firm, not painful", "Well done")
 _CHEER_PERIOD_NS = 1_200_000_000
 
 
@@ -30,6 +32,14 @@ def instruction(calibration: CalibrationView) -> str:
     if calibration.step == "recover":
         return "Rest and breathe"
     return "Calibration done"
+
+
+def cheer_for(calibration: CalibrationView, t_ns: int) -> str:
+    """Encouragement during an effort: a new best is celebrated, otherwise cheers rotate."""
+    if calibration.effort_index > 1 and any(v > 100.0 for v in calibration.best_pct_of_current):
+        return "New best!"
+    cheers = _GENTLE_CHEERS if calibration.kind == "submax" else _CHEERS
+    return cheers[(t_ns // _CHEER_PERIOD_NS) % len(cheers)]
 
 
 class CalibrationScreen:
@@ -53,10 +63,11 @@ class CalibrationScreen:
             return
         _effort_dots(surface, calibration)
         widgets.text(surface, instruction(calibration), (width // 2, px(surface, 100)),
-                     palette.SIZE_TITLE, palette.EFFORT if calibration.step == "effort"
-                     else palette.TEXT, "midtop")
+                     palette.SIZE_TITLE if calibration.step == "effort" else palette.SIZE_LARGE,
+                     palette.EFFORT if calibration.step == "effort" else palette.TEXT, "midtop",
+                     max_width=width - px(surface, 60))
         if calibration.step == "effort":
-            cheer = _CHEERS[(view.t_ns // _CHEER_PERIOD_NS) % len(_CHEERS)]
+            cheer = cheer_for(calibration, view.t_ns)
             widgets.text(surface, cheer, (width // 2, px(surface, 180)), palette.SIZE_BODY,
                          palette.ORANGE, "midtop")
         center = (px(surface, 250), round(height * 0.6))
@@ -95,22 +106,35 @@ class CalibrationScreen:
                      "midtop")
 
 
+def efforts_done(calibration: CalibrationView) -> int:
+    """Efforts finished so far.
+
+    ``effort_index`` counts efforts from 1: the one under way, or the one just finished while
+    recovering; it is 0 during the first rest.
+    """
+    if calibration.step == "done":
+        return calibration.efforts_total
+    if calibration.step == "effort":
+        return calibration.effort_index - 1
+    return calibration.effort_index
+
+
 def _effort_dots(surface: pygame.Surface, calibration: CalibrationView) -> None:
-    """One dot per effort: filled when done, ringed when under way."""
+    """One dot per effort: filled when done, ringed in yellow while under way."""
     px = palette.px
     right = surface.get_width() - px(surface, 30)
     radius = px(surface, 14)
-    for k in range(calibration.efforts_total):
-        x = right - (calibration.efforts_total - 1 - k) * px(surface, 40) - radius
+    total = calibration.efforts_total
+    done = efforts_done(calibration)
+    for k in range(total):
+        x = right - (total - 1 - k) * px(surface, 40) - radius
         y = px(surface, 40)
-        done = k < calibration.effort_index or calibration.step == "done"
-        current = k == calibration.effort_index and calibration.step == "effort"
-        if done:
+        if k < done:
             pygame.draw.circle(surface, palette.GOOD, (x, y), radius)
         else:
+            current = calibration.step == "effort" and k == calibration.effort_index - 1
             pygame.draw.circle(surface, palette.EFFORT if current else palette.TEXT_DIM,
                                (x, y), radius, max(2, radius // 4))
-    widgets.text(surface, f"effort {min(calibration.effort_index + 1, calibration.efforts_total)}"
-                 f" of {calibration.efforts_total}",
-                 (right - calibration.efforts_total * px(surface, 40) - px(surface, 10),
-                  px(surface, 40)), 30, palette.TEXT_DIM, "midright")
+    widgets.text(surface, f"{done} of {total} efforts done",
+                 (right - total * px(surface, 40) - px(surface, 10), px(surface, 40)), 30,
+                 palette.TEXT_DIM, "midright")

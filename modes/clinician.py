@@ -135,7 +135,8 @@ def _status_line(surface: pygame.Surface, view: SessionView) -> None:
                   f"holds {exercise.reps_completed}"]
         if not exercise.show_feedback:
             parts.append("feedback faded")
-    widgets.text(surface, "   ·   ".join(parts), (px(surface, 20), px(surface, 18)), 32)
+    widgets.text(surface, "   ·   ".join(parts), (px(surface, 20), px(surface, 18)), 32,
+                 max_width=round(surface.get_width() * 0.68))
     colour = palette.GOOD if view.sensor_status == "connected" else palette.WARNING
     label = f"{view.sensor_status}  ·  loss {view.packet_loss_pct:.1f}%"
     widgets.badge(surface, label, (surface.get_width() - px(surface, 20), px(surface, 14)),
@@ -205,7 +206,8 @@ def _event_log(surface: pygame.Surface, area: pygame.Rect, view: SessionView) ->
         t_s = event.t_ns / NS_PER_S
         subject = f" {event.subject}" if event.subject else ""
         widgets.text(surface, f"{t_s:7.1f} s  {event.kind.replace('_', ' ')}{subject}",
-                     (area.left + px(surface, 14), y), 24, palette.TEXT)
+                     (area.left + px(surface, 14), y), 24, palette.TEXT,
+                     max_width=area.width - px(surface, 28))
     if not events:
         widgets.text(surface, "none yet", (area.left + px(surface, 14), area.top + px(surface, 40)),
                      24, palette.TEXT_DIM)

@@ -57,7 +57,7 @@ class HoldGame:
         if not exercise.show_feedback and exercise.phase == "contract":
             prompt = "Hold steady"
         widgets.text(surface, prompt, (area.centerx, height - px(surface, 30)), 56,
-                     palette.WHITE, "midbottom", shadow=True)
+                     palette.WHITE, "midbottom", shadow=True, max_width=area.width + area.left)
         message = readouts.news(view)
         if message is not None:
             widgets.toast(surface, message, (area.centerx, height - px(surface, 120)))

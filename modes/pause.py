@@ -31,7 +31,8 @@ class PauseOverlay:
         reason = view.exercise.pause_reason if view.exercise is not None else ""
         if reason:
             widgets.text(surface, reason, (center_x, center_y + px(surface, 80)),
-                         palette.SIZE_BODY, palette.CAUTION, "center")
+                         palette.SIZE_BODY, palette.CAUTION, "center",
+                         max_width=surface.get_width() - px(surface, 60))
         widgets.text(surface, "press P to go on  ·  Esc to finish",
                      (center_x, center_y + px(surface, 150)), palette.SIZE_SMALL,
                      palette.TEXT_DIM, "center")

@@ -65,7 +65,8 @@ class RunnerGame:
             if exercise.phase != "contract" and exercise.phase_remaining_s is not None:
                 prompt += f"  ·  {widgets.format_seconds(exercise.phase_remaining_s)}"
             widgets.text(surface, prompt, (width // 2, height - px(surface, 20)),
-                         palette.SIZE_LARGE, palette.WHITE, "midbottom", shadow=True)
+                         palette.SIZE_LARGE, palette.WHITE, "midbottom", shadow=True,
+                         max_width=width - px(surface, 40))
             message = readouts.news(view)
             if message is not None:
                 widgets.toast(surface, message, (width // 2, height - px(surface, 120)))

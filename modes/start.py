@@ -56,7 +56,7 @@ class StartScreen:
                          palette.TEXT_DIM, "midleft")
             widgets.text(surface, f"‹  {values[row]}  ›", (box.centerx + px(surface, 60),
                                                           box.centery), palette.SIZE_LARGE,
-                         palette.TEXT, "center")
+                         palette.TEXT, "center", max_width=box.width - px(surface, 260))
         blurb = MODE_BLURBS.get(menu.mode, "")
         widgets.text(surface, blurb, (width // 2, px(surface, 560)), palette.SIZE_BODY,
                      palette.WHITE, "midtop", shadow=True)

@@ -57,7 +57,7 @@ class SummaryScreen:
             widgets.star_row(surface, (width / 2, px(surface, 165)), exercise.reps_completed,
                              planned, px(surface, 30))
         widgets.text(surface, verdict(rate), (width // 2, px(surface, 215)), palette.SIZE_BODY,
-                     palette.YELLOW, "midtop")
+                     palette.YELLOW, "midtop", max_width=width - px(surface, 60))
         tiles = _tiles(view, rate)
         gap = px(surface, 20)
         tile_w = (width - px(surface, 80) - gap * (len(tiles) - 1)) // max(1, len(tiles))
@@ -68,9 +68,10 @@ class SummaryScreen:
             widgets.text(surface, caption, (tile.centerx, tile.top + px(surface, 22)), 30,
                          palette.TEXT_DIM, "midtop")
             widgets.text(surface, value, (tile.centerx, tile.centery + px(surface, 10)),
-                         palette.SIZE_TITLE, colour, "center")
+                         palette.SIZE_TITLE, colour, "center",
+                         max_width=tile.width - px(surface, 20))
             widgets.text(surface, note, (tile.centerx, tile.bottom - px(surface, 22)), 24,
-                         palette.TEXT_DIM, "midbottom")
+                         palette.TEXT_DIM, "midbottom", max_width=tile.width - px(surface, 16))
         _rep_strip(surface, view)
         widgets.text(surface, "Esc to close", (width // 2, surface.get_height() - px(surface, 24)),
                      palette.SIZE_SMALL, palette.TEXT_DIM, "midbottom")

@@ -101,7 +101,7 @@ class SymmetryGame:
         if exercise is not None and exercise.phase in ("rest", "ready"):
             message = readouts.phase_prompt(exercise)
         widgets.text(surface, message, (width // 2, height - px(surface, 30)), palette.SIZE_LARGE,
-                     palette.WHITE, "midbottom", shadow=True)
+                     palette.WHITE, "midbottom", shadow=True, max_width=width - px(surface, 40))
         if exercise is not None:
             widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
                              exercise.reps_completed, exercise.reps_total, px(surface, 16))

@@ -31,13 +31,26 @@ def text(
     colour: Colour = palette.TEXT,
     anchor: str = "topleft",
     shadow: bool = False,
+    max_width: int | None = None,
 ) -> pygame.Rect:
-    """Draw ``message`` at ``size`` (reference px) anchored at ``pos``; return where it went."""
-    rendered = palette.text_surface(message, palette.px(surface, size), colour)
+    """Draw ``message`` at ``size`` (reference px) anchored at ``pos``; return where it went.
+
+    With ``max_width`` (screen px) a long message is set smaller until it fits, never clipped
+    (down to :data:`~modes.palette.MIN_TEXT_PX`, below which readability wins over fitting).
+    """
+    size_px = palette.px(surface, size)
+    rendered = palette.text_surface(message, size_px, colour)
+    while max_width is not None and rendered.get_width() > max_width > 0 and (
+        size_px > palette.MIN_TEXT_PX
+    ):
+        # Glyph widths do not scale exactly with size: shrink until it fits (or hits the floor).
+        size_px = max(palette.MIN_TEXT_PX,
+                      min(size_px - 1, size_px * max_width // rendered.get_width()))
+        rendered = palette.text_surface(message, size_px, colour)
     rect = rendered.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     if shadow:
         offset = max(1, palette.px(surface, 2))
-        dark = palette.text_surface(message, palette.px(surface, size), palette.BLACK)
+        dark = palette.text_surface(message, size_px, palette.BLACK)
         surface.blit(dark, rect.move(offset, offset))
     surface.blit(rendered, rect)
     return rect

@@ -137,3 +137,28 @@ def test_news_of_a_new_target_shows_for_a_few_seconds_of_sample_time() -> None:
     assert readouts.news(view) == "New target: 45–65%"
     assert readouts.news(dataclasses.replace(view, t_ns=15_000_000_001)) is None
     assert readouts.news(view_samples.session()) is None
+
+
+def test_long_text_is_set_smaller_to_fit_never_clipped() -> None:
+    import pygame
+
+    surface = pygame.Surface((640, 360))
+    message = "signal problem on quad-L, quad-R, ham-L, ham-R: electrode off, mains hum"
+    free = widgets.text(surface, message, (0, 0), palette.SIZE_TITLE)
+    fitted = widgets.text(surface, message, (0, 0), palette.SIZE_TITLE, max_width=500)
+    assert free.width > 500
+    assert 400 < fitted.width <= 500
+    assert widgets.text(surface, "ok", (0, 0), 30, max_width=500).width < 100
+
+
+def test_encouragement_suits_the_calibration() -> None:
+    from engine.view import CalibrationView
+    from modes.calibration import cheer_for
+
+    second = CalibrationView("effort", 2, 3, 3.0, "mvc", (90.0, 104.0))
+    assert cheer_for(second, 0) == "New best!"
+    first = CalibrationView("effort", 1, 3, 3.0, "mvc", (100.0, 100.0))
+    cheers = {cheer_for(first, k * 1_200_000_000) for k in range(4)}
+    assert "Harder!" in cheers
+    gentle = CalibrationView("effort", 1, 3, 3.0, "submax", (100.0,))
+    assert not {cheer_for(gentle, k * 1_200_000_000) for k in range(4)} & cheers

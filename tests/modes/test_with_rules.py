@@ -74,3 +74,32 @@ def test_a_whole_set_from_the_rules_engine_draws_on_every_screen() -> None:
     again = pygame.Surface((1280, 720))
     modes["summary"].draw(again, view)
     assert pygame.image.tobytes(again, "RGB") == pygame.image.tobytes(summary, "RGB")
+
+
+def test_the_calibration_screen_follows_the_real_procedure() -> None:
+    from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
+    from modes.calibration import efforts_done
+
+    procedure = CalibrationProcedure(
+        [c.label for c in CHANNELS], RATE_HZ, {"pipeline": "test"},
+        CalibrationProtocol(rest_s=2.0, efforts=3, effort_s=2.0, recover_s=2.0))
+    screen = registry.create("calibration")
+    surface = pygame.Surface((640, 360))
+    seen: list[tuple[str, int]] = []
+    first_index = 0
+    while not procedure.done:
+        t_s = first_index / RATE_HZ
+        pushing = 2.0 <= t_s % 4.0 < 4.0 if t_s >= 2.0 else False
+        uv = np.full((BLOCK, 2), 400.0 if pushing else 10.0) + np.arange(BLOCK)[:, None] % 3
+        block = ProcessedBlock("sim", first_index, sample_offset_ns(first_index, RATE_HZ),
+                               RATE_HZ, uv, None, np.zeros(uv.shape, np.uint8))
+        calibration = procedure.step(block)
+        first_index += BLOCK
+        view = SessionView(t_ns=block.t_ns, channels=(), calibration=calibration)
+        assert registry.layers_for(view, "hold")[0] == (
+            "calibration" if calibration.step != "done" else "status")
+        screen.draw(surface, view)
+        if not seen or seen[-1] != (calibration.step, efforts_done(calibration)):
+            seen.append((calibration.step, efforts_done(calibration)))
+    assert seen == [("rest", 0), ("effort", 0), ("recover", 1), ("effort", 1), ("recover", 2),
+                    ("effort", 2), ("done", 3)]
