@@ -345,7 +345,7 @@ class RulesEngine:
             if uv[i] > stats.peak_uv:
                 stats.peak_uv = uv[i]
         lsi = self._symmetry.lsi_pct if self._symmetry is not None else None
-        if lsi is not None and math.isfinite(lsi):
+        if lsi is not None:
             stats.lsi_sum += lsi
             stats.lsi_n += 1
         if self._mvc:

@@ -12,6 +12,7 @@ import math
 
 from engine.messages import Side
 from engine.protocol import SymmetryRule
+from engine.rules.compensation import DENOMINATOR_FLOOR_PCT
 from engine.rules.windows import WindowMean
 from engine.rules.zones import Debounced
 
@@ -66,10 +67,12 @@ class SymmetryMonitor:
         if max(left, right) < rule.min_activation_pct or left + right <= 0.0:
             self.lsi_pct = self.angle_pct = self.value = None
             return self.alert.update(t_ns, False, False)
+        # A silent uninvolved side counts as the gate level, so the LSI stays finite.
+        floor = max(rule.min_activation_pct, DENOMINATOR_FLOOR_PCT)
         if self.involved is Side.LEFT:
-            lsi = limb_symmetry_index_pct(left, right) if right > 0 else math.inf
+            lsi = limb_symmetry_index_pct(left, max(right, floor))
         elif self.involved is Side.RIGHT:
-            lsi = limb_symmetry_index_pct(right, left) if left > 0 else math.inf
+            lsi = limb_symmetry_index_pct(right, max(left, floor))
         else:
             lsi = limb_symmetry_index_pct(min(left, right), max(left, right))
         self.lsi_pct = lsi

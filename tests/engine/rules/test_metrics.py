@@ -109,6 +109,8 @@ def test_lsi_uses_the_involved_side_when_known() -> None:
     monitor.update(0, 20.0, 30.0)
     assert monitor.lsi_pct == pytest.approx(150.0)
     assert not monitor.alert.active  # the operated leg working harder is no deficit
+    monitor.update(1, 0.0, 30.0)
+    assert monitor.lsi_pct == pytest.approx(300.0)  # a silent other side reads as the gate level
 
 
 def test_symmetry_angle_rule_alerts_on_either_side() -> None:
