@@ -12,6 +12,22 @@ so the rate never drifts; a frame that runs late skips the deadlines it missed i
 bursting to catch up. It is an :class:`engine.runtime.actor.Actor`: if a mode raises while
 drawing, the session's supervisor restarts it, and the view that crashed it twice is not drawn
 again (the same poison rule the channels apply to inputs).
+
+Keys (the simulated sensor's muscles follow them; nothing here needs a mouse):
+
+============================  ==========================================================
+Space / left mouse button     contract every muscle at the current level
+Left / A, Right / D           contract the left-side or right-side muscles
+1 … 9, 0; Up / Down; wheel    level 10 … 90 %, 100 %; ± 10 %; ± 5 %
+P                             pause / resume (input "pause")
+H                             ask for a sub-maximal calibration (input "calibration")
+Return                        confirm (input "key": "return"); drives the start menu
+Tab                           switch between the training mode and the clinician view
+M                             mute / unmute the audio cues
+F11 / F                       full screen on / off (the window is resizable)
+S                             save a screenshot (when a frames folder is set)
+Esc / closing the window      quit (input "quit"); the actor ends normally
+============================  ==========================================================
 """
 
 from __future__ import annotations
