@@ -22,6 +22,7 @@ from engine.errors import MessageFormatError, ReplayError
 from engine.messages import MESSAGE_TYPES, PlainValue, Record, SampleFrame, SourceInfo
 from replays.format import (
     MAX_RECORD_BYTES,
+    MAX_SEGMENT_RECORDS,
     SYNC_EVERY_BYTES,
     SYNC_EVERY_NS,
     SYNC_EVERY_RECORDS,
@@ -55,8 +56,11 @@ class RecordingWriter:
         sync_every_ns: int = SYNC_EVERY_NS,
         sync_every_records: int = SYNC_EVERY_RECORDS,
     ) -> None:
-        if sync_every_ns <= 0 or sync_every_records <= 0:
-            raise ValueError("sync intervals must be positive")
+        if sync_every_ns <= 0 or not 0 < sync_every_records < MAX_SEGMENT_RECORDS:
+            raise ValueError(
+                f"sync intervals must be positive, and under {MAX_SEGMENT_RECORDS} records "
+                f"(a reader refuses longer segments)"
+            )
         if isinstance(target, str | os.PathLike):
             self.path: Path | None = Path(target)
             try:
