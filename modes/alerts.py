@@ -10,7 +10,7 @@ import pygame
 
 from engine.view import SessionView
 from modes import palette, readouts, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 #: Sensor states that need no warning: all is well, or the session is still starting.
 _NOT_A_PROBLEM = frozenset({"connected", "connecting", "waiting"})
@@ -35,13 +35,10 @@ def alert_lines(view: SessionView) -> list[str]:
     return lines
 
 
-class AlertOverlay:
+class AlertOverlay(Screen):
     """Warning banners over whatever screen is showing; draws nothing when all is well."""
 
     name = "alerts"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         lines = alert_lines(view)

@@ -41,3 +41,12 @@ class ModeContext:
     trace: EnvelopeTrace = field(default_factory=EnvelopeTrace)
     course: GateCourse = field(default_factory=GateCourse)
     menu: StartMenu = field(default_factory=StartMenu)
+
+
+class Screen:
+    """Base of the modes in this package: keeps the context the mode was built with."""
+
+    name: str
+
+    def __init__(self, context: ModeContext) -> None:
+        self.context = context

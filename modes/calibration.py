@@ -11,7 +11,7 @@ import pygame
 
 from engine.view import CalibrationView, SessionView
 from modes import palette, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 _CHEERS = ("Push, push, push!", "Harder!", "Keep going!", "Almost there!")
 #: A sub-maximal effort is chosen because pushing hurts: encourage steadiness, not force.
@@ -42,13 +42,10 @@ def cheer_for(calibration: CalibrationView, t_ns: int) -> str:
     return cheers[(t_ns // _CHEER_PERIOD_NS) % len(cheers)]
 
 
-class CalibrationScreen:
+class CalibrationScreen(Screen):
     """Rest, then three efforts with live bars, countdowns and encouragement."""
 
     name = "calibration"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         surface.blit(widgets.vertical_gradient(surface.get_size(), palette.BACKGROUND,

@@ -14,7 +14,7 @@ import pygame
 from engine.clock import NS_PER_S
 from engine.view import SessionView
 from modes import palette, readouts, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 #: Trace colours cycle through the palette so neighbouring channels always differ.
 _TRACE_COLOURS = (palette.SKY_BLUE, palette.ORANGE, palette.YELLOW, palette.REDDISH_PURPLE,
@@ -22,13 +22,10 @@ _TRACE_COLOURS = (palette.SKY_BLUE, palette.ORANGE, palette.YELLOW, palette.REDD
 _EVENT_LINES = 7
 
 
-class ClinicianView:
+class ClinicianView(Screen):
     """Live envelopes per channel, %MVC bars, quality flags, event log and latency readout."""
 
     name = "clinician"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         surface.fill(palette.BACKGROUND)

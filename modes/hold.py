@@ -15,16 +15,13 @@ import pygame
 
 from engine.view import ExerciseView, SessionView
 from modes import palette, readouts, scenery, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 
-class HoldGame:
+class HoldGame(Screen):
     """Balloon in a band: graded isometric holds for quad sets and straight-leg raises."""
 
     name = "hold"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         scenery.sky(surface, view.t_ns)

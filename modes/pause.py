@@ -6,16 +6,13 @@ import pygame
 
 from engine.view import SessionView
 from modes import palette, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 
-class PauseOverlay:
+class PauseOverlay(Screen):
     """Dims the game underneath and says why the session is paused."""
 
     name = "pause"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         widgets.translucent_rect(surface, surface.get_rect(), palette.BACKGROUND, 200)

@@ -14,7 +14,7 @@ import pygame
 from engine.clock import NS_PER_S, s_to_ns
 from engine.view import ExerciseView, SessionView
 from modes import palette, readouts, scenery, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 from modes.course import Gate
 
 #: Scroll speed in reference px per second of sample time.
@@ -22,13 +22,10 @@ SPEED_PX_PER_S = 240.0
 ROCKET_X_FRACTION = 0.28
 
 
-class RunnerGame:
+class RunnerGame(Screen):
     """Altitude is effort: fly through the gates by holding the right level."""
 
     name = "runner"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         scenery.sky(surface, view.t_ns)

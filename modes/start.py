@@ -6,7 +6,7 @@ import pygame
 
 from engine.view import SessionView
 from modes import palette, scenery, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 from modes.hold import balloon
 from modes.menu import ROWS
 
@@ -19,13 +19,10 @@ MODE_BLURBS = {
 }
 
 
-class StartScreen:
+class StartScreen(Screen):
     """Protocol and mode pickers and a start button; arrows move, Return confirms."""
 
     name = "start"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         scenery.sky(surface, view.t_ns)

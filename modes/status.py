@@ -9,19 +9,16 @@ import pygame
 
 from engine.view import SessionView
 from modes import palette, readouts, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 #: Envelope shown full-scale on the status bars, in µV (a resting muscle sits far below).
 _FULL_SCALE_UV = 500.0
 
 
-class SensorStatusScreen:
+class SensorStatusScreen(Screen):
     """Connection, per-channel quality and packet loss."""
 
     name = "status"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         surface.fill(palette.BACKGROUND)

@@ -10,7 +10,7 @@ import pygame
 
 from engine.view import SessionView
 from modes import palette, readouts, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 
 def success_rate(view: SessionView) -> float | None:
@@ -35,13 +35,10 @@ def verdict(rate: float | None) -> str:
     return "No holds completed yet: try a lower target next time"
 
 
-class SummaryScreen:
+class SummaryScreen(Screen):
     """What the session achieved, for the patient and the clinician."""
 
     name = "summary"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         surface.blit(widgets.vertical_gradient(surface.get_size(), palette.BACKGROUND,

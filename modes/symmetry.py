@@ -14,7 +14,7 @@ import pygame
 from engine.messages import Side
 from engine.view import SessionView
 from modes import palette, readouts, scenery, widgets
-from modes.base import ModeContext
+from modes.base import Screen
 
 #: Steepest tilt of the beam, in degrees, reached at a 50 % left/right difference.
 MAX_TILT_DEG = 22.0
@@ -46,13 +46,10 @@ def tilt_deg(left_pct: float | None, right_pct: float | None, minimum_pct: float
     return max(-MAX_TILT_DEG, min(MAX_TILT_DEG, difference * 2 * MAX_TILT_DEG))
 
 
-class SymmetryGame:
+class SymmetryGame(Screen):
     """Left/right balance on a seesaw, with the limb symmetry index."""
 
     name = "symmetry"
-
-    def __init__(self, context: ModeContext) -> None:
-        self.context = context
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
         scenery.sky(surface, view.t_ns)

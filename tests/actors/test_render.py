@@ -42,19 +42,32 @@ def make_view(t_ns: int = 1_000_000_000, phase: str = "contract", reps_completed
     return SessionView(t_ns=t_ns, channels=channels, exercise=exercise)
 
 
-class Recording:
-    """A real mode that paints like the hold game and remembers every view it was asked to draw."""
-
-    def __init__(self, context: ModeContext) -> None:
-        self.inner = registry.create("hold", context)
-        self.drawn: list[SessionView] = []
-        DRAWN.append(self)
+class HoldGameWith:
+    """The real hold game behind a hook that a test double uses to misbehave or take notes."""
 
     name = "hold"
 
+    def __init__(self, context: ModeContext) -> None:
+        self.inner: Mode = registry.create("hold", context)
+
+    def before_drawing(self, view: SessionView) -> None:
+        """Runs before each draw; nothing by default."""
+
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
-        self.drawn.append(view)
+        self.before_drawing(view)
         self.inner.draw(surface, view)
+
+
+class Recording(HoldGameWith):
+    """Remembers every view it was asked to draw."""
+
+    def __init__(self, context: ModeContext) -> None:
+        super().__init__(context)
+        self.drawn: list[SessionView] = []
+        DRAWN.append(self)
+
+    def before_drawing(self, view: SessionView) -> None:
+        self.drawn.append(view)
 
 
 DRAWN: list[Recording] = []
@@ -199,20 +212,15 @@ async def test_cues_follow_the_exercise(autojump_clock: trio.testing.MockClock) 
     assert actor.audio.played == [Cue.START, Cue.HOLD_COMPLETE, Cue.START, Cue.STOP]
 
 
-class CrashOnce:
-    """A mode whose first draw raises, as a bug in a game would."""
+class CrashOnce(HoldGameWith):
+    """Its first draw raises, as a bug in a game would."""
 
     crashes = 0
-    name = "hold"
 
-    def __init__(self, context: ModeContext) -> None:
-        self.inner: Mode = registry.create("hold", context)
-
-    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+    def before_drawing(self, view: SessionView) -> None:
         if CrashOnce.crashes == 0:
             CrashOnce.crashes += 1
             raise RuntimeError("the balloon popped")
-        self.inner.draw(surface, view)
 
 
 async def test_a_crashing_mode_is_restarted_and_the_recording_loses_nothing(
@@ -254,19 +262,14 @@ async def test_a_crashing_mode_is_restarted_and_the_recording_loses_nothing(
     assert render.frame_index > 50
 
 
-class AlwaysCrashOn:
-    """A mode that cannot draw one particular view (a poison view)."""
+class AlwaysCrashOn(HoldGameWith):
+    """Cannot draw one particular view (a poison view)."""
 
-    name = "hold"
     bad_t_ns = 1_000
 
-    def __init__(self, context: ModeContext) -> None:
-        self.inner: Mode = registry.create("hold", context)
-
-    def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+    def before_drawing(self, view: SessionView) -> None:
         if view.t_ns == self.bad_t_ns:
             raise ValueError("cannot draw this view")
-        self.inner.draw(surface, view)
 
 
 async def test_a_view_that_crashes_the_renderer_twice_is_skipped(
@@ -363,20 +366,15 @@ async def test_the_mouse_contracts_every_muscle(autojump_clock: trio.testing.Moc
 async def test_a_slow_frame_skips_missed_deadlines_instead_of_bursting(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    class Slow:
+    class Slow(HoldGameWith):
         """Takes 50 ms of (mock) time to draw every tenth frame."""
 
-        name = "hold"
         calls = 0
 
-        def __init__(self, context: ModeContext) -> None:
-            self.inner: Mode = registry.create("hold", context)
-
-        def draw(self, surface: pygame.Surface, view: SessionView) -> None:
+        def before_drawing(self, view: SessionView) -> None:
             Slow.calls += 1
             if Slow.calls % 10 == 0:
                 autojump_clock.jump(0.05)
-            self.inner.draw(surface, view)
 
     views: LatestValue[ViewUpdate] = LatestValue("views")
     inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
