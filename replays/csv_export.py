@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 import numpy as np
 
@@ -37,6 +37,8 @@ TIME_COLUMN = "t_ns"
 UNIT_SUFFIX = "_uv"
 #: Rows formatted at a time (bounds memory for long gaps).
 _ROWS_PER_SLICE = 4096
+#: Mains frequency for a recording whose header does not say (Hz).
+DEFAULT_MAINS_HZ = 50.0
 #: Config keys whose last dotted part is this carry a calibration (``dsp.calibration``).
 CALIBRATION_KEY = "calibration"
 
@@ -79,10 +81,16 @@ class _RawRows:
 class _ProcessedRows:
     """Rows of raw µV, envelope, %MVC and quality, from the engine's pipeline."""
 
-    def __init__(self, source: SourceInfo, out: Any, mains_hz: float | None) -> None:
+    def __init__(
+        self, source: SourceInfo, out: Any, mains_hz: float | None, config: Mapping[str, Any]
+    ) -> None:
         self._source = source
         self._out = out
         self._pipeline = Pipeline(PipelineConfig.for_source(source, mains_hz=mains_hz))
+        training = config.get("training")
+        start = training.get("calibration") if isinstance(training, Mapping) else None
+        if start is not None:
+            self._calibrate(Calibration.from_plain(start), "the session's starting calibration")
         out.writerow([
             INDEX_COLUMN,
             TIME_COLUMN,
@@ -106,15 +114,18 @@ class _ProcessedRows:
         if change.value is None:
             self._pipeline.set_calibration(None)
             return
-        calibration = Calibration.from_plain(change.value)
+        self._calibrate(
+            Calibration.from_plain(change.value), f"the calibration at {change.t_ns} ns"
+        )
+
+    def _calibrate(self, calibration: Calibration, what: str) -> None:
         if calibration.channels != self._source.labels:
             return  # another source's calibration
         try:
             self._pipeline.set_calibration(calibration)
         except CalibrationError as error:
             raise CalibrationError(
-                f"the calibration at {change.t_ns} ns does not fit the export pipeline: "
-                f"{error.message}",
+                f"{what} does not fit the export pipeline: {error.message}",
                 hint="give the mains frequency the session used with --mains",
             ) from error
 
@@ -149,14 +160,16 @@ def export_csv(
     *,
     source_id: str | None = None,
     processed: bool = False,
-    mains_hz: float | None = 50.0,
+    mains_hz: float | Literal["recorded"] | None = "recorded",
     allow_truncated: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write the samples of one source (``source_id``, or the first described) to ``out``.
 
     ``processed`` adds envelope, %MVC and quality columns computed by the engine's pipeline for
-    mains at ``mains_hz`` (50, 60 or None). A truncated file raises
+    mains at ``mains_hz`` (50, 60 or None; "recorded" takes the header's ``mains_hz``, 50 when
+    absent), starting from the header's ``training.calibration`` when the session had one and
+    applying each recorded calibration where it occurs. A truncated file raises
     :class:`~engine.errors.TruncatedReplayError` after the rows it could verify, unless
     ``allow_truncated``.
     """
@@ -170,7 +183,10 @@ def export_csv(
                 if chosen is None and source_id in (None, record.source_id):
                     chosen = record
                     rows = (
-                        _ProcessedRows(record, writer, mains_hz)
+                        _ProcessedRows(
+                            record, writer, _mains_hz(mains_hz, reader.header.config),
+                            reader.header.config,
+                        )
                         if processed
                         else _RawRows(record, writer)
                     )
@@ -189,3 +205,18 @@ def export_csv(
         raise ReplayError(f"{reader.name} has {wanted}", hint=f"sources in the file: {described}")
     others = tuple(s for s in sources if s != chosen.source_id)
     return ExportResult(chosen.source_id, count, others)
+
+
+def _mains_hz(
+    requested: float | Literal["recorded"] | None, config: Mapping[str, Any]
+) -> float | None:
+    if requested != "recorded":
+        return requested
+    recorded = config.get("mains_hz", DEFAULT_MAINS_HZ)
+    if recorded is None or (
+        isinstance(recorded, int | float) and not isinstance(recorded, bool)
+    ):
+        return None if recorded is None else float(recorded)
+    raise ReplayError(
+        f"the recording's mains_hz setting is {recorded!r}", hint="give --mains 50, 60 or none"
+    )

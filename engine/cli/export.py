@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 from engine.errors import ReplayError
 from replays.csv_export import export_csv
@@ -30,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--mains",
-        choices=["50", "60", "none"],
-        default="50",
-        help="mains frequency the pipeline's notches remove (default: 50)",
+        choices=["recorded", "50", "60", "none"],
+        default="recorded",
+        help="mains frequency the pipeline's notches remove (default: the session's, else 50)",
     )
     parser.add_argument(
         "--allow-truncated",
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             out,
             source_id=args.source,
             processed=args.processed,
-            mains_hz=None if args.mains == "none" else float(args.mains),
+            mains_hz=_mains(args.mains),
             allow_truncated=args.allow_truncated,
             on_progress=progress,
         )
@@ -85,3 +86,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _mains(choice: str) -> float | Literal["recorded"] | None:
+    if choice == "recorded":
+        return "recorded"
+    return None if choice == "none" else float(choice)

@@ -25,6 +25,7 @@ from replays.csv_export import export_csv
 from replays.csv_import import import_csv
 from replays.inspect import inspect_replay
 from replays.reader import ReplayReader
+from replays.writer import RecordingWriter
 
 
 @pytest.fixture
@@ -270,3 +271,24 @@ def test_failed_export_and_import_leave_no_output(truncated, tmp_path):
     bad.write_text("a\n" + "1\n" * 5000 + "oops\n")
     assert main(["import", str(bad), "--rate", "100"]) == 2
     assert not bad.with_suffix(".myoreplay").exists()
+
+
+def test_processed_export_takes_mains_and_starting_calibration_from_the_header():
+    start = _calibration(mains_hz=60.0)
+    buffer = io.BytesIO()
+    writer = RecordingWriter(
+        buffer,
+        config={"mains_hz": 60.0, "training": {"calibration": start.to_plain()}},
+        sources=[SOURCE],
+        fsync=False,
+    )
+    for seq in range(10):
+        writer.write(frame(seq))
+    writer.close()
+    text = io.StringIO()
+    export_csv(io.BytesIO(buffer.getvalue()), text, processed=True)
+    rows = list(csv.reader(io.StringIO(text.getvalue())))[1:]
+    pipeline = Pipeline(PipelineConfig.for_source(SOURCE, mains_hz=60.0))
+    pipeline.set_calibration(start)
+    want = [row for seq in range(10) for row in pipeline.process(frame(seq)).pct_mvc.tolist()]
+    assert [[float(r[4]), float(r[8])] for r in rows] == want
