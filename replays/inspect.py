@@ -45,7 +45,11 @@ class _SourceTally:
 
 @dataclass
 class Inspection:
-    """What ``myoplay inspect`` reports, as plain data (see :meth:`to_json`)."""
+    """What ``myoplay inspect`` reports, as plain data (see :meth:`to_json`).
+
+    Calibration and protocol entries have ``t_s`` None for the session's starting settings
+    (from the header's ``training`` config) and the change's time otherwise.
+    """
 
     file: str
     status: ReplayStatus
@@ -112,7 +116,7 @@ class Inspection:
         for title, entries in (("calibration", self.calibration), ("protocol", self.protocol)):
             lines.append(f"{title}:" if entries else f"{title}: none")
             lines += [
-                f"  at {e['t_s']:.3f} s {e['key']} = {json_text(e['value'])}" for e in entries
+                f"  {_when(e['t_s'])} {e['key']} = {_brief(e['value'])}" for e in entries
             ]
         if self.config_keys:
             lines.append("config:    " + _pairs(self.config_keys))
@@ -146,6 +150,22 @@ def _bytes_hex(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not plain data")
 
 
+def _when(t_s: float | None) -> str:
+    return "at start" if t_s is None else f"at {t_s:.3f} s"
+
+
+def _brief(value: Any) -> str:
+    """A protocol by its id and name, a calibration by its references; anything else as JSON."""
+    if isinstance(value, dict) and "id" in value and "name" in value:
+        return f"{value['id']} ({value['name']})"
+    if isinstance(value, dict) and isinstance(value.get("reference_uv"), list):
+        channels = value.get("channels") or []
+        pairs = ", ".join(f"{c} {r:g} µV" for c, r in zip(channels, value["reference_uv"],
+                                                            strict=False))
+        return f"{value.get('kind', '?')} reference: {pairs}"
+    return json_text(value)
+
+
 def _pairs(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "none"
 
@@ -177,6 +197,12 @@ def inspect_replay(
             "config": dict(header.config),
         },
     )
+    training = header.config.get("training")
+    if isinstance(training, dict):
+        # The session's starting settings live in the header (see actors/session.py).
+        for key, entries in (("protocol", report.protocol), ("calibration", report.calibration)):
+            if training.get(key) is not None:
+                entries.append({"t_s": None, "key": f"training.{key}", "value": training[key]})
     tallies: dict[str, _SourceTally] = {}
     counts: Counter[str] = Counter()
     config_keys: Counter[str] = Counter()

@@ -292,3 +292,20 @@ def test_processed_export_takes_mains_and_starting_calibration_from_the_header()
     pipeline.set_calibration(start)
     want = [row for seq in range(10) for row in pipeline.process(frame(seq)).pct_mvc.tolist()]
     assert [[float(r[4]), float(r[8])] for r in rows] == want
+
+
+def test_inspect_shows_the_starting_protocol_and_calibration_from_the_header():
+    start = _calibration()
+    buffer = io.BytesIO()
+    training = {"protocol": {"id": "quad_sets", "name": "Quad sets"},
+                "calibration": start.to_plain()}
+    writer = RecordingWriter(buffer, config={"training": training}, sources=[SOURCE],
+                             fsync=False)
+    writer.write(ConfigChange(5, "rules.protocol", "glute_bridge"))
+    writer.close()
+    report = inspect_replay(io.BytesIO(buffer.getvalue()))
+    assert [(e["t_s"], e["key"]) for e in report.protocol] == [
+        (None, "training.protocol"), (5e-9, "rules.protocol")]
+    text = report.render()
+    assert "at start training.protocol = quad_sets (Quad sets)" in text
+    assert "at start training.calibration = mvc reference: L-quad 80 µV, R-quad 120 µV" in text
