@@ -14,7 +14,6 @@ latency is therefore at most two windows (100 ms at the default 50 ms).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +46,9 @@ class QualityConfig:
     hold_s: float = 0.2
     rails_uv: tuple[float, float] | None = None
     """Lowest and highest value the converter can report; None when unknown (float sources)."""
-    flat_range_uv: float = 0.0
-    """A window whose peak-to-peak range is at most this is a flat line (dead channel)."""
+    flat_rms_uv: float = 0.0
+    """A window whose sample-to-sample change has at most this RMS is a flat line (a dead or
+    railed channel); 0 means exactly constant."""
     mains_limit_uv: float = 100.0
     """RMS of the mains component (fundamental + harmonics, measured over 0.2 s) above which
     pickup is excessive: the notches remove a few tens of µV cleanly, hundreds leak and often
@@ -65,7 +65,7 @@ class QualityConfig:
             "window_s": self.window_s,
             "hold_s": self.hold_s,
             "rails_uv": list(self.rails_uv) if self.rails_uv is not None else None,
-            "flat_range_uv": self.flat_range_uv,
+            "flat_rms_uv": self.flat_rms_uv,
             "mains_limit_uv": self.mains_limit_uv,
             "lift_off_broadband_uv": self.lift_off_broadband_uv,
             "lift_off_step_uv": self.lift_off_step_uv,
@@ -76,8 +76,9 @@ class QualityConfig:
 #: Mains pickup is measured over this span: whole cycles of 50 and 60 Hz (so an electrode
 #: offset does not leak in) and long enough that EMG near mains averages out.
 MAINS_SPAN_S = 0.2
-#: Neighbouring frequencies (whole cycles over MAINS_SPAN_S) that measure the EMG beside mains.
-MAINS_NEIGHBOUR_HZ = 10.0
+#: Offsets of the frequencies (whole cycles over MAINS_SPAN_S) that measure the EMG beside each
+#: mains line.
+MAINS_NEIGHBOURS_HZ = (-20.0, -10.0, 10.0, 20.0)
 #: Mains power must exceed its neighbours' by this factor to count as pickup.
 MAINS_LINE_RATIO = 10.0
 
@@ -100,30 +101,44 @@ class QualityMonitor:
             raise ConfigError(
                 "quality thresholds must be positive and lift-off step above movement step"
             )
-        # Correlation with e^{-iωn} per window at each mains frequency and at its neighbours
-        # ±MAINS_NEIGHBOUR_HZ; windows' sums combine over MAINS_SPAN_S.
-        probes = [(f, f - MAINS_NEIGHBOUR_HZ, f + MAINS_NEIGHBOUR_HZ) for f in mains]
-        probes = [p for p in probes if p[2] < rate_hz / 2]
-        self._mains_omega = 2 * np.pi * np.asarray(probes, dtype=np.float64).reshape(-1) / rate_hz
-        self._mains_basis = np.exp(-1j * np.outer(np.arange(self.window_n), self._mains_omega))
-        self._mains_recent: deque[npt.NDArray[np.complex128]] = deque(
-            maxlen=max(1, round(MAINS_SPAN_S / config.window_s))
+        # Mains is measured by correlating with cos/sin at each mains frequency and at its
+        # neighbours (MAINS_NEIGHBOURS_HZ away) over consecutive spans of MAINS_SPAN_S (whole
+        # windows); each window adds its share, so no span is ever buffered.
+        probes = [(f, *(f + d for d in MAINS_NEIGHBOURS_HZ)) for f in mains]
+        freqs = np.asarray([p for p in probes if max(p) < rate_hz / 2], dtype=np.float64)
+        self._probes_per_line = 1 + len(MAINS_NEIGHBOURS_HZ)
+        self._span_windows = max(1, round(MAINS_SPAN_S / config.window_s))
+        span_n = self._span_windows * self.window_n
+        phase = 2 * np.pi * np.outer(np.arange(span_n), freqs.reshape(-1)) / rate_hz
+        self._mains_basis = np.ascontiguousarray(
+            np.hstack([np.cos(phase), np.sin(phase)]) * (2 / span_n)
         )
-        self._window_start = 0
+        self._mains_sum = np.zeros((n_channels, self._mains_basis.shape[1]))
+        self._mains_bad = np.zeros(n_channels, dtype=bool)
+        self._mains_suspect = np.zeros(n_channels, dtype=bool)
+        self._span_index = 0
         self._n_channels = n_channels
         self._buffer = np.empty((n_channels, self.window_n))
         self._fill = 0
         self._window_hits = np.zeros(n_channels, dtype=np.uint8)
         self._previous_mean: FloatArray | None = None
-        self._recent: deque[FlagArray] = deque(maxlen=hold_windows)
+        self._recent = np.zeros((hold_windows, n_channels), dtype=np.uint8)
+        self._recent_next = 0
         self._active = np.zeros(n_channels, dtype=np.uint8)
+        # Thresholds on sums, so a window costs no square roots or divisions.
+        steps = self.window_n - 1
+        self._flat_limit = 2 * steps * config.flat_rms_uv**2
+        self._broadband_limit = 2 * steps * config.lift_off_broadband_uv**2
+        self._inv_n = 1.0 / self.window_n
 
     def restart(self) -> None:
         """Start windows afresh (after a gap): the partial window and the offset memory go."""
         self._fill = 0
         self._window_hits.fill(0)
         self._previous_mean = None
-        self._mains_recent.clear()
+        self._mains_sum.fill(0.0)
+        self._span_index = 0
+        self._mains_suspect.fill(False)
 
     def assess(self, raw_uv: FloatArray, nonfinite: BoolArray | None) -> FlagArray:
         """Flags for ``raw_uv`` (channels, samples); ``nonfinite`` marks samples that were NaN/inf.
@@ -165,37 +180,46 @@ class QualityMonitor:
         cfg = self.config
         window = self._buffer
         verdict = self._window_hits.copy()
-        mean = window.mean(axis=1)
-        verdict[window.max(axis=1) - window.min(axis=1) <= cfg.flat_range_uv] |= _FLAT
-        if self._mains_omega.size:
-            phase = np.exp(-1j * self._mains_omega * self._window_start)
-            self._mains_recent.append((window @ self._mains_basis) * phase)
-            if len(self._mains_recent) == self._mains_recent.maxlen:
-                n_span = self.window_n * len(self._mains_recent)
-                amplitude = 2 * np.abs(np.sum(self._mains_recent, axis=0)) / n_span
-                power = (0.5 * amplitude**2).reshape(amplitude.shape[0], -1, 3)
-                mains_power = power[:, :, 0].sum(axis=1)
-                neighbour_power = 0.5 * power[:, :, 1:].sum(axis=(1, 2))
-                # A strong contraction puts EMG power at mains frequencies too; pickup is a line
-                # standing well above the spectrum beside it.
-                excessive = (mains_power > cfg.mains_limit_uv**2) & (
-                    mains_power > MAINS_LINE_RATIO * neighbour_power
-                )
-                verdict[excessive] |= _MAINS
-        step = np.diff(window, axis=1)
-        broadband = np.sqrt(0.5 * np.einsum("ij,ij->i", step, step) / step.shape[1])
-        lift_off = broadband > cfg.lift_off_broadband_uv
+        mean = window.sum(axis=1) * self._inv_n
+        step = window[:, 1:] - window[:, :-1]
+        step_energy = np.einsum("ij,ij->i", step, step)
+        verdict[step_energy <= self._flat_limit] |= _FLAT
+        lift_off = step_energy > self._broadband_limit
         if self._previous_mean is not None:
             jump = np.abs(mean - self._previous_mean)
             lift_off |= jump > cfg.lift_off_step_uv
             verdict[(jump > cfg.movement_step_uv) & ~lift_off] |= _MOVEMENT
         verdict[lift_off] |= _LIFT_OFF
         self._previous_mean = mean
-        self._recent.append(verdict)
-        self._active = np.bitwise_or.reduce(np.stack(self._recent), axis=0)
+        if self._mains_basis.shape[1]:
+            self._update_mains(window)
+            verdict[self._mains_bad] |= _MAINS
+        self._recent[self._recent_next] = verdict
+        self._recent_next = (self._recent_next + 1) % self._recent.shape[0]
+        self._active = np.bitwise_or.reduce(self._recent, axis=0)
         self._window_hits.fill(0)
         self._fill = 0
-        self._window_start += self.window_n
+
+    def _update_mains(self, window: FloatArray) -> None:
+        rows = slice(self._span_index * self.window_n, (self._span_index + 1) * self.window_n)
+        self._mains_sum += window @ self._mains_basis[rows]
+        self._span_index += 1
+        if self._span_index < self._span_windows:
+            return
+        half = self._mains_sum.shape[1] // 2
+        power = 0.5 * (self._mains_sum[:, :half] ** 2 + self._mains_sum[:, half:] ** 2)
+        power = power.reshape(power.shape[0], -1, self._probes_per_line)
+        mains_power = power[:, :, 0].sum(axis=1)
+        neighbour_power = power[:, :, 1:].mean(axis=2).sum(axis=1)
+        # A strong contraction puts EMG power at mains frequencies too; pickup is a line
+        # standing well above the spectrum beside it, span after span.
+        excessive = (mains_power > self.config.mains_limit_uv**2) & (
+            mains_power > MAINS_LINE_RATIO * neighbour_power
+        )
+        self._mains_bad = excessive & self._mains_suspect
+        self._mains_suspect = excessive
+        self._mains_sum.fill(0.0)
+        self._span_index = 0
 
 
 def describe(mask: int) -> str:

@@ -76,8 +76,9 @@ class SimulatedSource:
         return self._info
 
     def set_activation(self, target: str, level: float) -> None:
-        """Live command: ``target`` (label or muscle) holds ``level`` from the next frame on."""
-        self.patient.set_activation(target, level, at_index=self._next_index)
+        """Live command: ``target`` (label or muscle) holds ``level`` from the next sample the
+        patient generates on (it renders ahead in blocks, so that may be after the next frame)."""
+        self.patient.set_activation(target, level)
 
     def _lost(self, first: int, n: int) -> bool:
         rate = self.patient.config.rate_hz

@@ -53,11 +53,15 @@ def notch_frequencies_hz(
     return tuple(float(f) for f in freqs if f < min(upper_hz * 1.05, rate_hz / 2))
 
 
-def design_notches(rate_hz: float, freqs_hz: tuple[float, ...], q: float) -> FloatArray:
-    """Second-order IIR notches (quality factor ``q``) as SOS, one section per frequency."""
+def design_notches(
+    rate_hz: float, freqs_hz: tuple[float, ...], bandwidth_hz: float
+) -> FloatArray:
+    """Second-order IIR notches ``bandwidth_hz`` wide (-3 dB) as SOS, one section each."""
     if not freqs_hz:
         return np.empty((0, 6), dtype=np.float64)
-    sections = [signal.tf2sos(*signal.iirnotch(f, q, fs=rate_hz)) for f in freqs_hz]
+    sections = [
+        signal.tf2sos(*signal.iirnotch(f, f / bandwidth_hz, fs=rate_hz)) for f in freqs_hz
+    ]
     return np.ascontiguousarray(np.vstack(sections), dtype=np.float64)
 
 

@@ -4,7 +4,8 @@ Stages, all causal and all carrying their state across calls::
 
     raw × scale → µV ─┬─ quality checks (rails, NaN, flat, mains, lift-off, movement)
                       └─ band-pass + mains notches (one SOS cascade) → |·| → low-pass
-                         → − resting baseline → envelope_uv → × 100 / reference → pct_mvc
+                         → − resting noise floor (in power) → envelope_uv
+                         → × reference_pct / reference_uv → pct_mvc
 
 Every channel goes through in one (channels, samples) array per call, and the band-pass and the
 notches are a single cascade, because on 10–20 ms chunks the cost is per call, not per sample.
@@ -48,8 +49,10 @@ class PipelineConfig:
       artefact and cable motion, 450 Hz keeps the surface-EMG band (SENIAM/ISEK); the upper
       corner is clipped to 0.9 × Nyquist, so 200 Hz devices get 20–90 Hz. Delay ≈ 3 ms above
       60 Hz at 2 kHz.
-    - notches at the mains frequency and its 2nd and 3rd harmonics (Q = 30, ~2 Hz wide): the
-      odd harmonic carries most residual pickup; higher ones rarely rise above the EMG.
+    - notches at the mains frequency and its 2nd and 3rd harmonics, each 2 Hz wide (a constant
+      width rather than a constant Q, so the harmonics' notches take no more EMG than the
+      fundamental's: together ~3 % of the EMG power): the 3rd harmonic carries most residual
+      pickup; higher ones rarely rise above the EMG.
     - linear envelope, low-pass 10 Hz order 2: ≈ 23 ms delay. A 6 Hz order-2 envelope is
       smoother but lags ≈ 38 ms, order 4 ≈ 70 ms; biofeedback wants the whole loop under 50 ms,
       and %MVC calibration smooths over 0.5 s anyway. ``envelope="rms"`` with ``rms_window_s``
@@ -66,7 +69,7 @@ class PipelineConfig:
     band_high_hz: float = 450.0
     band_order: int = 2
     notch_harmonics: int = 3
-    notch_q: float = 30.0
+    notch_bandwidth_hz: float = 2.0
     envelope: EnvelopeKind = "linear"
     envelope_cutoff_hz: float = 10.0
     envelope_order: int = 2
@@ -138,7 +141,7 @@ class PipelineConfig:
             "band_hz": [low, high],
             "band_order": self.band_order,
             "notch_hz": list(self.notch_hz),
-            "notch_q": self.notch_q,
+            "notch_bandwidth_hz": self.notch_bandwidth_hz,
             "envelope": envelope,
         }
 
@@ -157,7 +160,7 @@ class Pipeline:
         rate = config.rate_hz
         low, high = config.band_hz
         bandpass = design_bandpass(rate, low, high, config.band_order)
-        notches = design_notches(rate, config.notch_hz, config.notch_q)
+        notches = design_notches(rate, config.notch_hz, config.notch_bandwidth_hz)
         self.band_sos: FloatArray = np.vstack([bandpass, notches])
         """The band-pass and notch cascade, for offline checks against ``scipy.signal.sosfilt``."""
         self._band = SosCascade(self.band_sos, config.n_channels)
@@ -175,7 +178,7 @@ class Pipeline:
         delay at the band's geometric centre (the notches add delay only within ~2 Hz of
         mains)."""
         self._calibration: Calibration | None = None
-        self._baseline_uv: FloatArray = np.zeros((config.n_channels, 1))
+        self._baseline_sq: FloatArray | None = None
         self._gain: FloatArray | None = None
         self._next_index: int | None = None
         self._primed = False
@@ -207,7 +210,7 @@ class Pipeline:
         """
         if calibration is None:
             self._calibration = None
-            self._baseline_uv = np.zeros((self.config.n_channels, 1))
+            self._baseline_sq = None
             self._gain = None
             return
         if len(calibration.channels) != self.config.n_channels:
@@ -224,7 +227,8 @@ class Pipeline:
                 hint="calibrate again: a different envelope changes the %MVC scale",
             )
         self._calibration = calibration
-        self._baseline_uv = np.asarray(calibration.baseline_uv, dtype=np.float64)[:, None]
+        baseline = np.asarray(calibration.baseline_uv, dtype=np.float64)
+        self._baseline_sq = (baseline * baseline)[:, None]
         self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)[:, None]
 
     def process(self, frame: SampleFrame) -> ProcessedBlock:
@@ -260,8 +264,14 @@ class Pipeline:
             quality[:, : self._settle_until - frame.first_index] |= np.uint8(QualityFlag.GAP)
         self._band.process(raw)
         envelope = self._envelope.process(raw)
-        np.subtract(envelope, self._baseline_uv, out=envelope)
-        np.maximum(envelope, 0.0, out=envelope)
+        if self._baseline_sq is not None:
+            # The noise floor comes off in power (see engine.calibration.above_noise_floor).
+            np.multiply(envelope, envelope, out=envelope)
+            np.subtract(envelope, self._baseline_sq, out=envelope)
+            np.maximum(envelope, 0.0, out=envelope)
+            np.sqrt(envelope, out=envelope)
+        else:
+            np.maximum(envelope, 0.0, out=envelope)
         pct = envelope * self._gain if self._gain is not None else None
         self._last_band = raw
         self._next_index = frame.first_index + n
@@ -328,11 +338,11 @@ class Pipeline:
 
     def _replace_nonfinite(self, raw: FloatArray) -> npt.NDArray[np.bool_] | None:
         """Hold the last finite value over NaN/inf samples so no filter state is poisoned."""
-        finite = np.isfinite(raw)
-        if finite.all():
+        if np.isfinite(raw.sum()):  # one pass; µV sums cannot overflow float64
             if raw.shape[1]:
                 self._last_finite = raw[:, -1].copy()
             return None
+        finite = np.isfinite(raw)
         index = np.where(finite, np.arange(raw.shape[1]), -1)
         np.maximum.accumulate(index, axis=1, out=index)
         held = np.take_along_axis(raw, np.maximum(index, 0), axis=1)

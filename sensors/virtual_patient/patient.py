@@ -10,8 +10,9 @@ Signal model per channel (µV)::
   fatigue factor ``k`` (the whole spectrum compresses as conduction velocity falls, so the
   median frequency falls as ``k``); the amplitude-modulated Gaussian process is the standard
   model of the summed motor-unit action potential trains under an electrode;
-- ``σ_mvc`` is set so the mean rectified value at a = 1 is ``mvc_uv``: the amplitude a linear
-  envelope reads, and what an MVC calibration should recover;
+- ``σ_mvc`` is set so the mean rectified value at a = 1, within the 20–450 Hz surface-EMG
+  band, is ``mvc_uv``: the amplitude a linear envelope reads, and what an MVC calibration
+  should recover;
 - ``n``: white instrument noise at ``snr_db`` below the EMG's RMS at full activation.
 
 Generation runs in fixed blocks (50 ms) counted from sample 0, each drawing from its own
@@ -46,6 +47,8 @@ DEFAULT_CHANNELS = (
 ARV_PER_SD = math.sqrt(2 / math.pi)
 #: Fresh-muscle EMG band (Hz) of the shaping filter; scaled by the fatigue factor.
 EMG_BAND_HZ = (35.0, 180.0)
+#: The surface-EMG band in which ``mvc_uv`` is defined (SENIAM/ISEK; clipped below Nyquist).
+REFERENCE_BAND_HZ = (20.0, 450.0)
 BLOCK_S = 0.05
 INT16_MAX = 32767
 
@@ -159,6 +162,10 @@ class VirtualPatient:
         ]
         self._live: list[tuple[int, int, float]] = []
         self._shapes: dict[int, tuple[FloatArray, float]] = {}
+        self._reference_band = signal.butter(
+            2, [REFERENCE_BAND_HZ[0], min(REFERENCE_BAND_HZ[1], 0.45 * cfg.rate_hz)],
+            btype="bandpass", fs=cfg.rate_hz, output="sos",
+        )
         self._restart()
 
     def _per_channel(self, value: float | Mapping[str, float], default: float) -> FloatArray:
@@ -277,7 +284,10 @@ class VirtualPatient:
             sos = signal.butter(2, [low, high], btype="bandpass", fs=rate, output="sos")
             impulse = np.zeros(int(rate))
             impulse[0] = 1.0
-            gain = float(np.sqrt(np.sum(signal.sosfilt(sos, impulse) ** 2)))
+            # Unit variance *within the surface-EMG band*, so the amplitude a standard
+            # pipeline reads at full activation is mvc_uv.
+            in_band = signal.sosfilt(self._reference_band, signal.sosfilt(sos, impulse))
+            gain = float(np.sqrt(np.sum(in_band**2)))
             self._shapes[key] = (sos, gain)
         return self._shapes[key]
 

@@ -1,0 +1,249 @@
+"""The calibration screen's logic: rest, then timed efforts, ending in a :class:`Calibration`.
+
+A pure state machine stepped by :class:`~engine.messages.ProcessedBlock` s from a pipeline that
+has *no* calibration active (raw envelopes). Phases are counted in samples from the first block,
+so the result depends only on the samples, never on how they were chunked::
+
+    rest (rest_s) → effort 1 (effort_s) → recover (recover_s) → effort 2 → … → effort N → done
+
+Samples with any quality flag are left out of every measurement. After each effort the screen
+can show how it compared with the best so far (``CalibrationView.best_pct_of_current``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.calibration import (
+    REFERENCE_WINDOW_S,
+    Calibration,
+    ReferenceKind,
+    above_noise_floor,
+    build_calibration,
+    effort_amplitude,
+)
+from engine.clock import sample_offset_ns
+from engine.errors import CalibrationError
+from engine.messages import PlainValue, ProcessedBlock
+from engine.view import CalibrationView
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: A channel's reference must stand this many resting standard deviations above its baseline.
+MIN_REFERENCE_SNR = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationProtocol:
+    """Durations and kind of the calibration (3 × 5 s efforts, as in the literature)."""
+
+    rest_s: float = 5.0
+    efforts: int = 3
+    effort_s: float = 5.0
+    recover_s: float = 30.0
+    kind: ReferenceKind = "mvc"
+    reference_pct_mvc: float = 100.0
+    """For ``"submax"``: the share of MVC the effort is taken to be (100 = "% of reference")."""
+    settle_s: float = 0.5
+    """The start of the rest period is not measured while filters settle."""
+
+    def __post_init__(self) -> None:
+        if self.efforts < 1 or min(self.rest_s, self.effort_s) <= self.settle_s:
+            raise CalibrationError(
+                "a calibration needs at least one effort, and rest and efforts longer than "
+                f"the {self.settle_s:g} s settling time"
+            )
+        if self.effort_s < REFERENCE_WINDOW_S or self.recover_s < 0:
+            raise CalibrationError(f"efforts must last at least {REFERENCE_WINDOW_S} s")
+
+
+@dataclass(frozen=True, slots=True)
+class _Phase:
+    step: str
+    effort_index: int
+    start: int
+    stop: int
+
+
+class CalibrationProcedure:
+    """Runs one calibration for the channels ``labels`` of a pipeline with ``signature``."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        rate_hz: float,
+        pipeline_signature: Mapping[str, PlainValue],
+        protocol: CalibrationProtocol | None = None,
+    ) -> None:
+        self.protocol = protocol or CalibrationProtocol()
+        self.labels = tuple(labels)
+        self.rate_hz = rate_hz
+        self._signature = dict(pipeline_signature)
+        p = self.protocol
+        durations = [("rest", 0, p.rest_s)]
+        for k in range(p.efforts):
+            durations.append(("effort", k, p.effort_s))
+            if k < p.efforts - 1 and p.recover_s > 0:
+                durations.append(("recover", k, p.recover_s))
+        self._phases: list[_Phase] = []
+        start = 0
+        for step, k, seconds in durations:
+            stop = start + round(seconds * rate_hz)
+            self._phases.append(_Phase(step, k, start, stop))
+            start = stop
+        self._total = start
+        self._settle = round(p.settle_s * rate_hz)
+        self._rest: list[FloatArray] = []
+        self._rest_ok: list[BoolArray] = []
+        self._efforts: list[list[FloatArray]] = [[] for _ in range(p.efforts)]
+        self._efforts_ok: list[list[BoolArray]] = [[] for _ in range(p.efforts)]
+        self._finished_peaks: dict[int, FloatArray] = {}
+        self._rest_mean: FloatArray | None = None
+        self._origin: int | None = None
+        self._position = 0
+        self._end_t_ns = 0
+
+    @property
+    def done(self) -> bool:
+        return self._position >= self._total
+
+    @property
+    def position(self) -> int:
+        """Samples taken in so far (the block that finishes it may hold more than it needs)."""
+        return self._position
+
+    def step(self, block: ProcessedBlock) -> CalibrationView:
+        """Take the next processed block; returns what the screen shows now."""
+        if block.pct_mvc is not None:
+            raise CalibrationError(
+                "calibrating on a pipeline that already normalises",
+                hint="clear the old calibration before calibrating again",
+            )
+        if block.envelope_uv.shape[1] != len(self.labels):
+            raise CalibrationError(
+                f"block has {block.envelope_uv.shape[1]} channels, calibration {len(self.labels)}"
+            )
+        if self._origin is None:
+            self._origin = block.first_index
+        offset = block.first_index - self._origin
+        if offset != self._position:
+            raise CalibrationError(
+                f"calibration expected sample {self._origin + self._position}, "
+                f"got {block.first_index}"
+            )
+        usable = block.quality == 0
+        for phase in self._phases:
+            lo, hi = max(phase.start, offset), min(phase.stop, offset + block.n_samples)
+            if lo >= hi:
+                continue
+            part = slice(lo - offset, hi - offset)
+            if phase.step == "rest":
+                skip = max(0, phase.start + self._settle - lo)
+                part = slice(part.start + min(skip, hi - lo), part.stop)
+                self._rest.append(np.array(block.envelope_uv[part]))
+                self._rest_ok.append(np.array(usable[part]))
+            elif phase.step == "effort":
+                self._efforts[phase.effort_index].append(np.array(block.envelope_uv[part]))
+                self._efforts_ok[phase.effort_index].append(np.array(usable[part]))
+        self._position = min(offset + block.n_samples, self._total)
+        consumed = self._position - offset
+        self._end_t_ns = block.t_ns + sample_offset_ns(consumed, block.rate_hz)
+        return self.view
+
+    @property
+    def view(self) -> CalibrationView:
+        p = self.protocol
+        if self.done:
+            return CalibrationView(
+                "done", p.efforts, p.efforts, 0.0, p.kind, self._relative_peaks(p.efforts - 1),
+                "Calibration complete",
+            )
+        phase = next(ph for ph in self._phases if ph.start <= self._position < ph.stop)
+        remaining_s = (phase.stop - self._position) / self.rate_hz
+        if phase.step == "rest":
+            prompt = "Relax completely: measuring your resting level"
+            return CalibrationView("rest", 0, p.efforts, remaining_s, p.kind, (), prompt)
+        number = phase.effort_index + 1
+        if phase.step == "recover":
+            prompt = f"Relax and breathe. Effort {number + 1} of {p.efforts} next"
+            return CalibrationView(
+                "recover", number, p.efforts, remaining_s, p.kind,
+                self._relative_peaks(phase.effort_index), prompt,
+            )
+        if p.kind == "mvc":
+            prompt = f"Effort {number} of {p.efforts}: push as hard as you can!"
+        else:
+            prompt = f"Effort {number} of {p.efforts}: contract firmly, stop short of pain"
+        return CalibrationView(
+            "effort", number, p.efforts, remaining_s, p.kind,
+            self._relative_peaks(phase.effort_index), prompt,
+        )
+
+    def _relative_peaks(self, effort: int) -> tuple[float, ...]:
+        """This effort's amplitude relative to the best of the earlier ones, in %."""
+        current = self._effort_peak(effort)
+        earlier = (
+            np.max([self._effort_peak(k) for k in range(effort)], axis=0) if effort else current
+        )
+        safe = np.where(earlier > 0, earlier, 1.0)
+        return tuple(float(v) for v in np.where(earlier > 0, 100.0 * current / safe, 0.0))
+
+    def _effort_peak(self, effort: int) -> FloatArray:
+        """An effort's amplitude above the resting noise floor (cached once it is over)."""
+        if effort in self._finished_peaks:
+            return self._finished_peaks[effort]
+        if not self._efforts[effort]:
+            return np.zeros(len(self.labels))
+        envelope = above_noise_floor(np.concatenate(self._efforts[effort]), self._rest_level())
+        usable = np.concatenate(self._efforts_ok[effort])
+        peak = effort_amplitude(envelope, self.rate_hz, usable)
+        phase = next(ph for ph in self._phases if ph.step == "effort" and ph.effort_index == effort)
+        if self._position >= phase.stop:
+            self._finished_peaks[effort] = peak
+        return peak
+
+    def _rest_level(self) -> FloatArray:
+        if self._rest_mean is None:
+            rest = np.concatenate(self._rest)
+            usable = np.concatenate(self._rest_ok)
+            counts = np.maximum(usable.sum(axis=0), 1)
+            self._rest_mean = np.where(usable, rest, 0.0).sum(axis=0) / counts
+        return self._rest_mean
+
+    def result(self) -> Calibration:
+        """The calibration, once :attr:`done`; :class:`CalibrationError` says what went wrong."""
+        if not self.done:
+            raise CalibrationError("the calibration is not finished yet")
+        p = self.protocol
+        rest = np.concatenate(self._rest)
+        rest_ok = np.concatenate(self._rest_ok)
+        calibration = build_calibration(
+            self.labels,
+            rest,
+            [np.concatenate(e) for e in self._efforts],
+            self.rate_hz,
+            self._signature,
+            rest_usable=rest_ok,
+            effort_usable=[np.concatenate(e) for e in self._efforts_ok],
+            kind=p.kind,
+            reference_pct_mvc=p.reference_pct_mvc,
+            t_ns=self._end_t_ns,
+        )
+        weak = [
+            label
+            for label, ref, sd in zip(
+                self.labels, calibration.reference_uv, calibration.noise_sd_uv, strict=True
+            )
+            if ref < MIN_REFERENCE_SNR * max(sd, 1e-9)
+        ]
+        if weak:
+            raise CalibrationError(
+                f"the efforts barely rose above rest on {', '.join(weak)}",
+                hint="check those electrodes and repeat the calibration",
+            )
+        return calibration

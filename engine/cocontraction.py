@@ -1,0 +1,62 @@
+"""Co-contraction of an agonist/antagonist pair over a window of normalised envelopes (%MVC).
+
+The indices are not interchangeable, so every result names the one used:
+
+- ``"winter"`` (default), Winter's common area: 2·∫min(A, B) / (∫A + ∫B) × 100 %. Bounded
+  0–100 %, symmetric, and needs no decision about which muscle leads, so it stays meaningful
+  when roles swap inside the window (bridges, gait). Used for compensation feedback.
+- ``"falconer_winter"``, Falconer & Winter's CCI: 2·I_ant / (I_ag + I_ant) × 100 %, where I_ag
+  and I_ant integrate the agonist's and antagonist's envelopes. Reads as "antagonist share" and
+  passes 100 % when the antagonist dominates; right when the task fixes the agonist (quad sets:
+  quadriceps agonist, hamstrings antagonist).
+
+For a cue, feed back the ratio itself (separate per-muscle cues do not reduce co-contraction).
+Both return None when neither muscle reaches ``min_activation_pct`` on average.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+CoContractionIndex = Literal["winter", "falconer_winter"]
+DEFAULT_INDEX: CoContractionIndex = "winter"
+MIN_ACTIVATION_PCT = 5.0
+
+
+def co_contraction(
+    agonist_pct: npt.ArrayLike,
+    antagonist_pct: npt.ArrayLike,
+    index: CoContractionIndex = DEFAULT_INDEX,
+    min_activation_pct: float = MIN_ACTIVATION_PCT,
+) -> float | None:
+    """Co-contraction in % over equal-length windows of two envelopes (samples at one rate)."""
+    a = np.clip(np.asarray(agonist_pct, dtype=np.float64), 0.0, None)
+    b = np.clip(np.asarray(antagonist_pct, dtype=np.float64), 0.0, None)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("co-contraction needs two 1-D envelopes of equal length")
+    if a.size == 0 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return None
+    if max(a.mean(), b.mean()) < min_activation_pct:
+        return None
+    total = float(a.sum() + b.sum())
+    if index == "winter":
+        return 200.0 * float(np.minimum(a, b).sum()) / total
+    if index == "falconer_winter":
+        return 200.0 * float(b.sum()) / total
+    raise ValueError(f"unknown co-contraction index {index!r}; use 'winter' or 'falconer_winter'")
+
+
+def antagonist_ratio(
+    agonist_pct: npt.ArrayLike,
+    antagonist_pct: npt.ArrayLike,
+    min_activation_pct: float = MIN_ACTIVATION_PCT,
+) -> float | None:
+    """Mean antagonist over mean agonist activation (the compensation ratio a rule limits)."""
+    a = float(np.asarray(agonist_pct, dtype=np.float64).mean())
+    b = float(np.asarray(antagonist_pct, dtype=np.float64).mean())
+    if not (np.isfinite(a) and np.isfinite(b)) or a < min_activation_pct:
+        return None
+    return max(b, 0.0) / a

@@ -1,0 +1,193 @@
+"""MVC calibration: baseline, reference, the record, and the calibration screen's procedure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.calibration import Calibration, OverMvcMonitor, build_calibration, moving_average_peak
+from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
+from engine.dsp import Pipeline, PipelineConfig
+from engine.errors import CalibrationError
+from engine.messages import ConfigChange, ProcessedBlock, SampleFrame, message_from_list
+from sensors.virtual_patient import PatientConfig
+from sensors.virtual_patient import script as s
+from tests.engine.virtual_session import run_session
+
+RATE = 2000
+ALL = ("quadriceps", "hamstrings")
+PROTOCOL = CalibrationProtocol(rest_s=3.0, efforts=3, effort_s=5.0, recover_s=3.0)
+
+
+def _calibration_script():
+    return s.rest(3.0) + s.mvc_trials(3, effort_s=5.0, recover_s=3.0, muscles=ALL) + s.rest(1.0)
+
+
+def _calibrate(session, protocol=PROTOCOL):
+    procedure = CalibrationProcedure(
+        [c.label for c in session.patient.channels],
+        RATE,
+        session.pipeline.config.signature(),
+        protocol,
+    )
+    views = [procedure.step(block) for block in session.blocks if not procedure.done]
+    return procedure, views
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mvc_calibration_recovers_the_true_maximum_within_5_percent(seed):
+    session = run_session(_calibration_script(), seed=seed)
+    procedure, _ = _calibrate(session)
+    calibration = procedure.result()
+    error = np.asarray(calibration.reference_uv) / session.patient.true_mvc_uv - 1
+    assert np.abs(error).max() < 0.05, error
+    assert calibration.kind == "mvc"
+    assert calibration.pipeline == session.pipeline.config.signature()
+
+
+def test_calibrated_pipeline_reports_pct_mvc_of_the_true_activation():
+    session = run_session(_calibration_script() + s.hold(0.4, 4.0, muscles=ALL), seed=4)
+    procedure, _ = _calibrate(session)
+    last = session.blocks[-1]
+    pipeline = Pipeline(session.pipeline.config)
+    pipeline.set_calibration(procedure.result())
+    counts = session.patient.render(0, last.first_index + last.n_samples).counts
+    out = pipeline.process(SampleFrame("sim", 0, 0, 0, counts))
+    assert out.pct_mvc is not None
+    hold = out.pct_mvc[-6000:-1000]
+    assert hold.mean(axis=0) == pytest.approx([40, 40, 40, 40], abs=4)
+    assert np.isfinite(out.pct_mvc).all()
+
+
+def test_procedure_views_walk_through_the_steps():
+    session = run_session(_calibration_script(), seed=0)
+    _, views = _calibrate(session)
+    steps = [v.step for v in views]
+    assert steps[0] == "rest"
+    assert steps[-1] == "done"
+    order = [step for i, step in enumerate(steps) if i == 0 or steps[i - 1] != step]
+    assert order == ["rest", "effort", "recover", "effort", "recover", "effort", "done"]
+    efforts = [v for v in views if v.step == "effort"]
+    assert {v.effort_index for v in efforts} == {1, 2, 3}
+    assert all(v.efforts_total == 3 for v in views)
+    assert "push" in efforts[0].prompt
+    assert all(0 <= v.remaining_s <= 5.0 for v in views)
+    last_effort = [v for v in efforts if v.effort_index == 3][-1]
+    assert np.array(last_effort.best_pct_of_current) == pytest.approx(100, abs=15)
+
+
+def test_procedure_does_not_depend_on_chunking():
+    script = _calibration_script()
+    a, _ = _calibrate(run_session(script, seed=3, chunk=40))
+    b, _ = _calibrate(run_session(script, seed=3, chunk=97))
+    assert a.result().reference_uv == pytest.approx(b.result().reference_uv, rel=1e-9)
+
+
+def test_submax_reference_records_its_kind_and_scales_output():
+    protocol = CalibrationProtocol(
+        rest_s=3.0, efforts=2, effort_s=5.0, recover_s=3.0, kind="submax", reference_pct_mvc=50.0
+    )
+    script = s.rest(3.0) + s.mvc_trials(2, recover_s=3.0, muscles=ALL, level=0.5)
+    session = run_session(script, seed=1)
+    procedure, views = _calibrate(session, protocol)
+    calibration = procedure.result()
+    assert calibration.kind == "submax"
+    assert "pain" in next(v for v in views if v.step == "effort").prompt
+    # A 50 % effort taken as 50 %MVC gives the same scale as a true MVC.
+    ratio = np.asarray(calibration.reference_uv) / session.patient.true_mvc_uv
+    assert ratio == pytest.approx(0.5, abs=0.05)
+    assert calibration.gain_pct_per_uv[0] == pytest.approx(50 / calibration.reference_uv[0])
+
+
+def test_channels_that_never_contract_are_refused():
+    script = s.rest(3.0) + s.mvc_trials(3, effort_s=5.0, recover_s=3.0) + s.rest(1.0)
+    procedure, _ = _calibrate(run_session(script, seed=0))
+    with pytest.raises(CalibrationError, match="L-ham, R-ham"):
+        procedure.result()
+
+
+def test_unfinished_or_renormalising_calibration_is_an_error():
+    session = run_session(s.rest(2.0), seed=0)
+    procedure = CalibrationProcedure(["a", "b", "c", "d"], RATE, {}, PROTOCOL)
+    procedure.step(session.blocks[0])
+    with pytest.raises(CalibrationError, match="not finished"):
+        procedure.result()
+    block = session.blocks[1]
+    normalised = ProcessedBlock(
+        "sim", block.first_index, 0, RATE, block.envelope_uv, block.envelope_uv, block.quality
+    )
+    with pytest.raises(CalibrationError, match="clear the old calibration"):
+        procedure.step(normalised)
+
+
+def _record(**changes) -> Calibration:
+    fields = dict(
+        channels=("L-quad", "R-quad"),
+        baseline_uv=(2.0, 3.0),
+        noise_sd_uv=(0.5, 0.6),
+        reference_uv=(250.0, 300.0),
+        pipeline=PipelineConfig("sim", 2000.0, 2).signature(),
+        kind="mvc",
+        t_ns=5,
+    )
+    fields.update(changes)
+    return Calibration(**fields)
+
+
+def test_record_round_trips_through_a_config_change():
+    record = _record()
+    change = ConfigChange(10, "calibration", record.to_plain())
+    back = message_from_list(change.to_list())
+    assert isinstance(back, ConfigChange)
+    assert Calibration.from_plain(back.value) == record
+
+
+def test_bad_records_say_what_is_wrong():
+    with pytest.raises(CalibrationError, match="lacks the field 'kind'"):
+        Calibration.from_plain({k: v for k, v in _record().to_plain().items() if k != "kind"})
+    with pytest.raises(CalibrationError, match="no contraction above rest on R-quad"):
+        _record(reference_uv=(250.0, 0.0))
+    with pytest.raises(CalibrationError, match="reference kind"):
+        _record(kind="guess")
+
+
+def test_pipeline_refuses_a_calibration_made_with_other_processing():
+    pipeline = Pipeline(PipelineConfig("sim", 2000.0, 2, envelope_cutoff_hz=6.0))
+    with pytest.raises(CalibrationError, match="envelope"):
+        pipeline.set_calibration(_record())
+    with pytest.raises(CalibrationError, match="channels"):
+        Pipeline(PipelineConfig("sim", 2000.0, 3)).set_calibration(_record())
+
+
+def test_moving_average_peak_skips_flagged_windows():
+    envelope = np.ones((4000, 1))
+    envelope[1000:1100] = 50.0
+    usable = np.ones_like(envelope, dtype=bool)
+    assert moving_average_peak(envelope, RATE)[0] == pytest.approx(1 + 49 * 100 / 1000)
+    usable[1000:1100] = False
+    assert moving_average_peak(envelope, RATE, usable=usable)[0] == pytest.approx(1.0)
+
+
+def test_build_calibration_removes_the_resting_noise_floor_in_power():
+    rest = np.full((2000, 1), 10.0)
+    effort = np.full((2000, 1), 110.0)
+    cal = build_calibration(["a"], rest, [effort], RATE, {})
+    assert cal.baseline_uv == (10.0,)
+    assert cal.reference_uv == (pytest.approx(np.sqrt(110.0**2 - 10.0**2)),)
+
+
+def test_over_mvc_needs_a_sustained_excess():
+    monitor = OverMvcMonitor(_record(), RATE)
+    spikes = np.zeros((4000, 2))
+    spikes[::50] = 400.0  # brief peaks far above 100 %, average 8 %
+    assert not monitor.update(spikes).any()
+    sustained = np.full((1500, 2), 90.0)
+    sustained[:, 1] = 130.0
+    over = monitor.update(sustained[:700])
+    assert list(monitor.update(sustained[700:])) == [False, True]
+    assert over.dtype == bool
+    assert monitor.peak_pct[1] == pytest.approx(130.0)
+
+
+def test_patient_mvc_defaults_are_what_the_pipeline_sees():
+    assert PatientConfig().mvc_uv == 300.0
