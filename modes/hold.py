@@ -45,14 +45,11 @@ class HoldGame(Screen):
             y = widgets.pct_to_y(area, pct)
             widgets.level_marker(surface, area.left, y)
             balloon(surface, (area.centerx, y), px(surface, 46), exercise.in_zone, view.t_ns)
-        elif not exercise.show_feedback:
-            widgets.text(surface, "Hold it by feel", area.center, 52, anchor="center",
-                         shadow=True)
         _header(surface, exercise)
         _timer_panel(surface, exercise, readouts.rep_results(view))
         prompt = readouts.phase_prompt(exercise)
         if not exercise.show_feedback and exercise.phase == "contract":
-            prompt = "Hold steady"
+            prompt = "Hold it by feel"
         widgets.text(surface, prompt, (area.centerx, height - px(surface, 30)), 56,
                      palette.WHITE, "midbottom", shadow=True, max_width=area.width + area.left)
         message = readouts.news(view)
@@ -114,7 +111,7 @@ def _header(surface: pygame.Surface, exercise: ExerciseView) -> None:
 def _timer_panel(
     surface: pygame.Surface, exercise: ExerciseView, results: list[dict[str, Any]]
 ) -> None:
-    """The ring: hold progress while contracting, the rest countdown while resting."""
+    """The ring: hold progress while contracting, the phase countdown otherwise."""
     px = palette.px
     width, height = surface.get_size()
     box = pygame.Rect(0, 0, px(surface, 340), px(surface, 420))
@@ -122,18 +119,21 @@ def _timer_panel(
     widgets.translucent_rect(surface, box, palette.BACKGROUND, 170, px(surface, 18))
     center = (box.centerx, box.top + px(surface, 170))
     radius = px(surface, 115)
-    if exercise.phase == "contract":
+    if exercise.phase == "contract" and exercise.show_feedback:
         fraction = readouts.hold_fraction(exercise)
         colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT
         left_s = max(0.0, exercise.hold_required_s - exercise.hold_progress_s)
         caption = "hold"
         number = widgets.format_seconds(left_s)
     else:
+        # Resting, getting ready, or holding with feedback faded: only the clock of the phase,
+        # which says nothing about how the hold is going.
         total = exercise.phase_elapsed_s + (exercise.phase_remaining_s or 0.0)
         fraction = exercise.phase_elapsed_s / total if total > 0 else 0.0
         colour = palette.SKY_BLUE
-        caption = "rest" if exercise.phase == "rest" else exercise.phase
-        number = widgets.format_seconds(exercise.phase_remaining_s or 0.0)
+        caption = "hold" if exercise.phase == "contract" else exercise.phase
+        remaining = exercise.phase_remaining_s
+        number = "" if remaining is None else widgets.format_seconds(remaining)
     widgets.ring(surface, center, radius, fraction, colour, px(surface, 22))
     widgets.text(surface, number, center, palette.SIZE_HUGE, palette.TEXT, "center")
     widgets.text(surface, caption, (center[0], center[1] + px(surface, 60)), 32,

@@ -42,7 +42,7 @@ def test_the_balloon_rises_with_the_target_muscles_pct_mvc() -> None:
 def test_faded_feedback_hides_the_balloon_but_keeps_the_timers() -> None:
     pixels = draw("hold", view_samples.session(show_feedback=False))
     assert rows_with(pixels, palette.ORANGE, slice(300, 700)).size == 0
-    assert rows_with(pixels, palette.IN_ZONE, slice(950, 1250)).size > 0  # the hold ring
+    assert rows_with(pixels, palette.SKY_BLUE, slice(950, 1250)).size > 0  # the phase clock
 
 
 def test_stars_count_completed_holds() -> None:
@@ -125,3 +125,13 @@ def test_the_summary_shows_the_real_success_rate() -> None:
     assert success_rate(view_samples.session(reps_completed=3, sets_total=2)) == 0.15
     assert verdict(0.15).startswith("Every hold counts")
     assert verdict(None) == "No exercise was recorded"
+
+
+def test_faded_feedback_does_not_leak_through_the_hold_ring() -> None:
+    """With feedback faded the ring must look the same in and out of the zone."""
+    inside = draw("hold", view_samples.session(show_feedback=False, in_zone=True,
+                                               hold_progress_s=6.0))
+    outside = draw("hold", view_samples.session(show_feedback=False, in_zone=False,
+                                                hold_progress_s=0.0, left_pct=5.0,
+                                                right_pct=5.0))
+    assert np.array_equal(inside, outside)
