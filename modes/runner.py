@@ -44,7 +44,8 @@ class RunnerGame(Screen):
             speed = px(surface, SPEED_PX_PER_S)
             for gate in self._visible_gates(view.t_ns, exercise, rocket_x, width, speed):
                 x = rocket_x + (gate.t_ns - view.t_ns) / NS_PER_S * speed
-                _gate(surface, area, exercise, gate, x, rocket_x, pct, px(surface, 34))
+                _gate(surface, area, exercise, gate, x, rocket_x,
+                      pct if exercise.show_feedback else None, px(surface, 34))
         if altitude_y is not None and (exercise is None or exercise.show_feedback):
             widgets.level_marker(surface, area.left, altitude_y)
             in_zone = bool(exercise and exercise.in_zone)

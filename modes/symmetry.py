@@ -12,7 +12,7 @@ import math
 import pygame
 
 from engine.messages import Side
-from engine.view import SessionView
+from engine.view import ExerciseView, SessionView
 from modes import palette, readouts, scenery, widgets
 from modes.base import Screen
 
@@ -56,13 +56,17 @@ class SymmetryGame(Screen):
         px = palette.px
         width, height = surface.get_size()
         exercise = view.exercise
-        left = readouts.side_pct(view, Side.LEFT)
-        right = readouts.side_pct(view, Side.RIGHT)
+        # With concurrent feedback faded nothing on screen may follow the muscles.
+        shown = exercise is None or exercise.show_feedback
+        left = readouts.side_pct(view, Side.LEFT) if shown else None
+        right = readouts.side_pct(view, Side.RIGHT) if shown else None
         minimum = exercise.target_low_pct if exercise is not None else 20.0
         active = max(left or 0.0, right or 0.0) >= minimum
-        lsi = exercise.symmetry_lsi_pct if exercise and exercise.symmetry_lsi_pct is not None \
-            else limb_symmetry_index(left, right)
-        angle = tilt_deg(left, right, minimum)
+        lsi = None
+        if shown:
+            lsi = exercise.symmetry_lsi_pct if exercise and exercise.symmetry_lsi_pct is not None \
+                else limb_symmetry_index(left, right)
+        angle = tilt_deg(left, right, minimum) if shown else 0.0
         ground_y = height - px(surface, 110)
         pygame.draw.rect(surface, (70, 130, 80), (0, ground_y, width, height - ground_y))
         pivot = (width // 2, ground_y - px(surface, 170))
@@ -88,23 +92,28 @@ class SymmetryGame(Screen):
                      lsi_colour, "midtop", shadow=True)
         widgets.text(surface, f"goal ≥ {LSI_GOAL_PCT:.0f}%", (width // 2, px(surface, 150)), 28,
                      palette.WHITE, "midtop", shadow=True)
-        if not active:
-            message = "Push with both legs to lift the beam"
-        elif level:
-            message = "Level! Hold it there"
-        else:
-            weaker = "left" if angle > 0 else "right"
-            message = f"Push more with the {weaker} side"
-        if exercise is not None and exercise.phase in ("rest", "ready"):
-            message = readouts.phase_prompt(exercise)
-        widgets.text(surface, message, (width // 2, height - px(surface, 30)), palette.SIZE_LARGE,
-                     palette.WHITE, "midbottom", shadow=True, max_width=width - px(surface, 40))
+        widgets.text(surface, _message(exercise, active, level, angle),
+                     (width // 2, height - px(surface, 30)), palette.SIZE_LARGE, palette.WHITE,
+                     "midbottom", shadow=True, max_width=width - px(surface, 40))
         if exercise is not None:
             widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
                              exercise.reps_completed, exercise.reps_total, px(surface, 16))
             timer = pygame.Rect(0, 0, px(surface, 420), px(surface, 22))
             timer.center = (width // 2, px(surface, 262))
             widgets.phase_bar(surface, timer, exercise)
+
+
+def _message(exercise: ExerciseView | None, active: bool, level: bool, angle: float) -> str:
+    """What to do now: follow the phase, then even out the weaker side."""
+    if exercise is not None and exercise.phase != "contract":
+        return readouts.phase_prompt(exercise)
+    if exercise is not None and not exercise.show_feedback:
+        return "Hold both sides evenly by feel"
+    if not active:
+        return "Push with both legs to lift the beam"
+    if level:
+        return "Level! Hold it there"
+    return f"Push more with the {'left' if angle > 0 else 'right'} side"
 
 
 def _fulcrum(surface: pygame.Surface, pivot: tuple[int, int], ground_y: int) -> None:

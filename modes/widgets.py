@@ -304,8 +304,9 @@ def level_marker(surface: pygame.Surface, x: int, y: int, colour: Colour = palet
 
 
 def phase_bar(surface: pygame.Surface, rect: pygame.Rect, exercise: ExerciseView) -> None:
-    """A slim timer: hold progress while contracting, the countdown of a rest or a get-ready."""
-    if exercise.phase == "contract":
+    """A slim timer: hold progress while contracting, otherwise the clock of the phase (also
+    while contracting with feedback faded, when hold progress would give the result away)."""
+    if exercise.phase == "contract" and exercise.show_feedback:
         fraction = (exercise.hold_progress_s / exercise.hold_required_s
                     if exercise.hold_required_s > 0 else 0.0)
         colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT

@@ -135,3 +135,12 @@ def test_faded_feedback_does_not_leak_through_the_hold_ring() -> None:
                                                 hold_progress_s=0.0, left_pct=5.0,
                                                 right_pct=5.0))
     assert np.array_equal(inside, outside)
+
+
+@pytest.mark.parametrize("name", ["symmetry", "runner"])
+def test_faded_feedback_hides_the_muscles_in_every_game(name: str) -> None:
+    good = draw(name, view_samples.session(show_feedback=False, in_zone=True, left_pct=50.0,
+                                           right_pct=50.0, hold_progress_s=6.0))
+    poor = draw(name, view_samples.session(show_feedback=False, in_zone=False, left_pct=90.0,
+                                           right_pct=10.0, hold_progress_s=0.0))
+    assert np.array_equal(good, poor)
