@@ -75,13 +75,13 @@ def _read_peak_bytes(path: Path) -> int:
 
 def run() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
-        speed_file = Path(tmp) / "speed.myoreplay"
+        speed_file = Path(tmp) / "speed.myoplay"
         write_s = _write(speed_file, SPEED_S, 20)
         read_s, samples = _read(speed_file)
         assert samples == SPEED_S * RATE_HZ
         size_mb = speed_file.stat().st_size / 1e6
         speed_file.unlink()
-        hour_file = Path(tmp) / "hour.myoreplay"
+        hour_file = Path(tmp) / "hour.myoplay"
         _write(hour_file, HOUR_S, 40)
         hour_mb = hour_file.stat().st_size / 1e6
         peak_mb = _read_peak_bytes(hour_file) / 1e6

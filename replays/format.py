@@ -25,7 +25,7 @@ VERSION_MAJOR = 1
 VERSION_MINOR = 0
 
 #: Conventional file name suffix.
-SUFFIX = ".myoreplay"
+SUFFIX = ".myoplay"
 
 #: 8-byte marker inside every sync record, so a recovery tool can find sync points by scanning.
 SYNC_MARKER = b"\x89MYOSYNC"

@@ -75,7 +75,7 @@ def test_sigkilled_recordings_read_up_to_their_last_sync(tmp_path):
     kept: list[int] = []
     for batch in range(0, KILLS, PARALLEL):
         seeds = range(batch, min(batch + PARALLEL, KILLS))
-        children = {seed: start_child(tmp_path / f"kill{seed}.myoreplay", seed) for seed in seeds}
+        children = {seed: start_child(tmp_path / f"kill{seed}.myoplay", seed) for seed in seeds}
         deadlines = {}
         for seed, child in children.items():
             assert child.stdout is not None
@@ -87,7 +87,7 @@ def test_sigkilled_recordings_read_up_to_their_last_sync(tmp_path):
         for seed, child in children.items():
             out, _ = child.communicate(timeout=30)
             assert child.returncode == -9
-            kept.append(check_file(tmp_path / f"kill{seed}.myoreplay", seed, out.splitlines()))
+            kept.append(check_file(tmp_path / f"kill{seed}.myoplay", seed, out.splitlines()))
     # The kills landed between many different sync points (one every 50 frames here).
     assert len(set(kept)) >= 5
     assert max(kept) > 100

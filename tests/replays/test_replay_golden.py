@@ -14,7 +14,7 @@ from replays.reader import ReplayReader
 from replays.verify import verify
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
-GOLDEN = TEST_DATA / "replays" / "quad_sets_4s.myoreplay"
+GOLDEN = TEST_DATA / "replays" / "quad_sets_4s.myoplay"
 DIGEST = json.loads((TEST_DATA / "replays" / "quad_sets_4s.digest.json").read_text())
 
 

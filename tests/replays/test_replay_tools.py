@@ -30,14 +30,14 @@ from replays.writer import RecordingWriter
 
 @pytest.fixture
 def complete(tmp_path):
-    path = tmp_path / "session.myoreplay"
+    path = tmp_path / "session.myoplay"
     path.write_bytes(record(session(300), summary={"holds": 5}))
     return path
 
 
 @pytest.fixture
 def truncated(tmp_path):
-    path = tmp_path / "cut.myoreplay"
+    path = tmp_path / "cut.myoplay"
     path.write_bytes(record(session(300))[:9000])
     return path
 
@@ -49,7 +49,7 @@ def test_verify_complete_exits_0(complete, capsys):
 
 def test_verify_truncated_and_corrupt_exit_1_naming_the_record(complete, truncated, tmp_path,
                                                                capsys):
-    corrupt = tmp_path / "bad.myoreplay"
+    corrupt = tmp_path / "bad.myoplay"
     data = bytearray(complete.read_bytes())
     data[5000] ^= 0x40
     corrupt.write_bytes(bytes(data))
@@ -62,7 +62,7 @@ def test_verify_truncated_and_corrupt_exit_1_naming_the_record(complete, truncat
 
 @pytest.mark.parametrize("command", ["verify", "inspect", "export"])
 def test_missing_file_is_one_line_exit_2(command, tmp_path, capsys):
-    assert main([command, str(tmp_path / "absent.myoreplay")]) == 2
+    assert main([command, str(tmp_path / "absent.myoplay")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("myoplay: error: ")
     assert "no such file" in err
@@ -70,7 +70,7 @@ def test_missing_file_is_one_line_exit_2(command, tmp_path, capsys):
 
 
 def test_unsupported_version_is_one_line_exit_2(tmp_path, capsys):
-    path = tmp_path / "future.myoreplay"
+    path = tmp_path / "future.myoplay"
     path.write_bytes(craft([], version=(3, 1)))
     assert main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
@@ -112,7 +112,7 @@ def test_inspect_text_of_a_truncated_file_exits_1(truncated, capsys):
 def test_export_then_import_gives_back_the_same_samples_in_uv(complete, tmp_path, capsys):
     out_csv = tmp_path / "s.csv"
     assert main(["export", str(complete), "--format", "csv", "-o", str(out_csv)]) == 0
-    back = tmp_path / "back.myoreplay"
+    back = tmp_path / "back.myoplay"
     assert main(["import", str(out_csv), "--format", "csv", "--rate", "2000", "-o",
                  str(back)]) == 0
     original = [r for r in ReplayReader(complete) if isinstance(r, SampleFrame)]
@@ -148,7 +148,7 @@ def test_export_columns_and_source_choice(tmp_path):
 def test_import_plain_numbers_with_labels(tmp_path):
     src = tmp_path / "raw.csv"
     src.write_text("\n".join(f"{i}.5,{-i}" for i in range(250)) + "\n")
-    out = tmp_path / "raw.myoreplay"
+    out = tmp_path / "raw.myoplay"
     result = import_csv(src, out, rate_hz=1000.0, labels=["VL", "VM"])
     assert (result.samples, result.labels, result.gaps) == (250, ("VL", "VM"), 0)
     reader = ReplayReader(out)
@@ -238,7 +238,7 @@ def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tm
 
 
 def test_processed_export_refuses_a_calibration_from_another_pipeline(tmp_path, capsys):
-    path = tmp_path / "s.myoreplay"
+    path = tmp_path / "s.myoplay"
     change = ConfigChange(0, "dsp.calibration", _calibration(mains_hz=60.0).to_plain())
     path.write_bytes(record([SOURCE, change, frame(0)]))
     assert main(["export", str(path), "--processed", "-o", str(tmp_path / "o.csv")]) == 2
@@ -263,14 +263,14 @@ def test_processed_export_of_a_long_gap_matches_the_pipeline_times():
 def test_failed_export_and_import_leave_no_output(truncated, tmp_path):
     out_csv = tmp_path / "cut.csv"
     assert main(["export", str(truncated), "-o", str(out_csv)]) == 2
-    assert main(["export", str(tmp_path / "absent.myoreplay"), "-o", str(out_csv)]) == 2
+    assert main(["export", str(tmp_path / "absent.myoplay"), "-o", str(out_csv)]) == 2
     assert list(tmp_path.glob("cut.csv*")) == []
     assert main(["export", str(truncated), "-o", str(out_csv), "--allow-truncated"]) == 0
     assert out_csv.read_text().count("\n") == 1 + 50 * 20
     bad = tmp_path / "bad.csv"
     bad.write_text("a\n" + "1\n" * 5000 + "oops\n")
     assert main(["import", str(bad), "--rate", "100"]) == 2
-    assert not bad.with_suffix(".myoreplay").exists()
+    assert not bad.with_suffix(".myoplay").exists()
 
 
 def test_processed_export_takes_mains_and_starting_calibration_from_the_header():

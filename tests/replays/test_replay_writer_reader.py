@@ -117,7 +117,7 @@ def test_writer_refuses_oversized_records_and_other_objects():
 
 
 def test_writer_refuses_to_overwrite_and_to_write_after_close(tmp_path):
-    path = tmp_path / "s.myoreplay"
+    path = tmp_path / "s.myoplay"
     with RecordingWriter(path, sources=[SOURCE]) as writer:
         writer.write(frame(0))
     with pytest.raises(ReplayError, match="already exists"):
@@ -128,7 +128,7 @@ def test_writer_refuses_to_overwrite_and_to_write_after_close(tmp_path):
 
 
 def test_a_failed_session_leaves_a_truncated_file(tmp_path):
-    path = tmp_path / "s.myoreplay"
+    path = tmp_path / "s.myoplay"
 
     def crashing_session() -> None:
         with RecordingWriter(path, sources=[SOURCE]) as writer:
@@ -290,7 +290,7 @@ def test_random_bytes_are_not_a_replay():
 
 def test_missing_file_is_a_replay_error(tmp_path):
     with pytest.raises(ReplayError, match="no such file"):
-        verify(tmp_path / "absent.myoreplay")
+        verify(tmp_path / "absent.myoplay")
 
 
 def test_a_file_is_read_once():
@@ -348,7 +348,7 @@ def test_a_full_disk_is_a_clear_error_and_the_file_stays_readable(tmp_path):
 
 
 def test_reading_streams_with_memory_independent_of_file_length(tmp_path):
-    path = tmp_path / "long.myoreplay"
+    path = tmp_path / "long.myoplay"
     with RecordingWriter(path, sources=[EIGHT_CHANNELS], fsync=False) as writer:
         for seq in range(12_000):  # 120 s of 8 channels at 2 kHz, about 4 MB
             writer.write(frame(seq, source=EIGHT_CHANNELS, seed=seq % 4))
