@@ -19,6 +19,8 @@ from engine.errors import MyoplayError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "engine.cli.play",
+    "engine.cli.replay",
     "engine.cli.verify",
     "engine.cli.inspect",
     "engine.cli.export",

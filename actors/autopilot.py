@@ -1,0 +1,63 @@
+"""The autopilot: a virtual patient's will, following the screen's cues like a compliant person.
+
+With the simulated sensor and nobody at the keyboard (a headless demo, a test), something has to
+decide when the virtual muscles contract. The autopilot reads the same snapshot the screen
+shows and answers it after a human reaction time: maximal efforts when the calibration asks,
+the middle of the target band (or well below the line in a relaxation drill) while the exercise
+says contract, rest otherwise. Its commands travel as ordinary "activation" inputs, so they are
+stamped and recorded like key presses.
+"""
+
+from __future__ import annotations
+
+import trio
+
+from actors.render import ViewUpdate
+from engine.messages import UserInput, canonical
+from engine.runtime.actor import Actor
+from engine.runtime.channels import LatestValue, LosslessChannel
+from engine.view import SessionView
+
+#: A person's simple reaction time to a visual cue, s.
+REACTION_S = 0.3
+
+
+def commanded_activation(view: SessionView) -> dict[str, float]:
+    """The activation (0–1 of MVC) a compliant patient gives each channel for ``view``."""
+    labels = [c.label for c in view.channels]
+    rest = dict.fromkeys(labels, 0.0)
+    calibration = view.calibration
+    if calibration is not None and calibration.step == "effort":
+        return dict.fromkeys(labels, 1.0)
+    exercise = view.exercise
+    if calibration is not None or exercise is None or exercise.phase != "contract":
+        return rest
+    if exercise.below_line:
+        level = 0.3 * exercise.target_high_pct / 100.0
+    else:
+        level = (exercise.target_low_pct + exercise.target_high_pct) / 200.0
+    for index in exercise.target_channels:
+        rest[labels[index]] = round(min(level, 1.0), 3)
+    return rest
+
+
+class AutopilotActor(Actor):
+    """Sends the compliant patient's activation whenever the cue it answers changes."""
+
+    def __init__(
+        self, views: LatestValue[ViewUpdate], inputs: LosslessChannel[UserInput]
+    ) -> None:
+        super().__init__("autopilot")
+        self.views = views
+        self.inputs = inputs
+        self._sent: dict[str, float] = {}
+
+    async def loop(self) -> None:
+        seen = -1
+        while True:
+            seen, update = await self.views.wait_newer(seen)
+            wanted = commanded_activation(update.view)
+            if wanted and wanted != self._sent:
+                await trio.sleep(REACTION_S)
+                self._sent = wanted
+                await self.inputs.send(UserInput(update.view.t_ns, "activation", canonical(wanted)))

@@ -1,0 +1,212 @@
+"""A live session: the supervision tree of actors, its channels, and how it ends.
+
+::
+
+    session (rest_for_one)
+    ├── recorder    permanent   lossless in: frames, gaps, stamped inputs, events
+    ├── rules       transient   lossless in: blocks, inputs      latest out: view
+    ├── dsp         transient   lossless in: frames              lossless out: blocks
+    ├── sensors     (one_for_one, transient children, back-off)  lossless out: frames
+    └── render      transient   latest in: view                  lossless out: inputs
+
+rest_for_one: a crash restarts that actor and every actor started after it, so a recorder
+crash restarts the whole chain while a render crash restarts only the renderer, and the
+recording never stops for anyone else's fault. The pure cores (pipeline, training session,
+recording writer) and every channel belong to the session, not to the actors, so a restarted
+actor re-attaches to the same state and mailboxes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+from actors.autopilot import AutopilotActor
+from actors.dsp import DspActor, Processed
+from actors.recorder import RecorderActor
+from actors.render import RenderActor, ViewUpdate
+from actors.rules import RulesActor, RulesHooks
+from actors.sensor import Arrival, SensorActor
+from engine.dsp import Pipeline, PipelineConfig
+from engine.messages import ConfigChange, PlainValue, Record, UserInput, canonical
+from engine.rules.summary import SessionSummary
+from engine.runtime.channels import LatestValue, LosslessChannel
+from engine.runtime.events import SupervisionLog
+from engine.runtime.supervisor import Backoff, Restart, Strategy, Supervisor
+from engine.training import TrainingConfig, TrainingSession
+from modes.menu import StartMenu
+from replays.writer import RecordingWriter
+from sensors.source import Source
+
+log = logging.getLogger(__name__)
+
+#: Channel capacities, in items. Frames are 10–20 ms each, so 200 items hold 2–4 s of signal:
+#: enough to ride out a slow frame, small enough that latency cannot creep unnoticed.
+FRAMES_CAPACITY = 200
+RECORDER_CAPACITY = 2000
+INPUTS_CAPACITY = 256
+
+
+@dataclass
+class SessionPlan:
+    """Everything a live session needs; built by ``myoplay play`` or by tests."""
+
+    source: Source
+    training: TrainingConfig
+    record_path: Path
+    mode: str = "hold"
+    mains_hz: float | None = 50.0
+    headless: bool = True
+    frames_dir: Path | None = None
+    save_every_frames: int = 0
+    fps: float = 60.0
+    sound: bool = True
+    menu: bool = False
+    duration_s: float | None = None
+    linger_s: float = 2.0
+    """How long the summary stays on screen after the exercise ends, when headless."""
+    on_activation: Callable[[dict[str, float]], None] | None = None
+    """Where "activation" inputs go (the virtual patient's muscles); None for real sensors."""
+    autopilot: bool = False
+    """Let a compliant virtual patient follow the cues (simulated sensor, nobody playing)."""
+    render: bool = True
+
+
+@dataclass
+class SessionOutcome:
+    """What a finished session reports to the terminal."""
+
+    reason: str
+    summary: SessionSummary
+    record_path: Path
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+    group_delay_ms: float
+    frames: list[Path] = field(default_factory=list)
+    supervision: SupervisionLog = field(default_factory=SupervisionLog)
+
+
+def recording_config(plan: SessionPlan) -> dict[str, PlainValue]:
+    """The replay header's settings: what a fresh engine needs to judge the samples again."""
+    plain = canonical(
+        {"training": plan.training.to_plain(), "mains_hz": plan.mains_hz, "mode": plan.mode}
+    )
+    assert isinstance(plain, dict)
+    return plain
+
+
+async def run_session(plan: SessionPlan) -> SessionOutcome:
+    """Run one session to its end (exercise done, source ended, quit, or duration)."""
+    info = plan.source.info
+    pipeline = Pipeline(PipelineConfig.for_source(info, mains_hz=plan.mains_hz))
+    core = TrainingSession(info, pipeline.config.signature(), plan.training)
+    group_delay_ms = pipeline.group_delay_s * 1000.0
+    supervision = SupervisionLog()
+    writer = RecordingWriter(
+        plan.record_path,
+        seed=plan.training.seed,
+        config=recording_config(plan),
+        sources=[info],
+    )
+
+    frames: LosslessChannel[Arrival] = LosslessChannel("sensor→dsp", FRAMES_CAPACITY)
+    blocks: LosslessChannel[Processed] = LosslessChannel("dsp→rules", FRAMES_CAPACITY)
+    records: LosslessChannel[Record] = LosslessChannel("→recorder", RECORDER_CAPACITY)
+    inputs: LosslessChannel[UserInput | ConfigChange] = LosslessChannel(
+        "render→rules", INPUTS_CAPACITY
+    )
+    views: LatestValue[ViewUpdate] = LatestValue("rules→render")
+    reasons: list[str] = []
+    ended, quit = trio.Event(), trio.Event()
+
+    def on_finished(reason: str) -> None:
+        reasons.append(reason)
+        ended.set()
+        if reason == "quit":
+            quit.set()
+
+    def summary() -> dict[str, PlainValue]:
+        return core.summary().to_plain()
+
+    render = RenderActor(
+        views,
+        inputs,  # type: ignore[arg-type]
+        mode=plan.mode,
+        fps=plan.fps,
+        menu=StartMenu() if plan.menu else None,
+        seed=plan.training.seed,
+        sound=plan.sound,
+        headless=plan.headless,
+        frames_dir=plan.frames_dir,
+        save_every_frames=plan.save_every_frames,
+    )
+    sensors = Supervisor(
+        "sensors",
+        [SensorActor(plan.source, frames, records).spec(Restart.TRANSIENT)],
+        strategy=Strategy.ONE_FOR_ONE,
+        max_restarts=10,
+        period_s=30.0,
+        backoff=Backoff(initial_s=0.2, factor=2.0, max_s=5.0),
+        events=supervision,
+    )
+    children = [
+        RecorderActor(writer, records, summary).spec(Restart.PERMANENT),
+        RulesActor(
+            core, blocks, inputs, views, records,
+            group_delay_ms=group_delay_ms,
+            hooks=RulesHooks(on_activation=plan.on_activation, on_finished=on_finished),
+        ).spec(Restart.TRANSIENT),
+        DspActor(pipeline, frames, blocks).spec(Restart.TRANSIENT),
+        sensors.as_child(Restart.TRANSIENT),
+    ]
+    if plan.autopilot:
+        children.append(AutopilotActor(views, inputs).spec(Restart.TRANSIENT))  # type: ignore[arg-type]
+    if plan.render:
+        children.append(render.spec(Restart.TRANSIENT))
+    session = Supervisor(
+        "session", children, strategy=Strategy.REST_FOR_ONE, max_restarts=5, period_s=10.0,
+        events=supervision,
+    )
+
+    async def watch_for_end() -> None:
+        """Stop the session when it is over; headless, after showing the summary a moment."""
+        with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
+            await ended.wait()
+        reasons.insert(0, reasons[0] if reasons else "duration reached")
+        if reasons[0] != "quit":
+            if plan.headless or not plan.render:
+                await trio.sleep(plan.linger_s)
+            else:
+                await quit.wait()
+        session.request_stop()
+
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(watch_for_end)
+            await session.run()
+            nursery.cancel_scope.cancel()
+    except BaseException:
+        if not writer.closed:
+            writer.abandon()
+        raise
+    finally:
+        with trio.CancelScope(shield=True):
+            await plan.source.aclose()
+    saved = list(render.saved_frames)
+    if plan.render and plan.frames_dir is not None and render.frame_index:
+        saved.append(render.save_png(plan.frames_dir / "summary.png"))
+    return SessionOutcome(
+        reason=reasons[0] if reasons else "stopped",
+        summary=core.summary(),
+        record_path=plan.record_path,
+        latency_p50_ms=render.stats.percentile(50) if render.stats.count else None,
+        latency_p99_ms=render.stats.percentile(99) if render.stats.count else None,
+        group_delay_ms=group_delay_ms,
+        frames=saved,
+        supervision=supervision,
+    )

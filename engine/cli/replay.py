@@ -1,0 +1,137 @@
+"""``myoplay replay FILE``: feed a recording through a fresh engine, as fast as possible or live.
+
+The recording's samples and stamped inputs go through a new pipeline and training core. With
+the recorded settings the events come out identical to the live ones (the command says so, and
+exits 1 if they ever differ); with ``--protocol`` the same muscle activity is judged by other
+rules, which is how a clinician asks "what if the band had been 30–50 %?".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import ConfigError, ReplayError
+
+if TYPE_CHECKING:
+    from engine.messages import Record
+    from engine.training import TrainingConfig
+
+NAME = "replay"
+HELP = "replay a recording through a fresh engine (headless and --fast for tests and what-ifs)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="a recording (.myoplay)")
+    parser.add_argument("--fast", action="store_true", help="as fast as possible")
+    parser.add_argument("--headless", action="store_true", help="no window")
+    parser.add_argument("--protocol", metavar="NAME|FILE",
+                        help="judge the recording with another protocol (what-if)")
+    parser.add_argument("--mode", choices=("hold", "symmetry", "runner", "clinician"),
+                        help="training mode to show (default: the recorded one)")
+    parser.add_argument("--events-out", type=Path, metavar="FILE",
+                        help="write the events as JSON lines")
+    parser.add_argument("--chunk", type=int, metavar="SAMPLES",
+                        help="re-cut the samples into frames of this many samples")
+
+
+def _training(header_config: dict[str, Any], args: argparse.Namespace,
+              name: str) -> TrainingConfig:
+    import dataclasses
+
+    from engine.cli.play import resolve_protocol
+    from engine.training import TrainingConfig
+
+    raw = header_config.get("training")
+    if not isinstance(raw, dict):
+        raise ReplayError(f"{name} has no session settings",
+                          hint="it was not recorded by 'myoplay play'; use inspect or export")
+    training = TrainingConfig.from_plain(raw, name)
+    if args.protocol:
+        training = dataclasses.replace(training, protocol=resolve_protocol(args.protocol, None))
+    return training
+
+
+def event_json(record: Record) -> str:
+    """One output as a JSON line (sorted keys, so the text is as deterministic as the bytes)."""
+    items = record.to_list()
+    names = ("type", "t_ns", "kind", "subject", "data") if items[0] == "event" else (
+        "type", "t_ns", "key", "value"
+    )
+    return json.dumps(dict(zip(names, items, strict=True)), sort_keys=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.offline import is_input, is_output
+    from replays.reader import ReplayReader
+
+    if args.chunk is not None and args.chunk < 1:
+        raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
+    inputs = []
+    recorded = []
+    with ReplayReader(args.file, allow_truncated=True) as reader:
+        header_config = dict(reader.header.config)
+        for record in reader:
+            if is_input(record):
+                inputs.append(record)
+            elif is_output(record):
+                recorded.append(record)
+        status = reader.status
+        sources = dict(reader.sources)
+    if len(sources) != 1:
+        raise ReplayError(f"{args.file} has {len(sources)} sources; replay needs exactly one")
+    training = _training(header_config, args, str(args.file))
+    mains = header_config.get("mains_hz")
+    mode = args.mode or str(header_config.get("mode", "hold"))
+    source = next(iter(sources.values()))
+    if status is not None and status.state != "complete":
+        print(f"myoplay: {args.file}: {status.describe()}; replaying what was saved",
+              file=sys.stderr)
+    headless = args.headless or args.fast
+    if headless:
+        outputs = _replay_fast(args, source, training, mains, inputs)
+    else:
+        outputs = _replay_window(args, source, training, mains, inputs, mode)
+    if args.events_out:
+        args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
+    events = [r for r in outputs if r.TAG == "event"]
+    print(f"replayed {args.file}: {len(events)} events")
+    if args.protocol is None:
+        same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
+        if not same and status is not None and status.state == "complete":
+            print("the events differ from the recorded ones: please report this as a bug",
+                  file=sys.stderr)
+            return 1
+        if same:
+            print("identical to the events recorded live")
+    return 0
+
+
+def _replay_fast(args: argparse.Namespace, source: Any, training: TrainingConfig,
+                 mains: Any, inputs: list[Any]) -> list[Record]:
+    from engine.messages import Gap, SampleFrame
+    from engine.offline import OfflineEngine, rechunk
+    from replays.reader import ReplayReader
+
+    engine = OfflineEngine.fresh(source, training, mains)
+    engine.expect(inputs)
+    outputs: list[Record] = []
+    with ReplayReader(args.file, allow_truncated=True) as reader:
+        items = (r for r in reader if isinstance(r, SampleFrame | Gap))
+        if args.chunk:
+            items = rechunk(items, args.chunk, source.rate_hz)
+        for item in items:
+            outputs.extend(engine.step(item))
+    return outputs
+
+
+def _replay_window(args: argparse.Namespace, source: Any, training: TrainingConfig,
+                   mains: Any, inputs: list[Any], mode: str) -> list[Record]:
+    import trio
+
+    from actors.replay_viewer import view_replay
+
+    return trio.run(view_replay, args.file, source, training, mains, inputs, mode, not args.fast)

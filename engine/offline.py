@@ -1,0 +1,169 @@
+"""A fresh engine for recorded samples: the same pipeline and training core as a live session.
+
+A replay feeds the recorded frames and gaps through a new :class:`~engine.dsp.Pipeline` and
+:class:`~engine.training.TrainingSession`, re-applying the recorded inputs at their recorded
+sample times. Because every stage is chunk-invariant and inputs carry their own stamps, the
+outputs (rule events and finished calibrations) equal the live ones byte for byte, whatever
+chunk size the replay uses, which :func:`rechunk` lets tests and users choose.
+
+Which records are inputs and which are outputs: user inputs and configuration changes are
+inputs, except a ``session.calibration`` change, which the core itself emits when a calibration
+finishes (it is recorded so that tools can find it, and reproduced on replay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.clock import sample_offset_ns
+from engine.dsp import Pipeline, PipelineConfig
+from engine.errors import ReplayError
+from engine.messages import (
+    ConfigChange,
+    Gap,
+    Record,
+    RuleEvent,
+    SampleFrame,
+    SourceInfo,
+    UserInput,
+)
+from engine.training import CALIBRATION_KEY, TrainingConfig, TrainingSession
+
+
+def is_output(record: Record) -> bool:
+    """Whether the engine produced ``record`` (as opposed to taking it in)."""
+    return isinstance(record, RuleEvent) or (
+        isinstance(record, ConfigChange) and record.key == CALIBRATION_KEY
+    )
+
+
+def is_input(record: Record) -> bool:
+    """Whether ``record`` is an input a replay must re-apply at its stamp."""
+    return isinstance(record, UserInput | ConfigChange) and not is_output(record)
+
+
+def rechunk(
+    items: Iterable[SampleFrame | Gap], chunk_samples: int, rate_hz: float
+) -> Iterator[SampleFrame | Gap]:
+    """The same samples cut into frames of ``chunk_samples`` (gaps pass through in place).
+
+    Consecutive frames are joined and re-split; a gap, or a frame that does not continue the
+    previous one, flushes what is buffered first. Sample times are recomputed from each new
+    frame's offset in the run, exactly as a device at the nominal rate would stamp them.
+    """
+    if chunk_samples < 1:
+        raise ValueError("chunks need at least one sample")
+    buffered: list[np.ndarray] = []
+    run_start: SampleFrame | None = None
+    run_len = 0
+    emitted = 0
+    seq = 0
+
+    def cut(final: bool) -> Iterator[SampleFrame]:
+        nonlocal buffered, emitted, seq
+        if run_start is None or not buffered:
+            return
+        data = np.concatenate(buffered)
+        start = 0
+        while data.shape[0] - start >= chunk_samples or (final and start < data.shape[0]):
+            stop = min(start + chunk_samples, data.shape[0])
+            offset = emitted + start
+            t_ns = run_start.t_ns + sample_offset_ns(offset, rate_hz)
+            device = (
+                run_start.device_t_ns + sample_offset_ns(offset, rate_hz)
+                if run_start.device_t_ns is not None else None
+            )
+            yield SampleFrame(run_start.source_id, seq, run_start.first_index + offset, t_ns,
+                              data[start:stop], device)
+            seq += 1
+            start = stop
+        emitted += start
+        buffered = [data[start:]] if start < data.shape[0] else []
+
+    for item in items:
+        if isinstance(item, Gap):
+            yield from cut(final=True)
+            run_start, run_len, emitted, buffered = None, 0, 0, []
+            yield item
+            continue
+        if run_start is not None and item.first_index != run_start.first_index + run_len:
+            yield from cut(final=True)
+            run_start, run_len, emitted, buffered = None, 0, 0, []
+        if run_start is None:
+            run_start = item
+        buffered.append(np.asarray(item.data))
+        run_len += item.n_samples
+        yield from cut(final=False)
+    yield from cut(final=True)
+
+
+@dataclass
+class OfflineEngine:
+    """Pipeline and training core for one source, fed recorded items in order."""
+
+    pipeline: Pipeline
+    core: TrainingSession
+    _pending: list[UserInput | ConfigChange] = field(default_factory=list)
+    _taken: int = 0
+
+    @classmethod
+    def fresh(cls, source: SourceInfo, training: TrainingConfig,
+              mains_hz: float | None) -> OfflineEngine:
+        pipeline = Pipeline(PipelineConfig.for_source(source, mains_hz=mains_hz))
+        return cls(pipeline, TrainingSession(source, pipeline.config.signature(), training))
+
+    def run(self, items: Iterable[SampleFrame | Gap],
+            inputs: Iterable[UserInput | ConfigChange]) -> Iterator[Record]:
+        """Outputs for ``items`` with ``inputs`` applied at their stamps, in live order."""
+        self.expect(inputs)
+        for item in items:
+            yield from self.step(item)
+
+    def expect(self, inputs: Iterable[UserInput | ConfigChange]) -> None:
+        """Inputs to re-apply, each when the samples reach its stamp."""
+        self._pending = sorted(inputs, key=lambda i: i.t_ns)
+        self._taken = 0
+
+    def step(self, item: SampleFrame | Gap) -> list[Record]:
+        """Process one recorded frame or gap; returns the outputs it caused."""
+        block = self.pipeline.gap(item) if isinstance(item, Gap) else self.pipeline.process(item)
+        if not block.n_samples:
+            return []
+        end_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
+        pending = self._pending
+        while self._taken < len(pending) and pending[self._taken].t_ns < end_ns:
+            self.core.apply(pending[self._taken])
+            self._taken += 1
+        return self.core.step(block)
+
+
+def split_recording(records: Iterable[Record]) -> tuple[
+    SourceInfo, list[SampleFrame | Gap], list[UserInput | ConfigChange], list[Record]
+]:
+    """Sort a recording's records into (source, samples, inputs, recorded outputs).
+
+    Only for recordings that fit in memory (tests, short files); the CLI streams instead.
+    """
+    source: SourceInfo | None = None
+    samples: list[SampleFrame | Gap] = []
+    inputs: list[UserInput | ConfigChange] = []
+    outputs: list[Record] = []
+    for record in records:
+        if isinstance(record, SourceInfo):
+            if source is not None and record.source_id != source.source_id:
+                raise ReplayError("recordings with several sources cannot be replayed yet",
+                                  hint="export each source to CSV and import it on its own")
+            source = record
+        elif isinstance(record, SampleFrame | Gap):
+            samples.append(record)
+        elif is_output(record):
+            outputs.append(record)
+        elif is_input(record):
+            assert isinstance(record, UserInput | ConfigChange)
+            inputs.append(record)
+    if source is None:
+        raise ReplayError("the recording describes no source", hint="it holds no samples")
+    return source, samples, inputs, outputs

@@ -1,0 +1,336 @@
+"""The training session's pure core: calibration, %MVC, rules and the snapshot to draw.
+
+:class:`TrainingSession` is what the rules actor steps live and what a replay steps offline, so
+both give the same events byte for byte. It is the merge point of the engine: processed blocks
+arrive from the DSP, user inputs and configuration changes from the player or the clinician.
+Each input is *stamped* with the sample time at which it takes effect (the first sample not yet
+processed) and takes effect exactly there, whatever the chunking; a replay re-applies the
+recorded stamps.
+
+Order of a session: optional calibration (rest, then efforts) on raw envelopes, then the
+exercise protocol on %MVC. A calibration given up front (from an earlier session of the same
+pipeline) skips the first step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.calibration import Calibration
+from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
+from engine.clock import sample_offset_ns
+from engine.errors import CalibrationError, ConfigError
+from engine.messages import (
+    ConfigChange,
+    PlainValue,
+    ProcessedBlock,
+    Record,
+    RuleEvent,
+    Side,
+    SourceInfo,
+    UserInput,
+    canonical,
+)
+from engine.protocol import Protocol, protocol_from_plain
+from engine.rules import RulesEngine
+from engine.rules.summary import SessionSummary
+from engine.view import ChannelView, SessionView
+
+#: Config key of a finished calibration (also what a replay's inspector lists).
+CALIBRATION_KEY = "session.calibration"
+#: Inputs the core acts on; the rest (activation commands, keys) are recorded only.
+START_INPUT = "start"
+CALIBRATION_INPUT = "calibration"
+#: How many recent events the snapshot carries for the event log.
+RECENT_EVENTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingConfig:
+    """Everything that decides a session's judgements, stored in the replay header."""
+
+    protocol: Protocol
+    calibration: Calibration | None = None
+    """A calibration to use from the start; None runs the calibration procedure first."""
+    calibration_protocol: CalibrationProtocol = dataclasses.field(
+        default_factory=CalibrationProtocol
+    )
+    involved_side: Side | None = None
+    seed: int = 0
+
+    def to_plain(self) -> dict[str, PlainValue]:
+        cal = self.calibration_protocol
+        plain = canonical(
+            {
+                "protocol": self.protocol.to_plain(),
+                "calibration": self.calibration.to_plain() if self.calibration else None,
+                "calibration_protocol": dataclasses.asdict(cal),
+                "involved_side": self.involved_side.value if self.involved_side else None,
+                "seed": self.seed,
+            }
+        )
+        assert isinstance(plain, dict)
+        return plain
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any], source: str) -> TrainingConfig:
+        """Rebuild from :meth:`to_plain`'s output; ``source`` names where it came from."""
+        try:
+            protocol = protocol_from_plain(data["protocol"], f"{source}: protocol")
+            raw_cal = data.get("calibration")
+            calibration = Calibration.from_plain(raw_cal) if raw_cal is not None else None
+            cal_protocol = CalibrationProtocol(**data["calibration_protocol"])
+            side = data.get("involved_side")
+            return cls(
+                protocol=protocol,
+                calibration=calibration,
+                calibration_protocol=cal_protocol,
+                involved_side=Side(side) if side is not None else None,
+                seed=int(data["seed"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(f"{source}: the session settings are unreadable ({error})") from None
+
+
+class TrainingSession:
+    """Steps calibration and rules over processed blocks of one source."""
+
+    def __init__(self, source: SourceInfo, signature: Mapping[str, PlainValue],
+                 config: TrainingConfig) -> None:
+        self.source = source
+        self.config = config
+        self._signature = dict(signature)
+        self._rules = RulesEngine(
+            config.protocol,
+            source.channels,
+            np.random.default_rng(config.seed),
+            involved_side=config.involved_side,
+        )
+        self._calibration: Calibration | None = None
+        self._gain = np.zeros(source.n_channels)
+        self._baseline = np.zeros(source.n_channels)
+        self._procedure: CalibrationProcedure | None = None
+        if config.calibration is not None:
+            self._use_calibration(config.calibration)
+        else:
+            self._procedure = self._new_procedure(config.calibration_protocol)
+        self._next_index: int | None = None
+        self._next_t_ns = 0
+        self._pending: list[UserInput | ConfigChange] = []
+        self._recent: list[RuleEvent] = []
+        self._peak_pct = np.zeros(source.n_channels)
+        self._last_uv = np.zeros(source.n_channels)
+        self._last_pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
+        self._last_quality = np.zeros(source.n_channels, dtype=np.uint8)
+        self._finished = False
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    @property
+    def next_t_ns(self) -> int:
+        """Sample time of the first sample not yet processed: where a new input takes effect."""
+        return self._next_t_ns
+
+    def stamp(self, item: UserInput | ConfigChange) -> UserInput | ConfigChange:
+        """``item`` re-timed to take effect at the next unprocessed sample."""
+        return dataclasses.replace(item, t_ns=self._next_t_ns)
+
+    def apply(self, item: UserInput | ConfigChange) -> None:
+        """Queue a stamped input; it takes effect at its ``t_ns`` (never in the past)."""
+        if item.t_ns < self._next_t_ns:
+            raise ConfigError(
+                f"input {item.to_list()[:3]} is stamped {item.t_ns} ns, before samples already "
+                f"processed ({self._next_t_ns} ns)",
+                hint="stamp inputs with TrainingSession.stamp",
+            )
+        self._pending.append(item)
+        self._pending.sort(key=lambda i: i.t_ns)
+
+    # -- samples ----------------------------------------------------------------------------
+
+    def step(self, block: ProcessedBlock) -> list[Record]:
+        """Judge one raw-envelope block; returns the events (and calibrations) it caused."""
+        if block.pct_mvc is not None:
+            raise CalibrationError(
+                "the DSP already normalised this block", hint="run the pipeline uncalibrated"
+            )
+        out: list[Record] = []
+        start = 0
+        while start < block.n_samples:
+            t_ns = block.t_ns + sample_offset_ns(start, block.rate_hz)
+            self._take_due(t_ns, out)
+            stop = self._split_at(block, start)
+            start = self._step_part(_slice(block, start, stop), out) + start
+        self._next_index = block.first_index + block.n_samples
+        self._next_t_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
+        self._recent = (self._recent + [r for r in out if isinstance(r, RuleEvent)])[
+            -RECENT_EVENTS:
+        ]
+        if any(isinstance(r, RuleEvent) and r.kind == "session_completed" for r in out):
+            self._finished = True
+        return out
+
+    def _split_at(self, block: ProcessedBlock, start: int) -> int:
+        """End of the part starting at ``start`` that no pending input falls inside."""
+        if not self._pending:
+            return block.n_samples
+        t = self._pending[0].t_ns
+        offsets = block.sample_times_ns()[start:]
+        inside = int(np.searchsorted(offsets, t, side="left"))
+        return block.n_samples if inside == 0 or start + inside >= block.n_samples else (
+            start + inside
+        )
+
+    def _take_due(self, t_ns: int, out: list[Record]) -> None:
+        while self._pending and self._pending[0].t_ns <= t_ns:
+            item = self._pending.pop(0)
+            if isinstance(item, ConfigChange):
+                self._configure(item, out)
+            elif item.kind == START_INPUT and isinstance(item.value, dict):
+                protocol = item.value.get("protocol")
+                if isinstance(protocol, str) and protocol != self._rules.protocol.id:
+                    self._rules.apply(ConfigChange(t_ns, "rules.protocol", protocol))
+            elif item.kind == CALIBRATION_INPUT and item.value == "submax":
+                self._recalibrate(dataclasses.replace(
+                    self.config.calibration_protocol, kind="submax"
+                ), t_ns, out)
+
+    def _configure(self, change: ConfigChange, out: list[Record]) -> None:
+        if self._rules.apply(change):
+            return
+        if change.key == CALIBRATION_KEY:
+            self._use_calibration(Calibration.from_plain(change.value))
+            return
+        raise ConfigError(
+            f"unknown setting {change.key!r}",
+            hint=f"use {CALIBRATION_KEY} or rules.protocol / rules.target_band_pct / rules.hold_s",
+        )
+
+    def _step_part(self, part: ProcessedBlock, out: list[Record]) -> int:
+        """Step calibration or rules over ``part``; returns how many samples were consumed."""
+        self._last_uv = np.asarray(part.envelope_uv[-1], dtype=np.float64)
+        self._last_quality = np.asarray(part.quality[-1], dtype=np.uint8)
+        procedure = self._procedure
+        if procedure is not None:
+            before = procedure.position
+            procedure.step(part)
+            if not procedure.done:
+                return part.n_samples
+            consumed = procedure.position - before
+            end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
+            self._finish_calibration(procedure, end_t_ns, out)
+            return consumed
+        normalised = self._normalise(part)
+        out.extend(self._rules.step(normalised))
+        return part.n_samples
+
+    def _finish_calibration(
+        self, procedure: CalibrationProcedure, t_ns: int, out: list[Record]
+    ) -> None:
+        try:
+            calibration = procedure.result()
+        except CalibrationError as error:
+            out.append(RuleEvent(t_ns, "calibration_failed", "", {"reason": str(error)}))
+            self._procedure = self._new_procedure(procedure.protocol)
+            return
+        self._use_calibration(calibration)
+        out.append(ConfigChange(t_ns, CALIBRATION_KEY, calibration.to_plain()))
+        out.append(RuleEvent(t_ns, "calibration_completed", "", {
+            "kind": calibration.kind,
+            "reference_uv": list(calibration.reference_uv),
+            "baseline_uv": list(calibration.baseline_uv),
+        }))
+
+    def _recalibrate(self, protocol: CalibrationProtocol, t_ns: int, out: list[Record]) -> None:
+        self._procedure = self._new_procedure(protocol)
+        out.append(RuleEvent(t_ns, "calibration_started", "", {"kind": protocol.kind}))
+
+    def _new_procedure(self, protocol: CalibrationProtocol) -> CalibrationProcedure:
+        return CalibrationProcedure(
+            self.source.labels, self.source.rate_hz, self._signature, protocol
+        )
+
+    def _use_calibration(self, calibration: Calibration) -> None:
+        if calibration.channels != self.source.labels:
+            raise CalibrationError(
+                f"calibration is for channels {', '.join(calibration.channels)}, the sensor has "
+                f"{', '.join(self.source.labels)}",
+                hint="calibrate again with this sensor",
+            )
+        if dict(calibration.pipeline) != self._signature:
+            raise CalibrationError(
+                "calibration was made with different processing settings",
+                hint="calibrate again: a different envelope changes the %MVC scale",
+            )
+        self._calibration = calibration
+        self._procedure = None
+        self._baseline = np.asarray(calibration.baseline_uv, dtype=np.float64)
+        self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)
+
+    def _normalise(self, part: ProcessedBlock) -> ProcessedBlock:
+        above = np.maximum(part.envelope_uv - self._baseline, 0.0)
+        pct = above * self._gain
+        if pct.shape[0]:
+            self._last_pct = pct[-1]
+            np.maximum(self._peak_pct, np.nanmax(pct, axis=0), out=self._peak_pct)
+        return dataclasses.replace(part, envelope_uv=above, pct_mvc=pct)
+
+    # -- outputs ----------------------------------------------------------------------------
+
+    @property
+    def calibration(self) -> Calibration | None:
+        return self._calibration
+
+    @property
+    def calibrating(self) -> bool:
+        return self._procedure is not None
+
+    @property
+    def finished(self) -> bool:
+        """True once the protocol's last rep and set are done."""
+        return self._finished
+
+    def summary(self) -> SessionSummary:
+        return self._rules.summary()
+
+    def view(self) -> SessionView:
+        """The snapshot a mode draws, as of the last processed sample."""
+        pct = self._last_pct if self._calibration is not None else None
+        channels = tuple(
+            ChannelView(
+                label=info.label,
+                muscle=info.muscle,
+                side=info.side,
+                envelope_uv=float(self._last_uv[i]),
+                pct_mvc=float(pct[i]) if pct is not None else None,
+                quality=int(self._last_quality[i]),
+                over_mvc=bool(self._peak_pct[i] > 100.0),
+            )
+            for i, info in enumerate(self.source.channels)
+        )
+        procedure = self._procedure
+        return SessionView(
+            t_ns=self._next_t_ns,
+            channels=channels,
+            calibration=procedure.view if procedure is not None else None,
+            exercise=self._rules.view() if procedure is None else None,
+            recent_events=tuple(self._recent),
+        )
+
+
+def _slice(block: ProcessedBlock, start: int, stop: int) -> ProcessedBlock:
+    if start == 0 and stop == block.n_samples:
+        return block
+    return dataclasses.replace(
+        block,
+        first_index=block.first_index + start,
+        t_ns=block.t_ns + sample_offset_ns(start, block.rate_hz),
+        envelope_uv=block.envelope_uv[start:stop],
+        pct_mvc=block.pct_mvc[start:stop] if block.pct_mvc is not None else None,
+        quality=block.quality[start:stop],
+    )
