@@ -2,7 +2,8 @@
 one-hour recording needs to read (target: within 200 MB, measured with tracemalloc).
 
 Writing uses the live settings (10 ms frames, a flushed and fsynced sync point every 0.5 s of
-samples); reading checks every CRC and rebuilds every record.
+samples), and once without the fsync calls to show the encoding cost alone; reading checks every
+CRC and rebuilds every record.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ def _frames(duration_s: float, frame_samples: int) -> Iterator[SampleFrame]:
         yield SampleFrame("emg", seq, first, sample_offset_ns(first, RATE_HZ), blocks[seq % 16])
 
 
-def _write(path: Path, duration_s: float, frame_samples: int) -> float:
-    """Write a recording; return the CPU-and-I/O wall time spent in the writer (s)."""
+def _write(path: Path, duration_s: float, frame_samples: int, *, fsync: bool = True) -> float:
+    """Write a recording; return the wall time spent in the writer (s)."""
     frames = list(_frames(duration_s, frame_samples))
     start = time.perf_counter()
-    with RecordingWriter(path, seed=1, sources=[SOURCE]) as writer:
+    with RecordingWriter(path, seed=1, sources=[SOURCE], fsync=fsync, overwrite=True) as writer:
         for frame in frames:
             writer.write(frame)
     return time.perf_counter() - start
@@ -76,6 +77,7 @@ def _read_peak_bytes(path: Path) -> int:
 def run() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         speed_file = Path(tmp) / "speed.myoplay"
+        encode_s = _write(speed_file, SPEED_S, 20, fsync=False)
         write_s = _write(speed_file, SPEED_S, 20)
         read_s, samples = _read(speed_file)
         assert samples == SPEED_S * RATE_HZ
@@ -89,6 +91,7 @@ def run() -> list[Result]:
         Result("replay write, 8 ch × 2 kHz int16, 10 ms frames", SPEED_S / write_s,
                "× real time"),
         Result("replay write throughput", size_mb / write_s, "MB/s"),
+        Result("replay write without fsync (encoding cost)", SPEED_S / encode_s, "× real time"),
         Result("replay read (CRC-checked), 8 ch × 2 kHz", SPEED_S / read_s, "× real time"),
         Result("replay read throughput", size_mb / read_s, "MB/s"),
         Result("one-hour 8 ch × 2 kHz recording size", hour_mb, "MB"),
