@@ -42,7 +42,7 @@ MAX_CONTAINER_LEN = 1 << 16
 #: How many bytes the reader feeds the unpacker at a time.
 READ_CHUNK_BYTES = 64 << 10
 
-#: Sampling rates a source may declare (Hz): sample times stay exact integers of ns within them.
+#: Sampling rates a source may declare (Hz): within them, sample-time arithmetic stays finite.
 MIN_RATE_HZ = 1e-3
 MAX_RATE_HZ = 1e7
 
