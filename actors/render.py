@@ -2,8 +2,9 @@
 
 It reads the newest :class:`ViewUpdate` from a latest-value channel (a stale frame is worthless,
 so it never queues), paints the layers :func:`modes.registry.layers_for` asks for, presents the
-frame, and measures that frame's latency: from the arrival of the newest sample it shows to the
-moment it is on screen, plus the processing pipeline's group delay. Keys become
+frame, and measures the latency of every view it puts on screen: from the arrival of the newest
+sample the view reflects to the frame that first shows it being presented, plus the processing
+pipeline's group delay. Keys become
 :class:`~engine.messages.UserInput` records on a lossless channel; with a simulated sensor they
 drive the virtual muscles.
 
@@ -225,7 +226,8 @@ class RenderActor(Actor):
         view = update.view if update is not None else WAITING_VIEW
         for record in self._inputs_from_events(view):
             await self.inputs.send(record)
-        if update is not None and version != self._seen_version:
+        fresh = update is not None and version != self._seen_version
+        if fresh:
             self._seen_version = version
             self.context.trace.observe(view)
             if self.audio is not None:
@@ -253,7 +255,9 @@ class RenderActor(Actor):
             raise
         pygame.display.flip()
         self.frame_index += 1
-        if update is not None:
+        if fresh and update is not None:
+            # Counted when a view is first on screen: later frames of the same view show no
+            # newer sample, and a paused or finished session would otherwise inflate the tail.
             elapsed_ms = (trio.current_time() - update.arrival_s) * 1000.0
             self.stats.add(max(0.0, elapsed_ms) + update.group_delay_ms)
         if self.frames_dir is not None and self.save_every_frames > 0 and (

@@ -28,8 +28,9 @@ class HoldGame(Screen):
         exercise = view.exercise
         width, height = surface.get_size()
         px = palette.px
+        # The bottom margin leaves room for the balloon's basket at 0 % above the prompt.
         area = pygame.Rect(px(surface, 170), px(surface, 120), round(width * 0.52),
-                           height - px(surface, 230))
+                           height - px(surface, 290))
         scenery.scale_ticks(surface, area, area.left - px(surface, 14), palette.WHITE)
         if exercise is None:
             widgets.text(surface, "Waiting for the exercise to start…", area.center, 44,
@@ -50,7 +51,7 @@ class HoldGame(Screen):
         prompt = readouts.phase_prompt(exercise)
         if not exercise.show_feedback and exercise.phase == "contract":
             prompt = "Hold it by feel"
-        widgets.text(surface, prompt, (area.centerx, height - px(surface, 30)), 56,
+        widgets.text(surface, prompt, (area.centerx, height - px(surface, 20)), 52,
                      palette.WHITE, "midbottom", shadow=True, max_width=area.width + area.left)
         message = readouts.news(view)
         if message is not None:
@@ -116,7 +117,7 @@ def _timer_panel(
     width, height = surface.get_size()
     box = pygame.Rect(0, 0, px(surface, 340), px(surface, 420))
     box.midright = (width - px(surface, 30), round(height * 0.52))
-    widgets.translucent_rect(surface, box, palette.BACKGROUND, 170, px(surface, 18))
+    widgets.translucent_rect(surface, box, palette.BACKGROUND, 225, px(surface, 18))
     center = (box.centerx, box.top + px(surface, 170))
     radius = px(surface, 115)
     if exercise.phase == "contract" and exercise.show_feedback:

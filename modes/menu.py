@@ -6,9 +6,10 @@ the current one and the start screen draws it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from engine.errors import ConfigError
+from engine.protocol import builtin_protocol_names
 
 #: The menu's rows, top to bottom.
 ROWS = ("protocol", "mode", "start")
@@ -18,7 +19,7 @@ ROWS = ("protocol", "mode", "start")
 class StartMenu:
     """Which protocol and mode are highlighted, which row has the focus, and whether confirmed."""
 
-    protocols: tuple[str, ...] = ("quad-sets",)
+    protocols: tuple[str, ...] = field(default_factory=builtin_protocol_names)
     modes: tuple[str, ...] = ("hold", "symmetry", "runner", "clinician")
     protocol_index: int = 0
     mode_index: int = 0
