@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from engine.runtime.events import SupervisionLog
 from engine.runtime.supervisor import Backoff, Restart, Strategy, Supervisor
 from engine.training import TrainingConfig, TrainingSession
 from modes.menu import StartMenu
+from modes.registry import MODES, ModeFactory
 from replays.writer import RecordingWriter
 from sensors.source import Source
 
@@ -72,6 +73,8 @@ class SessionPlan:
     """How long the summary stays on screen after the exercise ends, when headless."""
     on_activation: Callable[[dict[str, float]], None] | None = None
     """Where "activation" inputs go (the virtual patient's muscles); None for real sensors."""
+    modes: Mapping[str, ModeFactory] = field(default_factory=lambda: dict(MODES))
+    """The modes the renderer can draw (add your own scene here)."""
     autopilot: bool = False
     """Let a compliant virtual patient follow the cues (simulated sensor, nobody playing)."""
     render: bool = True
@@ -144,6 +147,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         headless=plan.headless,
         frames_dir=plan.frames_dir,
         save_every_frames=plan.save_every_frames,
+        modes=plan.modes,
     )
     sensors = Supervisor(
         "sensors",

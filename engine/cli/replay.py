@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ConfigError, ReplayError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from engine.messages import Record
     from engine.training import TrainingConfig
 
@@ -120,7 +122,9 @@ def _replay_fast(args: argparse.Namespace, source: Any, training: TrainingConfig
     engine.expect(inputs)
     outputs: list[Record] = []
     with ReplayReader(args.file, allow_truncated=True) as reader:
-        items = (r for r in reader if isinstance(r, SampleFrame | Gap))
+        items: Iterator[SampleFrame | Gap] = (
+            r for r in reader if isinstance(r, SampleFrame | Gap)
+        )
         if args.chunk:
             items = rechunk(items, args.chunk, source.rate_hz)
         for item in items:
