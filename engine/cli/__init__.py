@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="myoplay",
         description=(
             "Real-time EMG biofeedback with game-like training modes: hold a muscle inside a "
-            "target band of %%MVC, train left/right symmetry, get compensation alerts, and "
+            "target band of %MVC, train left/right symmetry, get compensation alerts, and "
             "record sessions that replay bit for bit."
         ),
     )
