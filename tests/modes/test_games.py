@@ -7,6 +7,7 @@ import pygame
 import pytest
 import view_samples
 
+from engine.errors import ConfigError
 from engine.view import SessionView
 from modes import palette, registry
 from modes.alerts import alert_lines
@@ -81,11 +82,25 @@ def test_a_level_beam_turns_green() -> None:
 
 def test_gate_courses_repeat_with_their_seed() -> None:
     a, b, c = GateCourse(seed=7), GateCourse(seed=7), GateCourse(seed=8)
-    assert a.gates_between(0, 60 * 10**9) == b.gates_between(0, 60 * 10**9)
-    assert a.gates_between(0, 60 * 10**9) != c.gates_between(0, 60 * 10**9)
-    fixed = GateCourse(spacing_s=2.0, offsets_pct=[5.0, -5.0])
+    assert a.gates_between(0, 600 * 10**9) == b.gates_between(0, 600 * 10**9)
+    assert a.gates_between(0, 600 * 10**9) != c.gates_between(0, 600 * 10**9)
+    gates = a.gates_between(0, 600 * 10**9)
+    assert [g.index for g in gates] == list(range(1, len(gates) + 1))  # across repeats too
+    gaps_s = np.diff([g.t_ns for g in gates]) / 1e9
+    assert gaps_s.min() >= 2.5 * 0.7 - 1e-9
+    assert gaps_s.max() <= 2.5 * 1.3 + 1e-9
+    assert gaps_s.std() > 0.1  # the rhythm varies
+    assert all(g.offset_pct == 0.0 for g in gates)  # on the band by default
+
+
+def test_a_course_can_come_from_a_protocol() -> None:
+    fixed = GateCourse(spacing_s=2.0, spacing_jitter=0.0, offsets_pct=[5.0, -5.0])
     assert [(g.index, g.t_ns, g.offset_pct) for g in fixed.gates_between(1, 6 * 10**9)] == [
-        (1, 2 * 10**9, -5.0), (2, 4 * 10**9, 5.0), (3, 6 * 10**9, -5.0)]
+        (1, 2 * 10**9, 5.0), (2, 4 * 10**9, -5.0), (3, 6 * 10**9, 5.0)]
+    window = fixed.gates_between(4 * 10**9, 4 * 10**9)
+    assert [g.index for g in window] == [2]
+    with pytest.raises(ConfigError):
+        GateCourse(offsets_pct=[])
 
 
 def test_gates_scroll_left_as_sample_time_advances() -> None:
