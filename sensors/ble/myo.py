@@ -97,6 +97,10 @@ def decode_firmware(payload: bytes) -> MyoFirmware:
     return MyoFirmware(major, minor, patch, rev)
 
 
+_SUSPICIOUS_LATENESS = 3.0
+_UNDECIDED_TAIL = 4
+
+
 @dataclass(slots=True)
 class _Held:
     samples: npt.NDArray[np.int8]
@@ -107,13 +111,15 @@ class _Held:
 class MyoTracker:
     """Turns EMG notifications (in arrival order) into chunks with their losses estimated.
 
-    ``hold`` is how many notifications a suspicious gap waits for before its size is decided;
-    ``warmup`` how many notifications the arrival-time fit needs before timing is trusted (until
-    then only the round robin counts losses).
+    A suspicious gap holds notifications back for at least ``hold`` of them, and longer (up
+    to ``max_hold``) while the stream is still visibly catching up on a stall, before its size
+    is decided; ``warmup`` is how many notifications the arrival-time fit needs before timing is
+    trusted (until then only the round robin counts losses).
     """
 
-    def __init__(self, *, hold: int = 8, warmup: int = 50) -> None:
+    def __init__(self, *, hold: int = 8, max_hold: int = 64, warmup: int = 50) -> None:
         self._hold = hold
+        self._max_hold = max_hold
         self._warmup = warmup
         self.duplicates = 0
         self.reset()
@@ -148,14 +154,21 @@ class MyoTracker:
         self._last_char, self._last_payload = char, payload
         self._held.append(_Held(samples, arrival_ns, skipped))
         if len(self._held) == 1 and not self._suspicious(self._held[0]):
-            return self._release()
+            return self._decide(1)
         if len(self._held) <= self._hold:
             return []
-        return self._release()
+        if len(self._held) < self._max_hold and self._catching_up():
+            return []
+        # The last few need later arrivals to be judged: decide the rest, keep those held
+        # unless they no longer look late.
+        chunks = self._decide(len(self._held) - _UNDECIDED_TAIL)
+        while self._held and not self._suspicious(self._held[0]):
+            chunks += self._decide(1)
+        return chunks
 
     def flush(self) -> list[Chunk]:
         """Decide and return whatever is held (the link went down)."""
-        return self._release() if self._held else []
+        return self._decide(len(self._held))
 
     def _period_ns(self) -> float | None:
         if self._timing.n_observations < self._warmup or not self._timing.ready:
@@ -170,31 +183,52 @@ class MyoTracker:
         if period is None:
             return False
         lateness = self._residual_ns(self._position + held.skipped, held.arrival_ns) / period
-        return lateness >= 3.0
+        return lateness >= _SUSPICIOUS_LATENESS
 
-    def _extra_groups(self, period: float) -> int:
-        """How many whole round-robin cycles (4 notifications) the first held one missed.
-
-        Each later held notification, placed as if no extra cycle was lost, bounds the loss
-        from above by its lateness; the smallest bound wins (the lower envelope), so a stall
-        that the stream later catches up on counts as a delay, not a loss. Latency is never
-        negative, so rounding is biased towards "delay": a lasting extra latency of up to three
-        notification periods (30 ms) is not mistaken for a lost cycle.
-        """
+    def _lateness(self, period: float) -> list[float]:
+        """Lateness (in notification periods) of each held one, if no extra cycle was lost."""
         position = self._position
-        lateness = math.inf
+        out = []
         for held in self._held:
             position += held.skipped
-            lateness = min(lateness, self._residual_ns(position, held.arrival_ns) / period)
+            out.append(self._residual_ns(position, held.arrival_ns) / period)
             position += 1
-        return max(0, math.floor((lateness + 1.0) / len(EMG_CHARS)))
+        return out
 
-    def _release(self) -> list[Chunk]:
+    def _catching_up(self) -> bool:
+        """Whether the latest held notifications are still less late than earlier ones."""
         period = self._period_ns()
-        extra = 0 if period is None else self._extra_groups(period)
+        if period is None:
+            return False
+        lateness = self._lateness(period)
+        return min(lateness[:-4]) - min(lateness[-4:]) > 0.5
+
+    def _cycles_lost(self) -> list[int]:
+        """Whole round-robin cycles (4 notifications) lost before each held notification.
+
+        With ``M_j`` cycles lost before notification ``j`` (never decreasing in ``j``), its
+        lateness is ``4 * M_j`` plus a latency that is never negative, so every later lateness
+        bounds ``4 * M_j`` from above: the running minimum from the end (the lower envelope)
+        gives the estimate, and a stall the stream catches up on counts as a delay, not a loss.
+        Rounding is biased towards "delay": a lasting extra latency of up to three notification
+        periods (30 ms) is not mistaken for a lost cycle.
+        """
+        period = self._period_ns()
+        if period is None:
+            return [0] * len(self._held)
+        bounds = self._lateness(period)
+        for j in range(len(bounds) - 2, -1, -1):
+            bounds[j] = min(bounds[j], bounds[j + 1])
+        return [max(0, math.floor((b + 1.0) / len(EMG_CHARS))) for b in bounds]
+
+    def _decide(self, count: int) -> list[Chunk]:
+        """Emit the first ``count`` held notifications with their losses."""
+        cycles = self._cycles_lost()
         chunks: list[Chunk] = []
-        for i, held in enumerate(self._held):
-            lost = held.skipped + (extra * len(EMG_CHARS) if i == 0 else 0)
+        before = 0
+        for held, cycles_here in zip(self._held[:count], cycles, strict=False):
+            lost = held.skipped + len(EMG_CHARS) * (cycles_here - before)
+            before = cycles_here
             self._position += lost
             self._timing.observe(self._position * SAMPLES_PER_NOTIFICATION, held.arrival_ns)
             self._position += 1
@@ -211,7 +245,7 @@ class MyoTracker:
                     "and arrival times)",
                 )
             )
-        self._held = []
+        del self._held[:count]
         return chunks
 
 

@@ -162,7 +162,7 @@ async def test_myo_end_to_end(ble, air, backend):
     # Single, double, whole-cycle (4) and two-cycle (8) runs of lost notifications: the
     # round robin cannot see the last two, only arrival timing can.
     drop = {300, *range(400, 402), *range(500, 504), *range(600, 608)}
-    peripheral = MyoPeripheral(air, speed=4.0, drop=drop, duplicate={350})
+    peripheral = MyoPeripheral(air, speed=2.0, drop=drop, duplicate={350})
     source, records, _ = await run_scenario(ble, backend, peripheral, "myo",
                                             command_interval_s=0.005)
     info = source.info
