@@ -59,7 +59,7 @@ class GateCourse:
     def gates_between(self, start_ns: int, end_ns: int) -> list[Gate]:
         """Every gate reached in ``[start_ns, end_ns]``, in order."""
         n = len(self._times_ns)
-        gates = []
+        gates: list[Gate] = []
         for cycle in range(max(0, start_ns // self.period_ns - 1), end_ns // self.period_ns + 1):
             base_ns = cycle * self.period_ns
             first = int(np.searchsorted(self._times_ns, start_ns - base_ns, side="left"))
