@@ -35,11 +35,14 @@ def median_frequency_hz(
     freqs, psd = signal.welch(band_uv, fs=rate_hz, nperseg=nperseg, axis=0)
     inside = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     freqs, psd = freqs[inside], psd[inside]
-    cumulative = np.cumsum(psd, axis=0)
+    # Each bin's power spreads over its width: the cumulative power is known at bin edges.
+    step = freqs[1] - freqs[0]
+    edges = np.concatenate([[freqs[0] - step / 2], freqs + step / 2])
+    cumulative = np.concatenate([np.zeros((1, psd.shape[1])), np.cumsum(psd, axis=0)])
     half = cumulative[-1] / 2
     out = np.empty(band_uv.shape[1])
     for c in range(band_uv.shape[1]):
-        out[c] = np.interp(half[c], cumulative[:, c], freqs)
+        out[c] = np.interp(half[c], cumulative[:, c], edges)
     return out
 
 

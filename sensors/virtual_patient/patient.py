@@ -55,7 +55,8 @@ INT16_MAX = 32767
 
 @dataclass(frozen=True, slots=True)
 class CoActivation:
-    """``follower`` activates at ``ratio`` × ``driver``'s activation on top of its own."""
+    """``follower`` activates at ``ratio`` × ``driver``'s activation on top of its own, outside
+    maximal efforts (an MVC trial of the follower measures the follower alone)."""
 
     driver: str
     follower: str
@@ -154,6 +155,7 @@ class VirtualPatient:
         self._phases = constants.uniform(0, 2 * np.pi, size=(4, n))
         self._deficit = 1 - self._per_channel(cfg.deficit, default=0.0)
         self._breakpoints = self._script_breakpoints()
+        self._maximal_spans = self._script_maximal_spans()
         self._coactivation = [
             (i, j, c.ratio)
             for c in cfg.coactivation
@@ -190,8 +192,11 @@ class VirtualPatient:
         for start, c, level in self._live:
             out[index >= start, c] = level
         base = out.copy()
+        task = np.ones(n, dtype=bool)
+        for lo, hi in self._maximal_spans:
+            task[(index >= lo) & (index < hi)] = False
         for i, j, ratio in self._coactivation:
-            out[:, j] += ratio * base[:, i]
+            out[task, j] += ratio * base[task, i]
         return out
 
     def true_onsets(self, channel: int, duration_s: float | None = None) -> list[int]:
@@ -199,6 +204,16 @@ class VirtualPatient:
         n = round((duration_s or self.script.duration_s) * self.config.rate_hz)
         active = self.true_activation(0, n)[:, channel] > 0
         return [int(i) for i in np.flatnonzero(active[1:] & ~active[:-1]) + 1]
+
+    def _script_maximal_spans(self) -> list[tuple[float, float]]:
+        """Sample ranges of maximal efforts (no deficit, no co-activation on top)."""
+        spans, t0 = [], 0.0
+        rate = self.config.rate_hz
+        for seg in self.script.segments:
+            if seg.maximal:
+                spans.append((t0 * rate, (t0 + seg.duration_s) * rate))
+            t0 += seg.duration_s
+        return spans
 
     def _script_breakpoints(self) -> list[tuple[FloatArray, FloatArray]]:
         rate = self.config.rate_hz
