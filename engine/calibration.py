@@ -2,7 +2,7 @@
 
 The reference is the best of several efforts' amplitudes above the resting noise floor
 (:func:`above_noise_floor`); an effort's amplitude is located by the peak of a 0.5 s moving
-average and read over the 3 s around it (:func:`effort_amplitude` says why). It is computed with
+average and read over up to 3 s around it (:func:`effort_amplitude` says why). It is computed with
 the *same* pipeline that will be normalised: a different band or envelope changes the scale, so
 the record carries the pipeline's signature and :meth:`engine.dsp.Pipeline.set_calibration`
 refuses a mismatch.
@@ -120,7 +120,8 @@ class Calibration:
                 kind=value["kind"],
                 reference_pct_mvc=float(value["reference_pct_mvc"]),
                 window_s=float(value["window_s"]),
-                plateau_s=float(value["plateau_s"]),
+                # Absent from records made before the plateau was read separately.
+                plateau_s=float(value.get("plateau_s", PLATEAU_S)),
                 t_ns=int(value["t_ns"]),
             )
         except KeyError as missing:
@@ -225,12 +226,13 @@ def effort_amplitude(
     read over 3 s around it, because the peak of a 0.5 s average of EMG (a Gaussian-like
     signal) overshoots the plateau by about two standard deviations of that average: +9 % on
     average, up to +14 %, for the best of three 5 s efforts on the virtual patient at 20 dB,
-    against −3 % to +3.5 % for the 3 s plateau (2 s: −2.5 % to +4.5 %). Efforts should last at
-    least 4 s (ramp plus plateau); a shorter one is read over its whole clean length.
+    against −3 % to +4 % for the plateau (40 channel-sessions). The plateau is at most half the
+    effort, so the ramp of a short effort stays out of it (a 5 s effort is read over 2.5 s).
     """
     n, channels = envelope_uv.shape
     n_window = max(1, round(window_s * rate_hz))
-    n_plateau = min(n, max(n_window, round(plateau_s * rate_hz)))
+    # At most half the effort, so a short effort's ramp stays out of its plateau.
+    n_plateau = min(round(plateau_s * rate_hz), max(n_window, n // 2))
     out = np.zeros(channels)
     if n < n_window:
         return out
