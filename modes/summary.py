@@ -22,6 +22,13 @@ def success_rate(view: SessionView) -> float | None:
     return exercise.reps_completed / planned if planned > 0 else None
 
 
+def mean_rep_lsi(view: SessionView) -> float | None:
+    """Mean limb symmetry index of the reps whose results are in the view, in %."""
+    values = [v for r in readouts.rep_results(view)
+              if (v := readouts.number(r, "symmetry_lsi_pct")) is not None]
+    return sum(values) / len(values) if values else None
+
+
 def verdict(rate: float | None) -> str:
     """A one-line, honest encouragement for ``rate``."""
     if rate is None:
@@ -86,9 +93,12 @@ def _tiles(
         tiles.append(("success", "—" if rate is None else f"{rate * 100:.0f}%",
                       f"band {exercise.target_low_pct:.0f}–{exercise.target_high_pct:.0f}%MVC",
                       palette.GOOD if rate is not None and rate >= 0.6 else palette.CAUTION))
-        if exercise.symmetry_lsi_pct is not None:
-            lsi = exercise.symmetry_lsi_pct
-            tiles.append(("symmetry", f"{lsi:.0f}%", "goal ≥ 90%",
+        lsi = mean_rep_lsi(view)
+        note = "mean of reps, goal ≥ 90%"
+        if lsi is None and exercise.symmetry_lsi_pct is not None:
+            lsi, note = exercise.symmetry_lsi_pct, "at the end, goal ≥ 90%"
+        if lsi is not None:
+            tiles.append(("symmetry", f"{lsi:.0f}%", note,
                           palette.GOOD if lsi >= 90 else palette.CAUTION))
     alerts = sum(1 for e in view.recent_events if e.kind == "compensation_alert")
     tiles.append(("compensation", str(alerts), "alerts in recent events",

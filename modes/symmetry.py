@@ -70,7 +70,9 @@ class SymmetryGame(Screen):
         ground_y = height - px(surface, 110)
         pygame.draw.rect(surface, (70, 130, 80), (0, ground_y, width, height - ground_y))
         pivot = (width // 2, ground_y - px(surface, 170))
-        level = active and abs(angle) < 2.5
+        # Level is the goal met, judged on the same index the rules use; the small tilt that
+        # remains still shows which side is behind.
+        level = active and lsi is not None and lsi >= LSI_GOAL_PCT
         _fulcrum(surface, pivot, ground_y)
         _beam(surface, pivot, px(surface, 360), angle, level)
         _spirit_level(surface, (width // 2, px(surface, 215)), px(surface, 300), angle, level)
@@ -153,11 +155,13 @@ def _spirit_level(
     vial = pygame.Rect(0, 0, length, max(12, length // 9))
     vial.center = center
     pygame.draw.rect(surface, (230, 240, 200), vial, border_radius=vial.height // 2)
-    pygame.draw.line(surface, palette.BLACK, (vial.centerx - vial.height, vial.top),
-                     (vial.centerx - vial.height, vial.bottom), 2)
-    pygame.draw.line(surface, palette.BLACK, (vial.centerx + vial.height, vial.top),
-                     (vial.centerx + vial.height, vial.bottom), 2)
-    shift = angle_deg / MAX_TILT_DEG * (vial.width / 2 - vial.height / 2)
+    travel = vial.width / 2 - vial.height / 2
+    # The marks sit where the bubble is at the goal's largest allowed difference.
+    mark = round(abs(tilt_deg(100.0, LSI_GOAL_PCT, 0.0)) / MAX_TILT_DEG * travel) + vial.height // 2
+    for dx in (-mark, mark):
+        pygame.draw.line(surface, palette.BLACK, (vial.centerx + dx, vial.top),
+                         (vial.centerx + dx, vial.bottom), 2)
+    shift = angle_deg / MAX_TILT_DEG * travel
     bubble = (round(vial.centerx - shift), vial.centery)
     pygame.draw.circle(surface, palette.GOOD if level else palette.WHITE, bubble,
                        vial.height // 2 - 1)

@@ -72,9 +72,11 @@ def test_the_beam_is_level_only_when_matched_above_the_minimum() -> None:
     assert abs(tilt_deg(100.0, 1.0, 20.0)) == MAX_TILT_DEG
 
 
-def test_a_level_beam_turns_green() -> None:
-    level = draw("symmetry", view_samples.session(left_pct=50.0, right_pct=50.0))
-    tilted = draw("symmetry", view_samples.session(left_pct=70.0, right_pct=30.0))
+def test_the_beam_turns_green_when_the_symmetry_goal_is_met() -> None:
+    level = draw("symmetry", view_samples.session(left_pct=50.0, right_pct=47.0,
+                                                  symmetry_lsi_pct=94.0))
+    tilted = draw("symmetry", view_samples.session(left_pct=70.0, right_pct=30.0,
+                                                   symmetry_lsi_pct=43.0))
     green = np.all(level[300:980, 300:600] == np.array(palette.GOOD), axis=2).sum()
     assert green > 1000
     assert np.all(tilted[300:980, 300:600] == np.array(palette.GOOD), axis=2).sum() < green / 10
@@ -159,3 +161,10 @@ def test_faded_feedback_hides_the_muscles_in_every_game(name: str) -> None:
     poor = draw(name, view_samples.session(show_feedback=False, in_zone=False, left_pct=90.0,
                                            right_pct=10.0, hold_progress_s=0.0))
     assert np.array_equal(good, poor)
+
+
+def test_the_summary_reports_the_mean_symmetry_of_the_reps() -> None:
+    from modes.summary import mean_rep_lsi
+
+    assert mean_rep_lsi(view_samples.every_kind()["done"]) == 92.0
+    assert mean_rep_lsi(view_samples.session()) is None
