@@ -30,6 +30,8 @@ class PauseOverlay(Screen):
             widgets.text(surface, reason, (center_x, center_y + px(surface, 80)),
                          palette.SIZE_BODY, palette.CAUTION, "center",
                          max_width=surface.get_width() - px(surface, 60))
-        widgets.text(surface, "press P to go on  ·  Esc to finish",
+        hint = ("it goes on by itself once the signal is good again  ·  Esc to finish"
+                if reason else "press P to go on  ·  Esc to finish")
+        widgets.text(surface, hint,
                      (center_x, center_y + px(surface, 150)), palette.SIZE_SMALL,
                      palette.TEXT_DIM, "center")
