@@ -103,6 +103,10 @@ def _unpack_array(value: object, what: str) -> npt.NDArray[Any]:
 
 
 def _frozen_array(array: npt.ArrayLike) -> npt.NDArray[Any]:
+    """A read-only 2-D array: a given read-only array is shared, anything else is copied (so
+    a caller changing its buffer later cannot change a record that was already sent)."""
+    if isinstance(array, np.ndarray) and not array.flags.writeable and array.ndim == 2:
+        return array
     out = np.array(array, copy=True)
     if out.ndim != 2:
         raise MessageFormatError(f"samples must be a (samples, channels) array, got {out.shape}")

@@ -1,0 +1,136 @@
+"""Whole-engine figures: headless replay speed and memory, and live on-screen latency.
+
+- replay: a recorded 8 ch × 2 kHz session (calibration, then quad sets) read from disk and fed
+  through a fresh pipeline and rules engine as ``myoplay replay --fast --headless`` does, in
+  times real time (target ≥ 1000×);
+- memory: peak resident memory of a ``myoplay replay --fast --headless`` process on a one-hour
+  8 ch × 2 kHz recording (target ≤ 200 MB, interpreter and libraries included);
+- latency: a live headless session at 60 fps with 8 ch × 2 kHz input, on the real clock: time
+  from a sample's arrival to the frame showing it being presented, p50 and p99 (target p99 ≤
+  20 ms), without the envelope filter's group delay, which is printed beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+from actors.session import SessionPlan, recording_config, run_session
+from bench import Result
+from engine.calibration_procedure import CalibrationProtocol
+from engine.cli.replay import FAST_CHUNK_S
+from engine.messages import ChannelInfo, Gap, SampleFrame, Side
+from engine.offline import OfflineEngine, rechunk
+from engine.protocol import builtin_protocol
+from engine.training import TrainingConfig
+from replays.reader import ReplayReader
+from replays.writer import RecordingWriter
+from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
+from sensors.virtual_patient import script
+
+RATE_HZ = 2000.0
+FRAME_SAMPLES = 40  # 20 ms frames, as the simulated sensor sends them
+EIGHT_CHANNELS = tuple(
+    ChannelInfo(f"{side.value[0].upper()}-{short}", muscle, side)
+    for muscle, short in (("quadriceps", "quad"), ("hamstrings", "ham"),
+                          ("gluteus_maximus", "glute"), ("gastrocnemius", "calf"))
+    for side in (Side.LEFT, Side.RIGHT)
+)
+CALIBRATION = CalibrationProtocol(rest_s=3.0, efforts=3, effort_s=3.0, recover_s=3.0)
+
+
+def _training() -> TrainingConfig:
+    protocol = builtin_protocol("quad_set")
+    return TrainingConfig(protocol, calibration_protocol=CALIBRATION, involved_side=Side.LEFT)
+
+
+def _patient(seconds: float) -> VirtualPatient:
+    every = tuple(c.label for c in EIGHT_CHANNELS)
+    cal = script.rest(3.0) + script.mvc_trials(3, effort_s=3.0, recover_s=3.0, muscles=every)
+    reps = max(1, int((seconds - cal.duration_s) // 20.0) + 1)
+    plan = cal + script.rest(3.0) + script.quad_sets(reps, level=0.3, hold_s=10.0, rest_s=10.0)
+    return VirtualPatient(PatientConfig(rate_hz=RATE_HZ, channels=EIGHT_CHANNELS), plan, seed=3)
+
+
+def write_recording(path: Path, seconds: float) -> None:
+    """A recording as ``myoplay play`` writes it, generated faster than real time."""
+    patient = _patient(seconds)
+    source = SimulatedSource(patient, realtime=False)
+    plan = SessionPlan(source=source, training=_training(), record_path=path)
+    total = int(seconds * RATE_HZ)
+    with RecordingWriter(path, seed=0, config=recording_config(plan), sources=[source.info],
+                         fsync=False) as writer:
+        for seq, first in enumerate(range(0, total, FRAME_SAMPLES)):
+            n = min(FRAME_SAMPLES, total - first)
+            t_ns = round(first * 1e9 / RATE_HZ)
+            counts = patient.render(first, n).counts
+            writer.write(SampleFrame(source.info.source_id, seq, first, t_ns, counts, t_ns))
+
+
+def replay_times_real_time(path: Path, seconds: float) -> tuple[float, int]:
+    with ReplayReader(path) as reader:
+        training = TrainingConfig.from_plain(reader.header.config["training"], "bench")
+        start = time.perf_counter()
+        events = 0
+        engine = None
+        items = (r for r in reader if isinstance(r, SampleFrame | Gap))
+        for item in rechunk(items, round(FAST_CHUNK_S * RATE_HZ), RATE_HZ):
+            if engine is None:
+                source = next(iter(reader.sources.values()))
+                engine = OfflineEngine.fresh(source, training, 50.0)
+                engine.expect([])
+            events += len(engine.step(item))
+        elapsed = time.perf_counter() - start
+    return seconds / elapsed, events
+
+
+def replay_peak_rss_mb(path: Path) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(
+        [sys.executable, "-m", "engine", "replay", "--fast", "--headless", str(path)],
+        check=True, capture_output=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(before, after) / 1024.0
+
+
+def live_latency_ms(tmp: Path, seconds: float) -> tuple[float, float, float]:
+    patient = VirtualPatient(PatientConfig(rate_hz=RATE_HZ, channels=EIGHT_CHANNELS), seed=4)
+    source = SimulatedSource(patient)
+    plan = SessionPlan(
+        source=source, training=_training(), record_path=tmp / "live.myoplay",
+        fps=60.0, sound=False, duration_s=seconds, linger_s=0.0, autopilot=True,
+        on_activation=lambda levels: [source.set_activation(k, v) for k, v in levels.items()],
+    )
+    outcome = trio.run(run_session, dataclasses.replace(plan))
+    delay = outcome.group_delay_ms
+    if outcome.latency_p50_ms is None or outcome.latency_p99_ms is None:
+        raise RuntimeError("the live session presented no frame")
+    return outcome.latency_p50_ms - delay, outcome.latency_p99_ms - delay, delay
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        short = tmp / "short.myoplay"
+        write_recording(short, 120.0)
+        speed, _ = max(replay_times_real_time(short, 120.0) for _ in range(3))
+        hour = tmp / "hour.myoplay"
+        write_recording(hour, 3600.0)
+        rss_mb = replay_peak_rss_mb(hour)
+        p50, p99, delay = live_latency_ms(tmp, 10.0)
+    return [
+        Result("replay 8ch×2kHz through DSP+rules", speed, "× real time",
+               target=1000.0, higher_is_better=True),
+        Result("replay one hour: peak memory", rss_mb, "MB", target=200.0),
+        Result("live latency p50 (arrival→present)", p50, "ms"),
+        Result("live latency p99 (arrival→present)", p99, "ms", reference=delay,
+               reference_name="+ envelope group delay", target=20.0),
+    ]
