@@ -1,16 +1,19 @@
 """Mapping a device's sample clock onto host time: offset and drift from arrival times.
 
-Arrival time = true sample time + a latency that is never negative (radio, OS, scheduling).
-A least-squares line through all arrivals would be biased by that latency and dragged around by
-bursts and stalls; instead :class:`DeviceClock` keeps the earliest arrival of each block of
-observations (the lower envelope, where latency is smallest) and fits a line through the recent
-block minima. The slope is the measured host time per device unit (drift shows as a slope off
-nominal); the intercept the offset.
+Arrival time = true sample time + a latency that is never negative (radio connection events,
+OS, scheduling). A least-squares line through all arrivals would be biased by that latency and
+dragged around by bursts and stalls; instead :class:`DeviceClock` takes, in each block of
+observations, the one that arrived earliest relative to the current line (the lower envelope,
+where latency is smallest) and fits a line through the block minima of a recent window. The
+selection depends on the slope, so it is refined twice per refit. The slope is the measured
+host time per device unit (drift shows as a slope off nominal); the intercept the offset.
 """
 
 from __future__ import annotations
 
 from collections import deque
+
+import numpy as np
 
 
 class DeviceClock:
@@ -29,14 +32,16 @@ class DeviceClock:
     ) -> None:
         if block_size < 1 or n_blocks < 2:
             raise ValueError("block_size must be >= 1 and n_blocks >= 2")
-        self._nominal = nominal_ns_per_unit
         self._block_size = block_size
-        self._minima: deque[tuple[float, float]] = deque(maxlen=n_blocks)
-        self._block_best: tuple[float, float] | None = None
-        self._block_count = 0
+        self._points: deque[tuple[float, float]] = deque(maxlen=block_size * n_blocks)
         self._slope = nominal_ns_per_unit
         self._anchor: tuple[float, float] | None = None
         self.n_observations = 0
+
+    @property
+    def ready(self) -> bool:
+        """Whether :meth:`predict` can answer (an observation and a slope are known)."""
+        return self._anchor is not None and self._slope is not None
 
     @property
     def ns_per_unit(self) -> float:
@@ -48,40 +53,45 @@ class DeviceClock:
     def observe(self, device_units: float, host_ns: float) -> None:
         """Record that device time ``device_units`` was seen arriving at ``host_ns``."""
         self.n_observations += 1
-        slope = self._slope if self._slope is not None else 0.0
-        if self._block_best is None or (
-            host_ns - slope * device_units
-            < self._block_best[1] - slope * self._block_best[0]
-        ):
-            self._block_best = (float(device_units), float(host_ns))
+        point = (float(device_units), float(host_ns))
+        self._points.append(point)
+        slope = self._slope or 0.0
         if self._anchor is None or (
-            host_ns - slope * device_units < self._anchor[1] - slope * self._anchor[0]
+            point[1] - slope * point[0] < self._anchor[1] - slope * self._anchor[0]
         ):
-            # Until the first fit, the earliest arrival relative to the line is the anchor.
-            self._anchor = (float(device_units), float(host_ns))
-        self._block_count += 1
-        if self._block_count >= self._block_size:
-            self._minima.append(self._block_best)
-            self._block_best = None
-            self._block_count = 0
+            self._anchor = point  # earlier than the line: the line must move down to it
+        if self.n_observations % self._block_size == 0:
             self._refit()
 
     def _refit(self) -> None:
-        if len(self._minima) < 2:
+        n_full = len(self._points) // self._block_size * self._block_size
+        if n_full < 2 * self._block_size:
             return
-        n = len(self._minima)
-        mean_x = sum(x for x, _ in self._minima) / n
-        mean_y = sum(y for _, y in self._minima) / n
-        sxx = sum((x - mean_x) ** 2 for x, _ in self._minima)
-        if sxx <= 0.0:
-            return
-        sxy = sum((x - mean_x) * (y - mean_y) for x, y in self._minima)
-        slope = sxy / sxx
-        if slope <= 0.0:
-            return
+        points = np.array(list(self._points)[-n_full:], dtype=np.float64)
+        x = points[:, 0].reshape(-1, self._block_size)
+        y = points[:, 1].reshape(-1, self._block_size)
+        slope = self._slope
+        if slope is None:
+            # First guess from the ends of the window, then refined by the envelope.
+            span = x[-1, -1] - x[0, 0]
+            if span <= 0:
+                return
+            slope = (y[-1, -1] - y[0, 0]) / span
+        for _ in range(2):
+            rows = np.arange(x.shape[0])
+            best = np.argmin(y - slope * x, axis=1)
+            bx, by = x[rows, best], y[rows, best]
+            dx = bx - bx.mean()
+            sxx = float(dx @ dx)
+            if sxx <= 0.0:
+                return
+            fitted = float(dx @ (by - by.mean())) / sxx
+            if fitted <= 0.0:
+                return
+            slope = fitted
         self._slope = slope
-        # Re-anchor on the lowest point relative to the new line, so the line is the envelope.
-        self._anchor = min(self._minima, key=lambda p: p[1] - slope * p[0])
+        lowest = int(np.argmin(by - slope * bx))
+        self._anchor = (float(bx[lowest]), float(by[lowest]))
 
     def predict(self, device_units: float) -> float:
         """Host time (ns) at which device time ``device_units`` would arrive with least delay."""
@@ -96,7 +106,3 @@ class DeviceClock:
             raise ValueError("no observation yet")
         x0, y0 = self._anchor
         return x0 + (host_ns - y0) / self.ns_per_unit
-
-    @property
-    def ready(self) -> bool:
-        return self._anchor is not None and self._slope is not None

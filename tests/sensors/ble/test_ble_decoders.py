@@ -232,3 +232,30 @@ def test_the_examples_in_the_profile_document_decode_as_documented():
     packet = diy.decode_packet(bytes.fromhex("0102e803a00f00006400ecff7800ddff5a00f6ff"))
     assert packet.first_sample == 4000
     assert packet.samples.tolist() == [[100, -20], [120, -35], [90, -10]]
+
+
+def _myo_arrivals(n: int, lost: set[int], stall_at: int, interval_ms: int = 30):
+    """A real-time armband (10 ms per notification) seen through a BLE link that delivers in
+    bursts at each connection event, with one 80 ms host stall that is caught up afterwards."""
+    for k in range(n):
+        if k in lost:
+            continue
+        produced_ms = 10 * k
+        delivered_ms = (produced_ms // interval_ms + 1) * interval_ms  # next connection event
+        if stall_at <= k < stall_at + 8:
+            delivered_ms = 10 * (stall_at + 8) + interval_ms  # held up, then a burst
+        yield k, delivered_ms * 1_000_000 + 250_000 * (k % 3)
+
+
+@pytest.mark.parametrize("interval_ms", [8, 30, 45])
+def test_myo_tracker_finds_whole_lost_cycles_from_timing_despite_bursts_and_stalls(interval_ms):
+    lost = {150, *range(300, 304), *range(450, 458), 600, 601}
+    tracker = myo.MyoTracker()
+    sizes = []
+    for k, arrival_ns in _myo_arrivals(800, lost, stall_at=230, interval_ms=interval_ms):
+        sizes += [c.lost_before for c in tracker.feed(myo.EMG_CHARS[k % 4], bytes([k % 256]) * 16,
+                                                      arrival_ns)]
+    sizes += [c.lost_before for c in tracker.flush()]
+    assert sizes[0] is None
+    assert [s for s in sizes[1:] if s] == [2, 8, 16, 4]  # samples: 1, 4, 8, 2 notifications
+    assert len(sizes) == 800 - len(lost)
