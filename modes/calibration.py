@@ -98,9 +98,13 @@ class CalibrationScreen(Screen):
                         if i < len(calibration.best_pct_of_current) else None)
             widgets.level_bar(surface, rect, relative, None, palette.EFFORT, False,
                               channel.label)
-        widgets.text(surface, "this effort vs your best (100%)",
-                     (area.centerx, area.bottom + px(surface, 40)), 24, palette.TEXT_DIM,
-                     "midtop")
+            widgets.text(surface, f"{channel.envelope_uv:.0f} µV",
+                         (rect.centerx, rect.bottom + px(surface, 36)), 22, palette.TEXT,
+                         "midtop", max_width=round(slot) - 4)
+        caption = ("your first effort sets the mark to beat" if calibration.effort_index <= 1
+                   else "this effort against your best so far (100%)")
+        widgets.text(surface, caption, (area.centerx, area.bottom + px(surface, 66)), 24,
+                     palette.TEXT_DIM, "midtop")
 
 
 def efforts_done(calibration: CalibrationView) -> int:
