@@ -5,7 +5,9 @@ like a 16-bit EMG converter. Frame ``k`` is released when the Trio clock reaches
 last sample (``trio.sleep_until`` against the start time), so under ``MockClock(autojump)`` a
 minute of signal streams instantly; ``realtime=False`` does not wait at all. Lost frames (the
 script's :class:`~sensors.virtual_patient.PacketLoss` or ``PatientConfig.packet_loss``) come out
-as one :class:`~engine.messages.Gap` before the next delivered frame.
+as one :class:`~engine.messages.Gap` before the next delivered frame. Calling ``stream()``
+again after a disconnect continues the same timeline: in real time, the samples of the outage
+are reported as a Gap, as a real sensor's would be.
 
 Example::
 
@@ -67,6 +69,9 @@ class SimulatedSource:
         )
         self._next_index = 0
         self._seq = 0
+        self._start: float | None = None
+        self._lost_from: int | None = None
+        """First sample of lost frames not yet reported (kept across reconnects)."""
         self._closed = False
         loss_rng = np.random.SeedSequence(patient.seed, spawn_key=(2,))
         self._loss_rng = np.random.Generator(np.random.PCG64(loss_rng))
@@ -93,8 +98,18 @@ class SimulatedSource:
 
     async def stream(self) -> AsyncIterator[SourceItem]:
         rate = self.patient.config.rate_hz
-        start = trio.current_time() - self._next_index / rate
-        lost_from: int | None = None
+        if self._start is None or not self._realtime:
+            self._start = trio.current_time() - self._next_index / rate
+        start = self._start
+        if self._realtime:
+            # Called again after a disconnect: what the muscles did meanwhile is lost.
+            due = int((trio.current_time() - start) * rate) // self._frame_n * self._frame_n
+            if self._end_index is not None:
+                due = min(due, self._end_index)
+            if due > self._next_index:
+                if self._lost_from is None:
+                    self._lost_from = self._next_index
+                self._next_index = due
         while not self._closed:
             first = self._next_index
             n = self._frame_n
@@ -107,16 +122,22 @@ class SimulatedSource:
             chunk = self.patient.render(first, n)
             self._next_index = first + n
             if self._lost(first, n):
-                lost_from = first if lost_from is None else lost_from
+                if self._lost_from is None:
+                    self._lost_from = first
                 continue
-            if lost_from is not None:
-                yield self._gap(lost_from, first)
-                lost_from = None
+            if self._lost_from is not None:
+                gap = self._gap(self._lost_from, first)
+                self._lost_from = None
+                yield gap
             t_ns = sample_offset_ns(first, rate)
-            yield SampleFrame(self._info.source_id, self._seq, first, t_ns, chunk.counts, t_ns)
+            frame = SampleFrame(self._info.source_id, self._seq, first, t_ns, chunk.counts, t_ns)
+            # Counted before it leaves: a consumer may close the stream at this yield.
             self._seq += 1
-        if lost_from is not None:
-            yield self._gap(lost_from, self._next_index)
+            yield frame
+        if self._lost_from is not None:
+            gap = self._gap(self._lost_from, self._next_index)
+            self._lost_from = None
+            yield gap
 
     def _gap(self, first: int, stop: int) -> Gap:
         rate = self.patient.config.rate_hz
@@ -127,7 +148,7 @@ class SimulatedSource:
             stop - first,
             t_ns,
             sample_offset_ns(stop, rate) - t_ns,
-            "simulated packet loss",
+            "simulated packet loss or outage",
         )
 
     async def aclose(self) -> None:

@@ -145,3 +145,27 @@ async def test_live_commands_change_activation_from_the_next_frame():
     assert (a[:400] == 0).all()
     assert a[400:, :2] == pytest.approx(0.7)
     assert (a[:, 2:] == 0).all()
+
+
+async def test_reconnecting_continues_the_timeline_and_reports_the_outage(autojump_clock):
+    patient = VirtualPatient(PatientConfig(), s.rest(5.0), seed=0)
+    source = SimulatedSource(patient, frame_s=0.02)
+    first = []
+    async for item in source.stream():
+        first.append(item)
+        if len(first) == 25:
+            break
+    await trio.sleep(1.0)
+    second = []
+    async for item in source.stream():
+        second.append(item)
+        if len(second) == 3:
+            break
+    gap = second[0]
+    assert isinstance(gap, Gap)
+    assert gap.first_index == 25 * 40
+    assert gap.n_missing == 2000
+    assert second[1].first_index == 25 * 40 + 2000
+    assert second[1].seq == 25
+    await source.aclose()
+    assert [i async for i in source.stream()] == []
