@@ -4,9 +4,8 @@ It reads the newest :class:`ViewUpdate` from a latest-value channel (a stale fra
 so it never queues), paints the layers :func:`modes.registry.layers_for` asks for, presents the
 frame, and measures the latency of every view it puts on screen: from the arrival of the newest
 sample the view reflects to the frame that first shows it being presented, plus the processing
-pipeline's group delay. Keys become
-:class:`~engine.messages.UserInput` records on a lossless channel; with a simulated sensor they
-drive the virtual muscles.
+pipeline's group delay. Keys become :class:`~engine.messages.UserInput` records on a lossless
+channel; with a simulated sensor they drive the virtual muscles.
 
 Frames are paced by integer indices (``deadline = t0 + k * period``) with ``trio.sleep_until``,
 so the rate never drifts; a frame that runs late skips the deadlines it missed instead of
@@ -91,6 +90,7 @@ class VirtualMuscles:
         """Held controls among "both", "left", "right"."""
 
     def set_level(self, level: float) -> None:
+        """Set the commanded level, clamped to 0–1."""
         self.level = min(1.0, max(0.0, round(level, 3)))
 
     def activation(self, channels: tuple[tuple[str, Side], ...]) -> dict[str, float]:
@@ -313,7 +313,10 @@ class RenderActor(Actor):
             elif event.type == pygame.MOUSEWHEEL:
                 self.muscles.set_level(self.muscles.level + 0.05 * event.y)
         activation = self.muscles.activation(tuple((c.label, c.side) for c in view.channels))
-        if activation and activation != self._last_activation:
+        # Nothing is sent until a key commands something, so an idle keyboard never overrides
+        # another driver of the virtual muscles (an autopilot, a script).
+        commanded = bool(self._last_activation) or any(activation.values())
+        if activation and commanded and activation != self._last_activation:
             self._last_activation = activation
             emit("activation", dict(activation))
         if self._quit:
