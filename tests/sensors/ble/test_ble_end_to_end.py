@@ -182,3 +182,42 @@ async def test_myo_end_to_end(ble, air, backend):
     assert source.stats.duplicates == 1
     # Setup re-sent on every connection: never-sleep, then raw EMG mode.
     assert peripheral.commands == [myo.CMD_NEVER_SLEEP, myo.CMD_RAW_EMG] * (N_DISCONNECTS + 1)
+
+
+async def test_reconnect_backs_off_while_the_device_stays_away(ble, air, backend, caplog):
+    peripheral = DiyPeripheral(air, speed=10.0)
+    await ble.run(peripheral.power_on)
+    source = await open_ble_source("diy", backend=backend, loop=ble, scan_timeout_s=0.1,
+                                   reconnect=Reconnect(initial_s=0.05, max_s=0.1))
+    records: list = []
+    try:
+        await consume(source, 100, records)
+        await ble.run(lambda: peripheral.vanish(0.6))
+        await until_link_lost(source, records)
+        with caplog.at_level("INFO", logger="sensors.ble.source"):
+            await consume(source, 50, records)
+    finally:
+        await source.aclose()
+        await ble.run(peripheral.power_off)
+    retries = [r for r in caplog.records if "reconnect failed" in r.getMessage()]
+    assert len(retries) >= 2
+    assert "no DIY EMG device" in retries[0].getMessage()
+    (gap, missing), = check_timeline(records, peripheral)
+    assert gap.n_missing == missing  # the counter ran on while it was away: exact
+    assert "reconnected after" in gap.reason
+
+
+async def test_an_address_pins_one_device_among_several(ble, air, backend):
+    first = DiyPeripheral(air, address="C3:00:00:00:00:03")
+    second = DiyPeripheral(air, address="C3:00:00:00:00:04")
+    for peripheral in (first, second):
+        await ble.run(peripheral.power_on)
+    try:
+        source = await open_ble_source("diy", "c3:00:00:00:00:04", backend=backend, loop=ble,
+                                       scan_timeout_s=2.0)
+        await source.aclose()
+    finally:
+        for peripheral in (first, second):
+            await ble.run(peripheral.power_off)
+    assert source.address == "C3:00:00:00:00:04"
+    assert (first.connections, second.connections) == (0, 1)
