@@ -66,13 +66,15 @@ def synthesize(cue: Cue, rate_hz: int = SAMPLE_RATE_HZ) -> npt.NDArray[np.float6
 def cues_between(previous: SessionView | None, current: SessionView) -> list[Cue]:
     """The cues that the change from ``previous`` to ``current`` calls for (pure).
 
-    Entering a contraction cues "start", leaving it "stop", a new completed hold "hold complete",
-    and a newly raised alert "alert".
+    Entering a contraction or a calibration effort cues "start", leaving it "stop", a new
+    completed hold "hold complete", and a newly raised alert "alert".
     """
-    if previous is None or current.exercise is None or previous.exercise is None:
+    if previous is None:
         return []
+    cues = _calibration_cues(previous, current)
+    if current.exercise is None or previous.exercise is None:
+        return cues
     before, now = previous.exercise, current.exercise
-    cues: list[Cue] = []
     if now.reps_completed > before.reps_completed:
         cues.append(Cue.HOLD_COMPLETE)
     if now.phase != before.phase:
@@ -83,6 +85,18 @@ def cues_between(previous: SessionView | None, current: SessionView) -> list[Cue
     if set(now.active_alerts) - set(before.active_alerts):
         cues.append(Cue.ALERT)
     return cues
+
+
+def _calibration_cues(previous: SessionView, current: SessionView) -> list[Cue]:
+    """Cue "start" when a calibration effort begins and "stop" when it ends."""
+    before, now = previous.calibration, current.calibration
+    if before is None or now is None or before.step == now.step:
+        return []
+    if now.step == "effort":
+        return [Cue.START]
+    if before.step == "effort":
+        return [Cue.STOP]
+    return []
 
 
 class AudioCues:

@@ -429,3 +429,16 @@ async def test_the_same_views_render_the_same_frames_twice(
     assert len(first) == 4  # frames 7, 14, 21 and 28
     assert first == second
     assert len(set(first)) == len(first)  # and the frames really move
+
+
+async def test_before_the_first_view_it_waits_for_the_sensor(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    views: LatestValue[ViewUpdate] = LatestValue("views")
+    inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
+    actor = actor_with(views, inputs)
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE))
+    await run_for(actor, 0.2 + 1e-6)
+    assert actor.frame_index == 10
+    assert actor.stats.count == 0  # no sample arrived, so there is no latency to count
+    assert inputs.qsize == 0  # no channels yet: nothing to activate

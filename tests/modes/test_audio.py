@@ -71,3 +71,12 @@ def test_no_mixer_means_silent_cues_and_one_warning(caplog: pytest.LogCaptureFix
     assert not cues.available
     assert cues.played == [Cue.START]
     assert [r.message for r in caplog.records if "no sound" in r.message]
+
+
+def test_calibration_efforts_are_cued_too() -> None:
+    rest, effort = view_samples.calibrating("rest"), view_samples.calibrating("effort")
+    recover = view_samples.calibrating("recover")
+    assert cues_between(rest, effort) == [Cue.START]
+    assert cues_between(effort, recover) == [Cue.STOP]
+    assert cues_between(effort, effort) == []
+    assert cues_between(recover, view_samples.calibrating("done")) == []
