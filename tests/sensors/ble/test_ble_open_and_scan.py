@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,13 +11,19 @@ from peripherals import DiyPeripheral, GanglionPeripheral, MyoPeripheral
 
 from engine.cli.scan import format_table
 from engine.errors import BluetoothUnavailableError, ConfigError, DeviceNotFoundError
+from sensors.ble.bridge import BleLoop
 from sensors.ble.devices import open_ble_source
 from sensors.ble.scan import scan
 
+#: A system D-Bus address with nothing behind it: BlueZ is unreachable, as on a machine with
+#: no Bluetooth (the test machines have none anyway; this keeps the tests hermetic elsewhere).
+NO_SYSTEM_BUS = "unix:path=/nonexistent/myoplay-test-system-bus"
+
 
 def test_scan_command_without_bluetooth_says_so_in_one_line_and_exits_2():
+    env = {**os.environ, "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS}
     done = subprocess.run([sys.executable, "-m", "engine", "scan", "--timeout", "1"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -24,10 +31,15 @@ def test_scan_command_without_bluetooth_says_so_in_one_line_and_exits_2():
     assert "Traceback" not in done.stderr
 
 
-async def test_opening_a_source_without_bluetooth_fails_early_and_clearly(ble):
-    # No backend given: the real platform backend (BlueZ over D-Bus), absent here.
-    with pytest.raises(BluetoothUnavailableError, match="not available on this machine"):
-        await open_ble_source("myo", loop=ble, scan_timeout_s=5.0)
+async def test_opening_a_source_without_bluetooth_fails_early_and_clearly(monkeypatch):
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_SYSTEM_BUS)
+    loop = BleLoop("no-bluetooth")
+    try:
+        # No backend given: the real platform backend (BlueZ over D-Bus), unreachable.
+        with pytest.raises(BluetoothUnavailableError, match="not available on this machine"):
+            await open_ble_source("myo", loop=loop, scan_timeout_s=5.0)
+    finally:
+        loop.close()
 
 
 async def test_unknown_sensor_kind():
