@@ -442,3 +442,22 @@ async def test_before_the_first_view_it_waits_for_the_sensor(
     assert actor.frame_index == 10
     assert actor.stats.count == 0  # no sample arrived, so there is no latency to count
     assert inputs.qsize == 0  # no channels yet: nothing to activate
+
+
+async def test_frames_follow_a_resized_window(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    views: LatestValue[ViewUpdate] = LatestValue("views")
+    inputs: LosslessChannel[UserInput] = LosslessChannel("inputs", 64)
+    actor = actor_with(views, inputs, frames_dir=tmp_path, save_every_frames=5)
+    views.publish(ViewUpdate(make_view(), trio.current_time()))
+
+    async def player_resizes() -> None:
+        await trio.sleep(0.15)
+        pygame.display.set_mode((900, 700), pygame.RESIZABLE)  # what SDL does on a drag
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(player_resizes)
+        await run_for(actor, 0.2 + 1e-6)
+    sizes = [pygame.image.load(str(p)).get_size() for p in actor.saved_frames]
+    assert sizes == [(640, 360), (900, 700)]
