@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from engine.errors import ConfigError
-from sensors.ble.scan import FoundDevice, scan_blocking
+
+if TYPE_CHECKING:
+    from sensors.ble.scan import FoundDevice
 
 NAME = "scan"
 HELP = "list nearby Bluetooth LE EMG sensors (Myo, Ganglion, DIY): name, address, signal, type"
@@ -31,6 +34,9 @@ def format_table(devices: list[FoundDevice]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise ConfigError(f"--timeout must be positive, got {args.timeout}")
+    # Imported here so that other commands never load the Bluetooth stack.
+    from sensors.ble.scan import scan_blocking
+
     devices = scan_blocking(args.timeout, include_unsupported=args.all)
     if not devices:
         print(f"no supported sensors found in {args.timeout:g} s "
