@@ -276,9 +276,10 @@ class Pipeline:
         self._last_band = raw
         self._next_index = frame.first_index + n
         if n:
-            self._last_envelope = envelope[:, -1]
+            # Copies: a gap block shows these, whatever the consumer does with this block.
+            self._last_envelope = envelope[:, -1].copy()
             if pct is not None:
-                self._last_pct = pct[:, -1]
+                self._last_pct = pct[:, -1].copy()
         return ProcessedBlock(
             source_id=frame.source_id,
             first_index=frame.first_index,

@@ -135,6 +135,14 @@ def _matches(key: str, channel: ChannelInfo) -> bool:
 class VirtualPatient:
     """Pure, seeded EMG generator; ask for samples by absolute index with :meth:`render`."""
 
+    # Generation state (see _restart): next block's first sample, fatigue factor and shaping
+    # filter state per channel, the last block generated and the state before it.
+    _cursor: int
+    _fatigue: FloatArray
+    _zi: FloatArray
+    _pending: Chunk | None
+    _state_before_pending: tuple[FloatArray, FloatArray]
+
     def __init__(self, config: PatientConfig | None = None, script: Script | None = None,
                  *, seed: int = 0) -> None:
         self.config = config or PatientConfig()
@@ -245,7 +253,14 @@ class VirtualPatient:
             raise ValueError("activation must be in [0, 1.5]")
         start = self._cursor if at_index is None else at_index
         if start < self._cursor:
-            raise ValueError(f"sample {start} was already generated")
+            pending = self._pending
+            if pending is None or start < pending.first_index:
+                raise ValueError(f"sample {start} was already generated")
+            # Generate the last block again with the command in it; its samples before
+            # ``start`` come out the same (same seed, same state, same activation there).
+            self._fatigue, self._zi = self._state_before_pending
+            self._cursor = pending.first_index
+            self._pending = None
         hits = [i for i, c in enumerate(self.channels) if _matches(target, c)]
         if not hits:
             raise ValueError(f"no channel or muscle named {target!r}")
@@ -258,7 +273,8 @@ class VirtualPatient:
         self._cursor = 0
         self._fatigue = np.ones(n)
         self._zi = np.zeros((n, 2, 2))
-        self._pending: Chunk | None = None
+        self._pending = None
+        self._state_before_pending = (self._fatigue.copy(), self._zi.copy())
 
     def render(self, first_index: int, n: int) -> Chunk:
         """Samples ``first_index`` … ``first_index + n − 1``. Sequential calls are cheap; asking
@@ -314,8 +330,10 @@ class VirtualPatient:
         first = block * bn
         rng = _generator(self.seed, 1, block)
         activation = self.true_activation(first, bn)
-        # Fatigue accrues per block from its mean activation (sequential state).
-        sustained = activation.mean(axis=0) >= cfg.fatigue_threshold
+        self._state_before_pending = (self._fatigue.copy(), self._zi.copy())
+        # Fatigue accrues per block from the activation at its start, so a live command later
+        # in the block cannot change samples already delivered.
+        sustained = activation[0] >= cfg.fatigue_threshold
         step = BLOCK_S
         self._fatigue = np.where(
             sustained,

@@ -169,3 +169,17 @@ async def test_reconnecting_continues_the_timeline_and_reports_the_outage(autoju
     assert second[1].seq == 25
     await source.aclose()
     assert [i async for i in source.stream()] == []
+
+
+def test_live_command_inside_a_generated_block_keeps_what_was_delivered():
+    patient = VirtualPatient(PatientConfig(), seed=9)
+    delivered = patient.render(0, 130).counts  # blocks of 100: samples up to 199 exist
+    patient.set_activation("R-quad", 0.8, at_index=130)
+    after = patient.render(130, 200)
+    assert (after.activation[:, 1] == 0.8).all()
+    fresh = VirtualPatient(PatientConfig(), seed=9)
+    fresh.set_activation("R-quad", 0.8, at_index=130)
+    np.testing.assert_array_equal(fresh.render(0, 130).counts, delivered)
+    np.testing.assert_array_equal(fresh.render(130, 200).counts, after.counts)
+    with pytest.raises(ValueError, match="already generated"):
+        patient.set_activation("R-quad", 0.1, at_index=10)
