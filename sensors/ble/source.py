@@ -14,6 +14,7 @@ length, and the sample index runs on, so nothing overlaps or repeats.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import logging
@@ -37,11 +38,11 @@ from engine.errors import (
     LinkLostError,
     MyoplayError,
 )
-from engine.messages import SourceInfo
+from engine.messages import Gap, SourceInfo
 from engine.runtime.channels import DropOldestRing
 from sensors.ble.adapter import BleBackend, as_unavailable, backend_kwargs
 from sensors.ble.bridge import BleLoop, Delivery, LinkDown, Notification, shared_loop
-from sensors.ble.profile import DeviceDetails, DeviceProfile, Tracker
+from sensors.ble.profile import Chunk, DeviceDetails, DeviceProfile, Tracker
 from sensors.ble.timeline import Timeline
 from sensors.source import SourceItem
 
@@ -131,6 +132,7 @@ class BleSource:
         self._connections = 0
         self._ring_dropped = 0
         self._malformed = 0
+        self._unexplained_drops = 0
         self._rate_checked = False
         self._name = ""
         self._details = DeviceDetails()
@@ -197,7 +199,7 @@ class BleSource:
                 continue  # left over from an earlier connection
             if isinstance(item, LinkDown):
                 for chunk in tracker.flush():
-                    for record in timeline.add(chunk):
+                    for record in self._place(timeline, chunk):
                         yield record
                 raise self._link_lost(item)
             arrival_ns = self._session_ns(item.arrival_mono_ns)
@@ -210,9 +212,21 @@ class BleSource:
                 log.warning("%s: skipped a malformed packet: %s", self._source_id, error)
                 continue
             for chunk in chunks:
-                for record in timeline.add(chunk):
+                for record in self._place(timeline, chunk):
                     yield record
             self._check_rate(timeline)
+
+    def _place(self, timeline: Timeline, chunk: Chunk) -> list[SourceItem]:
+        """Timeline records for a chunk; a gap says if the ring dropped notifications."""
+        records: list[SourceItem] = list(timeline.add(chunk))
+        if self._unexplained_drops and records and isinstance(records[0], Gap):
+            records[0] = dataclasses.replace(
+                records[0],
+                reason=f"{records[0].reason}; {self._unexplained_drops} notifications were "
+                "dropped on this computer because the session fell behind",
+            )
+            self._unexplained_drops = 0
+        return records
 
     def _check_rate(self, timeline: Timeline) -> None:
         """Warn once per connection when the link delivers below the nominal rate.
@@ -262,6 +276,7 @@ class BleSource:
         dropped = ring.take_dropped()
         if dropped:
             self._ring_dropped += dropped
+            self._unexplained_drops += dropped
             log.warning("%s: the session fell behind and %d notifications were dropped",
                         self._source_id, dropped)
 

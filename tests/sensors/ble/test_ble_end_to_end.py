@@ -13,12 +13,14 @@ from contextlib import aclosing
 
 import numpy as np
 import pytest
+import trio
 from peripherals import DiyPeripheral, GanglionPeripheral, MyoPeripheral, VirtualPeripheral
 
 from engine.errors import LinkLostError
 from engine.messages import Gap, SampleFrame
 from sensors.ble import myo
 from sensors.ble.devices import open_ble_source
+from sensors.ble.diy import DiyProfile
 from sensors.ble.source import BleSource, Reconnect
 
 FAST_RECONNECT = Reconnect(initial_s=0.02, max_s=0.2)
@@ -221,3 +223,23 @@ async def test_an_address_pins_one_device_among_several(ble, air, backend):
             await ble.run(peripheral.power_off)
     assert source.address == "C3:00:00:00:00:04"
     assert (first.connections, second.connections) == (0, 1)
+
+
+async def test_a_session_that_falls_behind_loses_the_oldest_notifications_as_a_counted_gap(
+        ble, air, backend):
+    peripheral = DiyPeripheral(air, speed=10.0)
+    await ble.run(peripheral.power_on)
+    source = BleSource(DiyProfile(), backend=backend, loop=ble, ring_capacity=4)
+    records: list = []
+    try:
+        await source.open()
+        await consume(source, 50, records)
+        await trio.sleep(0.3)  # the consumer stalls; the BLE thread must not
+        await consume(source, 50, records)
+    finally:
+        await source.aclose()
+        await ble.run(peripheral.power_off)
+    (gap, missing), = check_timeline(records, peripheral)
+    assert gap.n_missing == missing > 0
+    assert "dropped on this computer because the session fell behind" in gap.reason
+    assert source.stats.ring_dropped > 0
