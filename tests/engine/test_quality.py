@@ -8,6 +8,7 @@ import pytest
 from engine.dsp import Pipeline, PipelineConfig
 from engine.messages import ChannelInfo, QualityFlag, SampleFrame, SourceInfo
 from engine.quality import QualityConfig, QualityMonitor, describe
+from sensors.virtual_patient import PatientConfig
 from sensors.virtual_patient import script as s
 from tests.engine.virtual_session import run_session
 
@@ -77,3 +78,15 @@ def test_monitor_refuses_contradictory_thresholds():
 def test_describe_names_the_problems():
     assert describe(0) == "good"
     assert describe(QualityFlag.LIFT_OFF | QualityFlag.GAP) == "lift-off, gap"
+
+
+@pytest.mark.parametrize("rate", [200.0, 500.0])
+def test_low_rate_devices_get_envelopes_without_false_flags(rate):
+    script = s.rest(3.0) + s.mvc_trials(2, recover_s=2.0, muscles=ALL) + s.quad_sets(2)
+    session = run_session(script, seed=1, chunk=10, config=PatientConfig(rate_hz=rate))
+    assert not session.quality.any()
+    r = int(rate)
+    rest = session.envelope_uv[r : 3 * r].mean(axis=0)
+    effort = session.envelope_uv[5 * r : 8 * r].mean(axis=0)
+    assert (effort > 5 * rest).all()
+    assert effort == pytest.approx(300, rel=0.1)
