@@ -9,7 +9,9 @@ Two kinds of check:
 
 A window's verdict is applied from the sample after it ends and is held for ``hold_s``: the
 envelope needs that long to forget an artefact, and holding stops flags flickering. Detection
-latency is therefore at most two windows (100 ms at the default 50 ms).
+latency is therefore at most two windows (100 ms at the default 50 ms). Mains pickup is judged
+over 0.2 s spans and must persist for two of them (it is not an emergency, and strong EMG puts
+power at mains frequencies too).
 """
 
 from __future__ import annotations
@@ -59,18 +61,6 @@ class QualityConfig:
     """A jump of the window mean beyond this is the electrode offset moving: lift-off."""
     movement_step_uv: float = 300.0
     """A smaller jump of the window mean beyond this is a movement artefact."""
-
-    def to_plain(self) -> dict[str, object]:
-        return {
-            "window_s": self.window_s,
-            "hold_s": self.hold_s,
-            "rails_uv": list(self.rails_uv) if self.rails_uv is not None else None,
-            "flat_rms_uv": self.flat_rms_uv,
-            "mains_limit_uv": self.mains_limit_uv,
-            "lift_off_broadband_uv": self.lift_off_broadband_uv,
-            "lift_off_step_uv": self.lift_off_step_uv,
-            "movement_step_uv": self.movement_step_uv,
-        }
 
 
 #: Mains pickup is measured over this span: whole cycles of 50 and 60 Hz (so an electrode
