@@ -59,9 +59,6 @@ class BleLoop:
     def running(self) -> bool:
         return self._thread.is_alive() and not self._loop.is_closed()
 
-    def in_loop_thread(self) -> bool:
-        return threading.current_thread() is self._thread
-
     async def run(
         self, make: Callable[[], Awaitable[T]], *, cancel_timeout_s: float = 10.0
     ) -> T:

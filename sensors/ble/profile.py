@@ -9,7 +9,7 @@ clock of their own): arrival times are handed in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy.typing as npt
@@ -64,7 +64,6 @@ class DeviceDetails:
 
     firmware: str = ""
     battery_pct: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class DeviceProfile(Protocol):

@@ -30,10 +30,6 @@ class Timeline:
         self._last_t_ns: int | None = None
         self._outage: tuple[int, str] | None = None
 
-    @property
-    def clock(self) -> DeviceClock:
-        return self._clock
-
     def measured_rate_hz(self, min_observations: int = 200) -> float | None:
         """Sample rate measured from arrival times, once enough samples arrived."""
         if self._clock.n_observations < min_observations:

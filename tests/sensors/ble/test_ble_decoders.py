@@ -259,3 +259,9 @@ def test_myo_tracker_finds_whole_lost_cycles_from_timing_despite_bursts_and_stal
     assert sizes[0] is None
     assert [s for s in sizes[1:] if s] == [2, 8, 16, 4]  # samples: 1, 4, 8, 2 notifications
     assert len(sizes) == 800 - len(lost)
+
+
+def test_myo_vibrate_command():
+    assert myo.vibrate_command(2) == bytes([0x03, 0x01, 0x02])
+    with pytest.raises(ValueError, match="1, 2 or 3"):
+        myo.vibrate_command(4)
