@@ -7,6 +7,9 @@ patient to check electrode placement, compensation and whether the feedback is t
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 import pygame
@@ -28,32 +31,18 @@ class ClinicianView(Screen):
     name = "clinician"
 
     def draw(self, surface: pygame.Surface, view: SessionView) -> None:
-        surface.fill(palette.BACKGROUND)
-        width, height = surface.get_size()
-        px = palette.px
+        layout = _layout(surface.get_size(), len(view.channels))
+        surface.blit(_chrome(surface.get_size(), len(view.channels)), (0, 0))
         _status_line(surface, view)
-        traces = pygame.Rect(px(surface, 20), px(surface, 70), round(width * 0.62),
-                             height - px(surface, 90))
-        self._traces(surface, traces, view)
-        side = pygame.Rect(traces.right + px(surface, 20), traces.top,
-                           width - traces.right - px(surface, 40), traces.height)
-        bars = pygame.Rect(side.left, side.top, side.width, round(side.height * 0.40))
-        _bars(surface, bars, view)
-        numbers = pygame.Rect(side.left, bars.bottom + px(surface, 12), side.width,
-                              px(surface, 150))
-        _numbers(surface, numbers, view)
-        log = pygame.Rect(side.left, numbers.bottom + px(surface, 12), side.width,
-                          side.bottom - numbers.bottom - px(surface, 12))
-        _event_log(surface, log, view)
+        self._traces(surface, layout, view)
+        _bars(surface, layout.bars, view)
+        _numbers(surface, layout.numbers, view)
+        _event_log(surface, layout.log, view)
 
-    def _traces(self, surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
-        n = max(1, len(view.channels))
-        gap = palette.px(surface, 8)
-        row_h = (area.height - gap * (n - 1)) // n
+    def _traces(self, surface: pygame.Surface, layout: _Layout, view: SessionView) -> None:
         window_ns = self.context.trace.window_ns
         for i, channel in enumerate(view.channels):
-            row = pygame.Rect(area.left, area.top + i * (row_h + gap), area.width, row_h)
-            widgets.panel(surface, row, radius=8)
+            row = layout.rows[i]
             plot = row.inflate(-palette.px(surface, 16), -palette.px(surface, 12))
             plot.left += palette.px(surface, 150)
             plot.width -= palette.px(surface, 150)
@@ -92,8 +81,55 @@ class ClinicianView(Screen):
                                            palette.WARNING, 20, "topright", palette.WHITE)
                 x = badge_rect.left - palette.px(surface, 6)
         scale = f"last {window_ns // NS_PER_S} s"
+        area = layout.traces
         widgets.text(surface, scale, (area.right, area.bottom + palette.px(surface, 2)), 20,
                      palette.TEXT_DIM, "topright")
+
+
+class _Layout(NamedTuple):
+    """Where everything goes for a window size and channel count (reference px scaled)."""
+
+    traces: pygame.Rect
+    rows: tuple[pygame.Rect, ...]
+    bars: pygame.Rect
+    numbers: pygame.Rect
+    log: pygame.Rect
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(size: tuple[int, int], n_channels: int) -> _Layout:
+    width, height = size
+    scale = palette.scale_for(size)
+
+    def px(reference: float) -> int:
+        return max(1, round(reference * scale))
+
+    traces = pygame.Rect(px(20), px(70), round(width * 0.62), height - px(90))
+    n = max(1, n_channels)
+    gap = px(8)
+    row_h = (traces.height - gap * (n - 1)) // n
+    rows = tuple(pygame.Rect(traces.left, traces.top + i * (row_h + gap), traces.width, row_h)
+                 for i in range(n_channels))
+    side = pygame.Rect(traces.right + px(20), traces.top, width - traces.right - px(40),
+                       traces.height)
+    bars = pygame.Rect(side.left, side.top, side.width, round(side.height * 0.40))
+    numbers = pygame.Rect(side.left, bars.bottom + px(12), side.width, px(150))
+    log = pygame.Rect(side.left, numbers.bottom + px(12), side.width,
+                      side.bottom - numbers.bottom - px(12))
+    return _Layout(traces, rows, bars, numbers, log)
+
+
+@functools.lru_cache(maxsize=8)
+def _chrome(size: tuple[int, int], n_channels: int) -> pygame.Surface:
+    """The background and every panel, drawn once per layout: they never change."""
+    layout = _layout(size, n_channels)
+    chrome = pygame.Surface(size)
+    chrome.fill(palette.BACKGROUND)
+    for row in layout.rows:
+        widgets.panel(chrome, row, radius=8)
+    for box in (layout.bars, layout.numbers, layout.log):
+        widgets.panel(chrome, box, radius=10)
+    return chrome
 
 
 def _band_for(view: SessionView, channel: int) -> tuple[float, float] | None:
@@ -141,7 +177,6 @@ def _status_line(surface: pygame.Surface, view: SessionView) -> None:
 
 
 def _bars(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
-    widgets.panel(surface, area, radius=10)
     n = max(1, len(view.channels))
     px = palette.px
     inner = area.inflate(-px(surface, 24), -px(surface, 90))
@@ -161,7 +196,6 @@ def _bars(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None
 
 
 def _numbers(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
-    widgets.panel(surface, area, radius=10)
     px = palette.px
     exercise = view.exercise
     rows: list[tuple[str, str, palette.Colour]] = []
@@ -190,7 +224,6 @@ def _numbers(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> N
 
 
 def _event_log(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
-    widgets.panel(surface, area, radius=10)
     px = palette.px
     widgets.text(surface, "events", (area.left + px(surface, 14), area.top + px(surface, 8)), 26,
                  palette.TEXT_DIM)

@@ -56,7 +56,12 @@ MIN_TEXT_PX = 16
 
 def scale_of(surface: pygame.Surface) -> float:
     """How much larger than the 1280×720 reference layout this surface is."""
-    width, height = surface.get_size()
+    return scale_for(surface.get_size())
+
+
+def scale_for(size: tuple[int, int]) -> float:
+    """How much larger than the 1280×720 reference layout a surface of ``size`` is."""
+    width, height = size
     return max(0.25, min(width / 1280, height / 720))
 
 

@@ -140,12 +140,12 @@ def level_bar(
     The band is outlined as well as tinted so it reads without colour; when ``below_line`` is
     set the target is "stay under the line" (a relaxation drill) and only the line is drawn.
     """
-    panel(surface, rect.inflate(palette.px(surface, 8), palette.px(surface, 8)), radius=8)
-    pygame.draw.rect(surface, palette.BACKGROUND, rect)
+    panel(surface, rect.inflate(palette.px(surface, 8), palette.px(surface, 8)),
+          palette.BACKGROUND, radius=8)
     if pct is not None:
         y = pct_to_y(rect, pct)
         fill = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
-        pygame.draw.rect(surface, palette.IN_ZONE if in_zone else colour, fill.inflate(-6, 0))
+        surface.fill(palette.IN_ZONE if in_zone else colour, fill.inflate(-6, 0))
     if band is not None:
         low, high = band
         y_high = pct_to_y(rect, high)
