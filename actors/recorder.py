@@ -9,6 +9,7 @@ actor, so their crashes cannot cost it a record.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import trio
@@ -23,7 +24,12 @@ BATCH_RECORDS = 256
 
 
 class RecorderActor(Actor):
-    """Writes every record it receives, in the order received; closes the file on shutdown."""
+    """Writes every record it receives, in the order received; closes the file on shutdown.
+
+    Records taken off the channel wait in ``pending`` until written, so a cancellation (the
+    session stopping) or a crash between taking and writing them cannot lose them: the
+    restarted loop, or the teardown, writes them first.
+    """
 
     shutdown_timeout_s = 10.0
 
@@ -37,23 +43,25 @@ class RecorderActor(Actor):
         self.writer = writer
         self.records = records
         self.summary = summary
+        self.pending: deque[Record] = deque()
 
     async def loop(self) -> None:
         while True:
-            batch = [await self.records.receive()]
-            while self.records.qsize and len(batch) < BATCH_RECORDS:
-                batch.append(await self.records.receive())
-            await trio.to_thread.run_sync(self._write, batch)
+            if not self.pending:
+                self.pending.append(await self.records.receive())
+            while self.records.qsize and len(self.pending) < BATCH_RECORDS:
+                self.pending.append(self.records.receive_nowait())
+            await trio.to_thread.run_sync(self._write_pending)
 
-    def _write(self, batch: list[Record]) -> None:
-        for record in batch:
-            self.writer.write(record)
+    def _write_pending(self) -> None:
+        while self.pending:
+            self.writer.write(self.pending[0])
+            self.pending.popleft()
 
     async def teardown(self) -> None:
         """Write what is still queued (the other actors have stopped), then the end record."""
-        remaining: list[Record] = []
         while self.records.qsize:
-            remaining.append(await self.records.receive())
-        self._write(remaining)
+            self.pending.append(self.records.receive_nowait())
+        self._write_pending()
         if not self.writer.closed:
             self.writer.close(self.summary())

@@ -166,15 +166,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--speed must be positive, got {speed}")
     training = build_training(args, headless)
     mode = args.mode or default_mode(training.protocol)
-    folder = next_session_dir(args.out)
-    record = args.record or folder / "session.myoplay"
     if headless:
         who = " with the virtual patient on autopilot" if simulated else ""
         print(f"myoplay: no screen: running headless{who} at {speed:g}x real time",
               file=sys.stderr)
 
+    folders: list[Path] = []
+
     async def main() -> SessionOutcome:
         source, on_activation = await _open_source(args)
+        folder = next_session_dir(args.out)
+        folders.append(folder)
+        record = args.record or folder / "session.myoplay"
         plan = SessionPlan(
             source=source,
             training=training,
@@ -194,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
 
     clock = trio.testing.MockClock(rate=speed) if speed != 1.0 else None
     outcome = trio.run(main, clock=clock)
-    _report(outcome, folder, speed)
+    _report(outcome, folders[0], speed)
     return 0
 
 
