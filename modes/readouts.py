@@ -78,14 +78,11 @@ def hold_fraction(exercise: ExerciseView) -> float:
 
 
 def alert_message(alert: str) -> str:
-    """A readable sentence for an alert name the rules raised."""
+    """A readable sentence for an alert the rules raised (their names: see RulesEngine.view)."""
     known = {
         "compensation": "Compensation: the other muscle is doing the work",
-        "signal_quality": "Check the electrodes: the signal is poor",
-        "quality": "Check the electrodes: the signal is poor",
         "symmetry": "Left and right do not match: even them out",
-        "over_mvc": "Above your calibrated maximum: consider re-calibrating",
-        "sensor_lost": "Sensor connection lost: reconnecting",
+        "quality": "Check the electrodes: the signal is poor",
     }
     return known.get(alert, alert.replace("_", " ").capitalize())
 
