@@ -52,6 +52,9 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[[], SessionView], Callable[[], 
     "symmetry": (("symmetry",), lambda: view_samples.session(left_pct=50.0, right_pct=49.0),
                  ModeContext),
     "runner": (("runner",), view_samples.session, ModeContext),
+    "paused_with_alerts": (("hold", "pause", "alerts"), lambda: view_samples.session(
+        phase="paused", pause_reason="signal problem on R-quad: lift_off",
+        active_alerts=("quality", "compensation"), right_quality=8), ModeContext),
 }
 
 
