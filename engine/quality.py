@@ -111,8 +111,8 @@ class QualityMonitor:
         self._buffer = np.empty((n_channels, self.window_n))
         self._fill = 0
         self._window_hits = np.zeros(n_channels, dtype=np.uint8)
-        self._previous_mean: FloatArray | None = None
-        self._recent = np.zeros((hold_windows, n_channels), dtype=np.uint8)
+        self._previous_mean: list[float] | None = None
+        self._recent: list[list[int]] = [[0] * n_channels for _ in range(hold_windows)]
         self._recent_next = 0
         self._active = np.zeros(n_channels, dtype=np.uint8)
         # Thresholds on sums, so a window costs no square roots or divisions.
@@ -130,14 +130,17 @@ class QualityMonitor:
         self._span_index = 0
         self._mains_suspect.fill(False)
 
-    def assess(self, raw_uv: FloatArray, nonfinite: BoolArray | None) -> FlagArray:
-        """Flags for ``raw_uv`` (channels, samples); ``nonfinite`` marks samples that were NaN/inf.
+    def assess(
+        self, raw_uv: FloatArray, nonfinite: BoolArray | None, extremes: tuple[float, float]
+    ) -> FlagArray:
+        """Flags for ``raw_uv`` (channels, samples); ``nonfinite`` marks samples that were NaN/inf
+        and ``extremes`` are ``raw_uv``'s lowest and highest values (the caller has them).
 
         Returns a (channels, samples) uint8 array of :class:`QualityFlag` bits.
         """
         n = raw_uv.shape[1]
         flags = np.empty((self._n_channels, n), dtype=np.uint8)
-        immediate = self._immediate(raw_uv, nonfinite)
+        immediate = self._immediate(raw_uv, nonfinite, extremes)
         pos = 0
         while pos < n:
             take = min(n - pos, self.window_n - self._fill)
@@ -154,9 +157,11 @@ class QualityMonitor:
             flags |= immediate
         return flags
 
-    def _immediate(self, raw_uv: FloatArray, nonfinite: BoolArray | None) -> FlagArray | None:
+    def _immediate(
+        self, raw_uv: FloatArray, nonfinite: BoolArray | None, extremes: tuple[float, float]
+    ) -> FlagArray | None:
         rails = self.config.rails_uv
-        railed = rails is not None and (raw_uv.min() <= rails[0] or raw_uv.max() >= rails[1])
+        railed = rails is not None and (extremes[0] <= rails[0] or extremes[1] >= rails[1])
         if not railed and nonfinite is None:
             return None
         out = np.zeros(raw_uv.shape, dtype=np.uint8)
@@ -169,24 +174,38 @@ class QualityMonitor:
     def _close_window(self) -> None:
         cfg = self.config
         window = self._buffer
-        verdict = self._window_hits.copy()
-        mean = window.sum(axis=1) * self._inv_n
         step = window[:, 1:] - window[:, :-1]
-        step_energy = np.einsum("ij,ij->i", step, step)
-        verdict[step_energy <= self._flat_limit] |= _FLAT
-        lift_off = step_energy > self._broadband_limit
-        if self._previous_mean is not None:
-            jump = np.abs(mean - self._previous_mean)
-            lift_off |= jump > cfg.lift_off_step_uv
-            verdict[(jump > cfg.movement_step_uv) & ~lift_off] |= _MOVEMENT
-        verdict[lift_off] |= _LIFT_OFF
-        self._previous_mean = mean
+        energies = np.einsum("ij,ij->i", step, step).tolist()
+        means = (np.add.reduce(window, axis=1) * self._inv_n).tolist()
         if self._mains_basis.shape[1]:
             self._update_mains(window)
-            verdict[self._mains_bad] |= _MAINS
+        # A handful of channels: plain Python decides faster than a dozen tiny numpy calls.
+        previous = self._previous_mean
+        mains_bad = self._mains_bad.tolist()
+        verdict = self._window_hits.tolist()
+        for c, energy in enumerate(energies):
+            flags = verdict[c]
+            if energy <= self._flat_limit:
+                flags |= QualityFlag.FLAT
+            lift_off = energy > self._broadband_limit
+            if previous is not None:
+                jump = abs(means[c] - previous[c])
+                if jump > cfg.lift_off_step_uv:
+                    lift_off = True
+                elif jump > cfg.movement_step_uv and not lift_off:
+                    flags |= QualityFlag.MOVEMENT
+            if lift_off:
+                flags |= QualityFlag.LIFT_OFF
+            if mains_bad[c]:
+                flags |= QualityFlag.MAINS
+            verdict[c] = flags
+        self._previous_mean = means
         self._recent[self._recent_next] = verdict
-        self._recent_next = (self._recent_next + 1) % self._recent.shape[0]
-        self._active = np.bitwise_or.reduce(self._recent, axis=0)
+        self._recent_next = (self._recent_next + 1) % len(self._recent)
+        held = [0] * len(verdict)
+        for past in self._recent:
+            held = [h | v for h, v in zip(held, past, strict=True)]
+        self._active = np.array(held, dtype=np.uint8)
         self._window_hits.fill(0)
         self._fill = 0
 

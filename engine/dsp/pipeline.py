@@ -14,6 +14,7 @@ Feeding the same samples in any chunking gives the same output to the last bit.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -255,11 +256,20 @@ class Pipeline:
         n = data.shape[0]
         raw = np.empty((cfg.n_channels, n))
         np.multiply(data.T, cfg.scale, out=raw)
-        nonfinite = self._replace_nonfinite(raw)
-        if not self._primed and n:
-            self._band.prime(raw[:, 0])
-            self._primed = True
-        quality = self._quality.assess(raw, nonfinite)
+        nonfinite = None
+        low = high = math.nan
+        if n:
+            # One pass each gives the rails check its extremes and catches any NaN or inf.
+            low = float(np.minimum.reduce(raw, axis=None))
+            high = float(np.maximum.reduce(raw, axis=None))
+            if not (math.isfinite(low) and math.isfinite(high)):
+                nonfinite = self._replace_nonfinite(raw)
+                low, high = float(raw.min()), float(raw.max())
+            self._last_finite = raw[:, -1].copy()
+            if not self._primed:
+                self._band.prime(raw[:, 0])
+                self._primed = True
+        quality = self._quality.assess(raw, nonfinite, (low, high))
         if self._settle_until > frame.first_index:
             quality[:, : self._settle_until - frame.first_index] |= np.uint8(QualityFlag.GAP)
         self._band.process(raw)
@@ -337,17 +347,12 @@ class Pipeline:
         self._quality.restart()
         self._settle_until = self._next_index + round(cfg.settle_s * cfg.rate_hz)
 
-    def _replace_nonfinite(self, raw: FloatArray) -> npt.NDArray[np.bool_] | None:
-        """Hold the last finite value over NaN/inf samples so no filter state is poisoned."""
-        if np.isfinite(raw.sum()):  # one pass; µV sums cannot overflow float64
-            if raw.shape[1]:
-                self._last_finite = raw[:, -1].copy()
-            return None
+    def _replace_nonfinite(self, raw: FloatArray) -> npt.NDArray[np.bool_]:
+        """Hold the last finite value over NaN/inf samples so no filter state is poisoned;
+        returns where they were."""
         finite = np.isfinite(raw)
         index = np.where(finite, np.arange(raw.shape[1]), -1)
         np.maximum.accumulate(index, axis=1, out=index)
         held = np.take_along_axis(raw, np.maximum(index, 0), axis=1)
         raw[...] = np.where(index >= 0, held, self._last_finite[:, None])
-        self._last_finite = raw[:, -1].copy()
         return ~finite
-
