@@ -8,14 +8,19 @@ device. Each item carries the Trio time at which it arrived, for the latency rea
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import trio
 
+from engine.errors import LinkLostError
 from engine.messages import Record
 from engine.runtime.actor import Actor
 from engine.runtime.channels import LosslessChannel
 from sensors.source import Source, SourceItem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +34,13 @@ class Arrival:
 class SensorActor(Actor):
     """Streams one :class:`~sensors.source.Source` into the DSP and the recorder.
 
-    Restarting it calls ``source.stream()`` again; sources keep their sample index running, so
-    an outage shows up as a :class:`~engine.messages.Gap`, never as a reset timeline. The
-    session, not this shell, closes the source at the end. When the source ends normally the
-    DSP channel is closed, which winds the pipeline down in order.
+    A lost wireless link (:class:`~engine.errors.LinkLostError`) is not a crash: the screen is
+    told at once (the game pauses with the message) and the source's stream is resumed, which
+    rescans and reconnects with back-off and reports the outage as a
+    :class:`~engine.messages.Gap`. Anything else that goes wrong restarts this actor under its
+    supervisor; sources keep their sample index running across restarts, so the timeline never
+    resets. The session, not this shell, closes the source at the end. When the source ends
+    normally the DSP channel is closed, which winds the pipeline down in order.
     """
 
     def __init__(
@@ -40,14 +48,30 @@ class SensorActor(Actor):
         source: Source,
         to_dsp: LosslessChannel[Arrival],
         to_recorder: LosslessChannel[Record],
+        status: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(f"sensor:{source.info.source_id}")
         self.source = source
         self.to_dsp = to_dsp
         self.to_recorder = to_recorder
+        self.status = status or (lambda message: None)
+        self.links_lost = 0
 
     async def loop(self) -> None:
-        async for item in self.source.stream():
-            self.to_recorder.send_nowait(item)
-            self.to_dsp.send_nowait(Arrival(item, trio.current_time()))
+        while True:
+            try:
+                await self._stream()
+            except LinkLostError as lost:
+                self.links_lost += 1
+                log.warning("%s: %s", self.id, lost)
+                self.status(f"reconnecting: {lost}")
+                continue
+            break
         self.to_dsp.close()
+
+    async def _stream(self) -> None:
+        async for item in self.source.stream():
+            # DSP first: if it has fallen behind (a fault) the frame reaches neither side, so
+            # the recording and the live judgements keep seeing the same samples.
+            self.to_dsp.send_nowait(Arrival(item, trio.current_time()))
+            self.to_recorder.send_nowait(item)

@@ -18,6 +18,7 @@ actor re-attaches to the same state and mailboxes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -136,6 +137,13 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
     def summary() -> dict[str, PlainValue]:
         return core.summary().to_plain()
 
+    def show_sensor_status(message: str) -> None:
+        """Put a sensor problem on screen now: no block (so no new view) comes while it lasts."""
+        shown = views.get()
+        view = shown.view if shown is not None else core.view()
+        views.publish(ViewUpdate(dataclasses.replace(view, sensor_status=message),
+                                 trio.current_time(), group_delay_ms))
+
     render = RenderActor(
         views,
         inputs,  # type: ignore[arg-type]
@@ -151,7 +159,9 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
     )
     sensors = Supervisor(
         "sensors",
-        [SensorActor(plan.source, frames, records).spec(Restart.TRANSIENT)],
+        [SensorActor(plan.source, frames, records, status=show_sensor_status).spec(
+            Restart.TRANSIENT
+        )],
         strategy=Strategy.ONE_FOR_ONE,
         max_restarts=10,
         period_s=30.0,

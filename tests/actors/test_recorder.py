@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import trio
+import trio.lowlevel
 
 from actors.recorder import RecorderActor
 from engine.messages import ChannelInfo, Record, SampleFrame, SourceInfo
@@ -26,14 +27,15 @@ async def test_stopping_the_recorder_while_it_writes_loses_no_record(tmp_path):
         path = tmp_path / f"{trial}.myoplay"
         writer = RecordingWriter(path, sources=[INFO], fsync=False)
         records: LosslessChannel[Record] = LosslessChannel("→recorder", FRAMES)
-        recorder = RecorderActor(writer, records, lambda: {"trial": trial})
+        summary = {"trial": trial}
+        recorder = RecorderActor(writer, records, summary.copy)
         tree = Supervisor("session", [recorder.spec()])
         async with trio.open_nursery() as nursery:
             await nursery.start(tree.run)
             for seq in range(FRAMES):
                 records.send_nowait(frame(seq))
                 if seq % (200 + 150 * trial) == 0:
-                    await trio.sleep(0)
+                    await trio.lowlevel.checkpoint()
             tree.request_stop()
         with ReplayReader(path) as reader:
             seqs = [r.seq for r in reader if isinstance(r, SampleFrame)]

@@ -59,7 +59,8 @@ def run_on_mock_clock(plan: SessionPlan) -> SessionOutcome:
 def read_all(path: Path) -> list[Record]:
     with ReplayReader(path) as reader:
         records = list(reader)
-        assert reader.status is not None and reader.status.state == "complete"
+        assert reader.status is not None
+        assert reader.status.state == "complete"
     return records
 
 
@@ -143,7 +144,8 @@ def test_a_mode_that_crashes_is_restarted_and_the_recording_loses_nothing(tmp_pa
     assert outcome.reason == "completed"
     crashed = outcome.supervision.select("crashed", "render")
     restarted = outcome.supervision.select("restarted", "render")
-    assert len(crashed) == 1 and len(restarted) == 1
+    assert len(crashed) == 1
+    assert len(restarted) == 1
     assert "a mode bug" in crashed[0].reason
     assert not outcome.supervision.select("restarted", "recorder")
     records = read_all(outcome.record_path)
@@ -158,4 +160,5 @@ def test_a_duration_limit_ends_the_session_with_a_complete_recording(tmp_path):
     assert outcome.reason == "duration reached"
     records = read_all(outcome.record_path)
     frames = [r for r in records if isinstance(r, SampleFrame)]
-    assert frames and not outcome.summary.finished
+    assert frames
+    assert not outcome.summary.finished
