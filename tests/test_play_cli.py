@@ -39,7 +39,8 @@ def test_play_with_a_ble_sensor_and_no_bluetooth_is_one_line_and_status_2(tmp_pa
     done = myoplay("play", "--sensor", "myo", "--out", str(tmp_path))
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if line.startswith("myoplay: error")]
-    assert len(errors) == 1 and "Bluetooth is not available" in errors[0]
+    assert len(errors) == 1
+    assert "Bluetooth is not available" in errors[0]
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.iterdir()), "no session folder for a session that never started"
 
