@@ -33,7 +33,7 @@ class StartScreen(Screen):
                      palette.WHITE, "midtop", shadow=True)
         balloon(surface, (width - px(surface, 170), px(surface, 190)), px(surface, 60), True, 0)
         values = {
-            "protocol": menu.protocol,
+            "protocol": menu.protocol.replace("_", " "),
             "mode": menu.mode,
             "start": "Start",
         }
