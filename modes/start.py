@@ -41,7 +41,7 @@ class StartScreen(Screen):
             box = pygame.Rect(0, 0, px(surface, 760), px(surface, 96))
             box.midtop = (width // 2, px(surface, 190) + k * px(surface, 120))
             focused = k == menu.row
-            widgets.translucent_rect(surface, box, palette.BACKGROUND, 215, px(surface, 16))
+            widgets.translucent_rect(surface, box, palette.BACKGROUND, 240, px(surface, 16))
             if focused:
                 pygame.draw.rect(surface, palette.YELLOW, box, max(3, px(surface, 5)),
                                  border_radius=px(surface, 16))
