@@ -191,3 +191,19 @@ def test_over_mvc_needs_a_sustained_excess():
 
 def test_patient_mvc_defaults_are_what_the_pipeline_sees():
     assert PatientConfig().mvc_uv == 300.0
+
+
+def test_clearing_the_calibration_returns_to_raw_envelopes():
+    session = run_session(_calibration_script(), seed=0)
+    procedure, _ = _calibrate(session)
+    pipeline = Pipeline(session.pipeline.config)
+    pipeline.set_calibration(procedure.result())
+    counts = session.patient.render(0, 4000).counts
+    calibrated = pipeline.process(SampleFrame("sim", 0, 0, 0, counts[:2000]))
+    assert calibrated.pct_mvc is not None
+    assert pipeline.calibration is not None
+    pipeline.set_calibration(None)
+    raw = pipeline.process(SampleFrame("sim", 1, 2000, 0, counts[2000:]))
+    assert raw.pct_mvc is None
+    # Without the noise floor removed, rest reads its full resting level again.
+    assert raw.envelope_uv[500:].mean() > 3 * calibrated.envelope_uv[500:].mean()

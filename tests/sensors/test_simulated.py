@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import trio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.messages import Gap, SampleFrame, Side
 from sensors.simulated import SimulatedSource
@@ -183,3 +187,15 @@ def test_live_command_inside_a_generated_block_keeps_what_was_delivered():
     np.testing.assert_array_equal(fresh.render(130, 200).counts, after.counts)
     with pytest.raises(ValueError, match="already generated"):
         patient.set_activation("R-quad", 0.1, at_index=10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=1, max_value=2999), max_size=12))
+def test_any_chunking_renders_the_same_samples(cuts):
+    script = s.hold(0.5, 1.5).with_artefacts(s.Artefact("lift_off", 0.4, 0.2, ("L-ham",)))
+    whole = VirtualPatient(PatientConfig(), script, seed=8).render(0, 3000)
+    patient = VirtualPatient(PatientConfig(), script, seed=8)
+    bounds = [0, *sorted(set(cuts)), 3000]
+    parts = [patient.render(a, b - a) for a, b in itertools.pairwise(bounds)]
+    np.testing.assert_array_equal(np.concatenate([p.counts for p in parts]), whole.counts)
+    np.testing.assert_array_equal(np.concatenate([p.artefacts for p in parts]), whole.artefacts)
