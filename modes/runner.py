@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pygame
 
 from engine.clock import NS_PER_S, s_to_ns
@@ -47,6 +48,7 @@ class RunnerGame(Screen):
                 _gate(surface, area, exercise, gate, x, rocket_x,
                       pct if exercise.show_feedback else None, px(surface, 34))
         if altitude_y is not None and (exercise is None or exercise.show_feedback):
+            self._trail(surface, area, view, rocket_x, px(surface, SPEED_PX_PER_S))
             widgets.level_marker(surface, area.left, altitude_y)
             in_zone = bool(exercise and exercise.in_zone)
             rocket(surface, (rocket_x, altitude_y), px(surface, 34), in_zone, view.t_ns)
@@ -68,6 +70,32 @@ class RunnerGame(Screen):
             message = readouts.news(view)
             if message is not None:
                 widgets.toast(surface, message, (width // 2, height - px(surface, 120)))
+
+    def _trail(
+        self, surface: pygame.Surface, area: pygame.Rect, view: SessionView, rocket_x: int,
+        speed: float,
+    ) -> None:
+        """The path flown so far: the target level's recent history, scrolling with the gates."""
+        exercise = view.exercise
+        targets = (exercise.target_channels if exercise is not None and exercise.target_channels
+                   else tuple(range(len(view.channels))))
+        # Every channel's series shares the trace's sample times, so they stack.
+        series = [self.context.trace.series(i, view.t_ns) for i in targets
+                  if i < len(view.channels)]
+        if not series or len(series[0]) < 2:
+            return
+        stacked = np.vstack([s.pct_mvc for s in series])
+        counted = np.isfinite(stacked).sum(axis=0)
+        level = np.where(counted > 0, np.nansum(stacked, axis=0) / np.maximum(counted, 1),
+                         np.nan)
+        xs = rocket_x - (view.t_ns - series[0].t_ns) / NS_PER_S * speed
+        keep = np.isfinite(level) & (xs >= area.left)
+        if keep.sum() < 2:
+            return
+        ys = area.bottom - np.clip(level[keep], 0.0, widgets.SCALE_TOP_PCT) / (
+            widgets.SCALE_TOP_PCT) * area.height
+        points = np.column_stack((xs[keep], ys)).tolist()
+        widgets.polyline(surface, palette.WHITE, points, max(2, palette.px(surface, 4)))
 
     def _visible_gates(
         self, t_ns: int, exercise: ExerciseView, rocket_x: int, width: int, speed: float

@@ -168,3 +168,20 @@ def test_the_summary_reports_the_mean_symmetry_of_the_reps() -> None:
 
     assert mean_rep_lsi(view_samples.every_kind()["done"]) == 92.0
     assert mean_rep_lsi(view_samples.session()) is None
+
+
+def test_the_runner_draws_the_path_flown_from_the_trace() -> None:
+    from modes.trace import EnvelopeTrace
+
+    trace = EnvelopeTrace()
+    for k in range(240):
+        trace.observe(view_samples.session(t_ns=view_samples.T_NS - (240 - k) * 16_666_667,
+                                           left_pct=30.0 + k / 8, right_pct=30.0 + k / 8))
+    now = view_samples.session(left_pct=60.0, right_pct=60.0, phase="rest", in_zone=False,
+                               phase_remaining_s=1.0)
+
+    def white_left_of_rocket(context: ModeContext) -> int:
+        pixels = draw("runner", now, context)
+        return int(np.all(pixels[100:330, 120:640] == np.array(palette.WHITE), axis=2).sum())
+
+    assert white_left_of_rocket(ModeContext(trace=trace)) > white_left_of_rocket(ModeContext())
