@@ -51,11 +51,11 @@ def scale_ticks(surface: pygame.Surface, area: pygame.Rect, x: int, colour: pale
 
 
 def target_band(
-    surface: pygame.Surface, area: pygame.Rect, exercise: ExerciseView, shifted_pct: float = 0.0
+    surface: pygame.Surface, area: pygame.Rect, exercise: ExerciseView
 ) -> pygame.Rect:
     """The target zone across ``area`` (a line to stay under for relaxation drills)."""
-    high = exercise.target_high_pct + shifted_pct
-    low = 0.0 if exercise.below_line else exercise.target_low_pct + shifted_pct
+    high = exercise.target_high_pct
+    low = 0.0 if exercise.below_line else exercise.target_low_pct
     y_high = widgets.pct_to_y(area, high)
     y_low = widgets.pct_to_y(area, low)
     zone = pygame.Rect(area.left, y_high, area.width, max(2, y_low - y_high))
