@@ -165,6 +165,7 @@ def resting_baseline(
 
     ``usable`` (same shape) excludes flagged samples; a channel with none left is an error.
     """
+    envelope_uv = np.ascontiguousarray(envelope_uv)  # the summation order follows the layout
     if usable is None:
         usable = np.ones(envelope_uv.shape, dtype=bool)
     counts = usable.sum(axis=0)

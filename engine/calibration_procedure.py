@@ -137,6 +137,9 @@ class CalibrationProcedure:
                 f"got {block.first_index}"
             )
         usable = block.quality == 0
+        # Pieces are stored in C order whatever the block's layout: numpy sums an (n, ch) array
+        # in a different order when it is column-major, and the last bits of the baseline must
+        # not depend on how the samples were chunked.
         for phase in self._phases:
             lo, hi = max(phase.start, offset), min(phase.stop, offset + block.n_samples)
             if lo >= hi:
@@ -145,11 +148,11 @@ class CalibrationProcedure:
             if phase.step == "rest":
                 skip = max(0, phase.start + self._settle - lo)
                 part = slice(part.start + min(skip, hi - lo), part.stop)
-                self._rest.append(np.array(block.envelope_uv[part]))
-                self._rest_ok.append(np.array(usable[part]))
+                self._rest.append(np.ascontiguousarray(block.envelope_uv[part]))
+                self._rest_ok.append(np.ascontiguousarray(usable[part]))
             elif phase.step == "effort":
-                self._efforts[phase.effort_index].append(np.array(block.envelope_uv[part]))
-                self._efforts_ok[phase.effort_index].append(np.array(usable[part]))
+                self._efforts[phase.effort_index].append(np.ascontiguousarray(block.envelope_uv[part]))
+                self._efforts_ok[phase.effort_index].append(np.ascontiguousarray(usable[part]))
         self._position = min(offset + block.n_samples, self._total)
         consumed = self._position - offset
         self._end_t_ns = block.t_ns + sample_offset_ns(consumed, block.rate_hz)

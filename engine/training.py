@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.calibration import Calibration
+from engine.calibration import Calibration, OverMvcMonitor, above_noise_floor
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, ConfigError
@@ -112,6 +112,7 @@ class TrainingSession:
             involved_side=config.involved_side,
         )
         self._calibration: Calibration | None = None
+        self._over_mvc: OverMvcMonitor | None = None
         self._gain = np.zeros(source.n_channels)
         self._baseline = np.zeros(source.n_channels)
         self._procedure: CalibrationProcedure | None = None
@@ -123,7 +124,6 @@ class TrainingSession:
         self._next_t_ns = 0
         self._pending: list[UserInput | ConfigChange] = []
         self._recent: list[RuleEvent] = []
-        self._peak_pct = np.zeros(source.n_channels)
         self._last_uv = np.zeros(source.n_channels)
         self._last_pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
         self._last_quality = np.zeros(source.n_channels, dtype=np.uint8)
@@ -268,16 +268,18 @@ class TrainingSession:
                 hint="calibrate again: a different envelope changes the %MVC scale",
             )
         self._calibration = calibration
+        self._over_mvc = OverMvcMonitor(calibration, self.source.rate_hz)
         self._procedure = None
         self._baseline = np.asarray(calibration.baseline_uv, dtype=np.float64)
         self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)
 
     def _normalise(self, part: ProcessedBlock) -> ProcessedBlock:
-        above = np.maximum(part.envelope_uv - self._baseline, 0.0)
+        above = above_noise_floor(np.asarray(part.envelope_uv), self._baseline)
         pct = above * self._gain
         if pct.shape[0]:
             self._last_pct = pct[-1]
-            np.maximum(self._peak_pct, np.nanmax(pct, axis=0), out=self._peak_pct)
+            if self._over_mvc is not None:
+                self._over_mvc.update(pct)
         return dataclasses.replace(part, envelope_uv=above, pct_mvc=pct)
 
     # -- outputs ----------------------------------------------------------------------------
@@ -309,7 +311,7 @@ class TrainingSession:
                 envelope_uv=float(self._last_uv[i]),
                 pct_mvc=float(pct[i]) if pct is not None else None,
                 quality=int(self._last_quality[i]),
-                over_mvc=bool(self._peak_pct[i] > 100.0),
+                over_mvc=bool(self._over_mvc.over[i]) if self._over_mvc else False,
             )
             for i, info in enumerate(self.source.channels)
         )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from actors.session import SessionOutcome
+    from engine.messages import ChannelInfo
     from engine.protocol import Protocol
     from engine.training import TrainingConfig
     from sensors.source import Source
@@ -142,6 +143,30 @@ def build_training(args: argparse.Namespace, headless: bool) -> TrainingConfig:
     )
 
 
+#: Short channel labels for the muscles protocols name ("L-quad", "R-glute").
+SHORT_NAMES = {"quadriceps": "quad", "hamstrings": "ham", "gluteus_maximus": "glute",
+               "gastrocnemius": "calf", "tibialis_anterior": "tib"}
+
+
+def sim_channels(protocol: Protocol) -> tuple[ChannelInfo, ...]:
+    """The virtual patient's electrodes: left and right of every muscle the protocol names
+    (quadriceps and hamstrings when it names nothing else)."""
+    from engine.messages import ChannelInfo, Side
+
+    muscles = [protocol.target.muscle]
+    if protocol.compensation is not None:
+        muscles += [protocol.compensation.numerator, protocol.compensation.denominator]
+    if protocol.symmetry is not None:
+        muscles.append(protocol.symmetry.muscle)
+    wanted = list(dict.fromkeys(muscles))
+    if set(wanted) <= {"quadriceps", "hamstrings"}:
+        wanted = ["quadriceps", "hamstrings"]
+    return tuple(
+        ChannelInfo(f"{side.value[0].upper()}-{SHORT_NAMES.get(m, m)}", m, side)
+        for m in wanted for side in (Side.LEFT, Side.RIGHT)
+    )
+
+
 def default_mode(protocol: Protocol) -> str:
     return "symmetry" if protocol.symmetry is not None and protocol.target.side == "both" else (
         "hold"
@@ -174,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     folders: list[Path] = []
 
     async def main() -> SessionOutcome:
-        source, on_activation = await _open_source(args)
+        source, on_activation = await _open_source(args, training.protocol)
         folder = next_session_dir(args.out)
         folders.append(folder)
         record = args.record or folder / "session.myoplay"
@@ -202,13 +227,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _open_source(
-    args: argparse.Namespace,
+    args: argparse.Namespace, protocol: Protocol
 ) -> tuple[Source, Callable[[dict[str, float]], None] | None]:
     """The sensor, and where "activation" inputs go (the virtual patient's muscles)."""
     if args.sensor == "sim":
         from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
 
-        patient = VirtualPatient(PatientConfig(mains_hz=args.mains), seed=args.seed)
+        config = PatientConfig(mains_hz=args.mains, channels=sim_channels(protocol))
+        patient = VirtualPatient(config, seed=args.seed)
         source = SimulatedSource(patient)
 
         def activate(levels: dict[str, float]) -> None:
@@ -231,8 +257,10 @@ def _report(outcome: SessionOutcome, folder: Path, speed: float) -> None:
     print(f"  reps completed {summary.reps_completed} of {summary.reps_prescribed} "
           f"({summary.reps_attempted} attempted)")
     print(f"  time in zone   {summary.time_in_zone_s:.1f} s")
-    peaks = ", ".join(f"{k} {v:.0f}%" for k, v in sorted(summary.peak_pct_by_channel.items()))
-    print(f"  peak %MVC      {peaks or '-'}")
+    rep_peaks = [r.peak_pct for r in summary.reps if r.peak_pct is not None]
+    if rep_peaks:
+        print(f"  peak in reps   {min(rep_peaks):.0f}–{max(rep_peaks):.0f} %MVC "
+              f"(target {summary.final_low_pct:g}–{summary.final_high_pct:g})")
     if summary.mean_symmetry_lsi_pct is not None:
         print(f"  symmetry (LSI) {summary.mean_symmetry_lsi_pct:.0f} %")
     alerts = ", ".join(f"{k} ×{n}" for k, n in sorted(summary.alerts.items()) if n)
