@@ -46,6 +46,8 @@ CALIBRATION_KEY = "session.calibration"
 #: Inputs the core acts on; the rest (activation commands, keys) are recorded only.
 START_INPUT = "start"
 CALIBRATION_INPUT = "calibration"
+PAUSE_INPUT = "pause"
+"""Toggles the player's pause of the exercise (timers stop; an interrupted rep starts over)."""
 #: How many recent events the snapshot carries for the event log.
 RECENT_EVENTS = 12
 
@@ -128,6 +130,7 @@ class TrainingSession:
         self._last_pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
         self._last_quality = np.zeros(source.n_channels, dtype=np.uint8)
         self._finished = False
+        self._paused = False
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -195,6 +198,9 @@ class TrainingSession:
                 protocol = item.value.get("protocol")
                 if isinstance(protocol, str) and protocol != self._rules.protocol.id:
                     self._rules.apply(ConfigChange(t_ns, "rules.protocol", protocol))
+            elif item.kind == PAUSE_INPUT and self._procedure is None:
+                self._paused = not self._paused
+                self._rules.apply(ConfigChange(t_ns, "rules.paused", self._paused))
             elif item.kind == CALIBRATION_INPUT and item.value == "submax":
                 self._recalibrate(dataclasses.replace(
                     self.config.calibration_protocol, kind="submax"

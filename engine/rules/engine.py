@@ -148,6 +148,7 @@ class RulesEngine:
         self._phase_ns = s_to_ns(timing.ready_s)
         self._resume_phase = Phase.READY
         self._pause_reason = ""
+        self._user_paused = False
         self._clean_since_ns: int | None = None
         self._pause_start_ns = 0
         self._paused_ns = 0
@@ -188,7 +189,8 @@ class RulesEngine:
         """Queue a configuration change to take effect at the first tick at or after its time.
 
         Handles keys starting with ``rules.``: ``rules.protocol`` (a built-in id, or a protocol
-        as plain data), ``rules.target_band_pct`` ([low, high]) and ``rules.hold_s``. Returns
+        as plain data), ``rules.target_band_pct`` ([low, high]), ``rules.hold_s`` and
+        ``rules.paused`` (the player's pause: true or false). Returns
         False for keys of other components. Raises :class:`ConfigError` for a bad value or a
         time before the last processed tick (it would make the result depend on arrival).
         """
@@ -205,7 +207,9 @@ class RulesEngine:
         self._pending.sort(key=lambda c: c.t_ns)
         return True
 
-    def _decode(self, change: ConfigChange) -> Protocol | tuple[float, float] | float:
+    def _decode(
+        self, change: ConfigChange
+    ) -> Protocol | tuple[float, float] | float | bool:
         key, value = change.key, change.value
         if key == "rules.protocol":
             if isinstance(value, str):
@@ -239,16 +243,22 @@ class RulesEngine:
                 f"config 'rules.hold_s' is {value!r}",
                 hint=f"give a hold above 0 and up to the contract phase ({limit:g} s)",
             )
+        if key == "rules.paused":
+            if isinstance(value, bool):
+                return value
+            raise ConfigError(f"config 'rules.paused' is {value!r}", hint="give true or false")
         raise ConfigError(
             f"unknown rules setting {key!r}",
-            hint="use rules.protocol, rules.target_band_pct or rules.hold_s",
+            hint="use rules.protocol, rules.target_band_pct, rules.hold_s or rules.paused",
         )
 
     def _apply_due(self, t_ns: int) -> None:
         while self._pending and self._pending[0].t_ns <= t_ns:
             change = self._pending.pop(0)
             value = self._decode(change)
-            if isinstance(value, Protocol):
+            if isinstance(value, bool):
+                self._set_user_pause(t_ns, value)
+            elif isinstance(value, Protocol):
                 self._load(value, t_ns)
                 self._emit(t_ns, "protocol_changed", "", {"id": value.id, "name": value.name})
             elif isinstance(value, tuple):
@@ -286,7 +296,7 @@ class RulesEngine:
             # a session usually calibrates first.
             self._started = True
             self._phase_start_ns = t_ns
-        if self._phase is Phase.DONE:
+        if self._phase is Phase.DONE or self._user_paused:
             return
         self._calibrated = pct is not None
         values = uv if pct is None else pct
@@ -548,11 +558,34 @@ class RulesEngine:
             "flags": names, "phase": self._resume_phase.value,
         })
 
-    def _resume(self, t_ns: int) -> None:
+    def _set_user_pause(self, t_ns: int, paused: bool) -> None:
+        """The player paused or resumed: timers stop, and an interrupted rep starts over."""
+        if paused == self._user_paused or self._phase is Phase.DONE:
+            return
+        if not paused:
+            self._user_paused = False
+            self._resume(t_ns, "user_resumed")
+            return
+        self._user_paused = True
+        self._pause_reason = "paused by the player"
+        if self._phase is Phase.PAUSED:
+            # Already paused for the signal: the player's pause takes over; resuming is theirs.
+            return
+        if self._phase is Phase.CONTRACT:
+            if self._hold.holding:
+                self._emit(t_ns, "hold_broken", self._subject,
+                           {"hold_s": self._hold_s, "reason": "paused"})
+            self._end_contract(t_ns, "paused")
+        self._resume_phase = self._phase
+        self._enter(t_ns, Phase.PAUSED, 0)
+        self._pause_start_ns = t_ns
+        self._emit(t_ns, "user_paused", "", {"phase": self._resume_phase.value})
+
+    def _resume(self, t_ns: int, kind: str = "quality_resumed") -> None:
         paused_ns = t_ns - self._pause_start_ns
         self._paused_ns += paused_ns
         self._pause_reason = ""
-        self._emit(t_ns, "quality_resumed", "", {"paused_s": paused_ns / NS_PER_S})
+        self._emit(t_ns, kind, "", {"paused_s": paused_ns / NS_PER_S})
         phase = self._resume_phase
         if phase is Phase.CONTRACT:
             # The interrupted rep starts over: time in a pause must never count as a hold.
@@ -595,7 +628,7 @@ class RulesEngine:
             alerts.append("symmetry")
         if self._compensation is not None and self._compensation.alert.active:
             alerts.append("compensation")
-        if phase is Phase.PAUSED:
+        if phase is Phase.PAUSED and not self._user_paused:
             alerts.append("quality")
         if self._mvc:
             hold_progress_ns = elapsed_ns if phase is Phase.CONTRACT else 0

@@ -98,3 +98,22 @@ def test_an_input_stamped_in_the_past_is_refused():
     assert stamped.t_ns == core.next_t_ns
     with pytest.raises(ConfigError, match="before samples already processed"):
         core.apply(UserInput(5, "key", "x"))
+
+
+def test_the_players_pause_stops_the_exercise_and_an_interrupted_rep_starts_over(recording):
+    patient, frames = recording
+    engine = OfflineEngine.fresh(_source(patient), _training(), 50.0)
+    pause_at, resume_at = 13_000_000_000, 16_000_000_000
+    inputs = [UserInput(pause_at, "pause"), UserInput(resume_at, "pause")]
+    outputs = [r for r in engine.run(frames, inputs) if isinstance(r, RuleEvent)]
+    kinds = [r.kind for r in outputs]
+    paused = outputs[kinds.index("user_paused")]
+    resumed = outputs[kinds.index("user_resumed")]
+    assert 0 <= paused.t_ns - pause_at < 20_000_000
+    assert resumed.data["paused_s"] == pytest.approx(3.0, abs=0.02)
+    during = [r for r in outputs if paused.t_ns < r.t_ns < resumed.t_ns]
+    assert not during, "nothing is judged while paused"
+    assert "hold_broken" in kinds[: kinds.index("user_paused") + 1]
+    summary = engine.core.summary()
+    assert summary.paused_s == pytest.approx(3.0, abs=0.02)
+    assert summary.reps_attempted >= summary.reps_completed
