@@ -149,7 +149,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         inputs,  # type: ignore[arg-type]
         mode=plan.mode,
         fps=plan.fps,
-        menu=StartMenu() if plan.menu else None,
+        menu=_start_menu(plan) if plan.menu else None,
         seed=plan.training.seed,
         sound=plan.sound,
         headless=plan.headless,
@@ -223,4 +223,15 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         group_delay_ms=group_delay_ms,
         frames=saved,
         supervision=supervision,
+    )
+
+
+def _start_menu(plan: SessionPlan) -> StartMenu:
+    """The start screen, opening on the protocol and mode the session was started with."""
+    menu = StartMenu()
+    protocol = plan.training.protocol.id
+    return dataclasses.replace(
+        menu,
+        protocol_index=menu.protocols.index(protocol) if protocol in menu.protocols else 0,
+        mode_index=menu.modes.index(plan.mode) if plan.mode in menu.modes else 0,
     )

@@ -50,6 +50,8 @@ PAUSE_INPUT = "pause"
 """Toggles the player's pause of the exercise (timers stop; an interrupted rep starts over)."""
 #: How many recent events the snapshot carries for the event log.
 RECENT_EVENTS = 12
+#: Knowledge-of-results events the final snapshot carries in full, for the summary screen.
+RESULT_EVENTS = ("rep_completed", "set_completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,8 @@ class TrainingConfig:
     )
     involved_side: Side | None = None
     seed: int = 0
+    wait_for_start: bool = False
+    """Judge nothing until a "start" input (the player is still choosing on the start screen)."""
 
     def to_plain(self) -> dict[str, PlainValue]:
         cal = self.calibration_protocol
@@ -74,6 +78,7 @@ class TrainingConfig:
                 "calibration_protocol": dataclasses.asdict(cal),
                 "involved_side": self.involved_side.value if self.involved_side else None,
                 "seed": self.seed,
+                "wait_for_start": self.wait_for_start,
             }
         )
         assert isinstance(plain, dict)
@@ -94,6 +99,7 @@ class TrainingConfig:
                 calibration_protocol=cal_protocol,
                 involved_side=Side(side) if side is not None else None,
                 seed=int(data["seed"]),
+                wait_for_start=bool(data.get("wait_for_start", False)),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"{source}: the session settings are unreadable ({error})") from None
@@ -126,11 +132,13 @@ class TrainingSession:
         self._next_t_ns = 0
         self._pending: list[UserInput | ConfigChange] = []
         self._recent: list[RuleEvent] = []
+        self._results: list[RuleEvent] = []
         self._last_uv = np.zeros(source.n_channels)
         self._last_pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
         self._last_quality = np.zeros(source.n_channels, dtype=np.uint8)
         self._finished = False
         self._paused = False
+        self._waiting = config.wait_for_start
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -171,9 +179,9 @@ class TrainingSession:
             start = self._step_part(_slice(block, start, stop), out) + start
         self._next_index = block.first_index + block.n_samples
         self._next_t_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
-        self._recent = (self._recent + [r for r in out if isinstance(r, RuleEvent)])[
-            -RECENT_EVENTS:
-        ]
+        events = [r for r in out if isinstance(r, RuleEvent)]
+        self._recent = (self._recent + events)[-RECENT_EVENTS:]
+        self._results += [e for e in events if e.kind in RESULT_EVENTS]
         if any(isinstance(r, RuleEvent) and r.kind == "session_completed" for r in out):
             self._finished = True
         return out
@@ -195,6 +203,7 @@ class TrainingSession:
             if isinstance(item, ConfigChange):
                 self._configure(item, out)
             elif item.kind == START_INPUT and isinstance(item.value, dict):
+                self._waiting = False
                 protocol = item.value.get("protocol")
                 if isinstance(protocol, str) and protocol != self._rules.protocol.id:
                     self._rules.apply(ConfigChange(t_ns, "rules.protocol", protocol))
@@ -221,6 +230,8 @@ class TrainingSession:
         """Step calibration or rules over ``part``; returns how many samples were consumed."""
         self._last_uv = np.asarray(part.envelope_uv[-1], dtype=np.float64)
         self._last_quality = np.asarray(part.quality[-1], dtype=np.uint8)
+        if self._waiting:
+            return part.n_samples
         procedure = self._procedure
         if procedure is not None:
             before = procedure.position
@@ -327,7 +338,9 @@ class TrainingSession:
             channels=channels,
             calibration=procedure.view if procedure is not None else None,
             exercise=self._rules.view() if procedure is None else None,
-            recent_events=tuple(self._recent),
+            recent_events=tuple(self._recent) if not self._finished else tuple(
+                self._results + [e for e in self._recent if e.kind not in RESULT_EVENTS]
+            ),
         )
 
 

@@ -140,6 +140,7 @@ def build_training(args: argparse.Namespace, headless: bool) -> TrainingConfig:
         calibration_protocol=cal_protocol,
         involved_side=Side(args.involved) if args.involved else Side.LEFT,
         seed=args.seed,
+        wait_for_start=not headless,
     )
 
 
@@ -266,9 +267,12 @@ def _report(outcome: SessionOutcome, folder: Path, speed: float) -> None:
     alerts = ", ".join(f"{k} ×{n}" for k, n in sorted(summary.alerts.items()) if n)
     print(f"  alerts         {alerts or 'none'}")
     if outcome.latency_p50_ms is not None and outcome.latency_p99_ms is not None:
-        print(f"  latency        p50 {outcome.latency_p50_ms / speed:.1f} ms, "
-              f"p99 {outcome.latency_p99_ms / speed:.1f} ms (incl. "
-              f"{outcome.group_delay_ms:.1f} ms filter delay)")
+        if speed == 1.0:
+            print(f"  latency        p50 {outcome.latency_p50_ms:.1f} ms, "
+                  f"p99 {outcome.latency_p99_ms:.1f} ms (sample arrival to frame on screen, "
+                  f"incl. {outcome.group_delay_ms:.1f} ms filter delay)")
+        else:
+            print(f"  latency        not measured at {speed:g}x real time (run at 1x to see it)")
     print(f"recording: {outcome.record_path}")
     print(f"summary:   {folder / 'summary.json'}")
     if outcome.frames:

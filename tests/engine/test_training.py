@@ -117,3 +117,17 @@ def test_the_players_pause_stops_the_exercise_and_an_interrupted_rep_starts_over
     summary = engine.core.summary()
     assert summary.paused_s == pytest.approx(3.0, abs=0.02)
     assert summary.reps_attempted >= summary.reps_completed
+
+
+def test_nothing_is_judged_until_the_player_starts_from_the_start_screen(recording):
+    patient, frames = recording
+    training = dataclasses.replace(_training(), wait_for_start=True)
+    engine = OfflineEngine.fresh(_source(patient), training, 50.0)
+    start = UserInput(1_000_000_000, "start", {"protocol": "straight_leg_raise", "mode": "hold"})
+    waiting = list(engine.run(frames[:100], []))
+    assert waiting == []
+    assert engine.core.view().calibration is not None, "shown, but not started"
+    engine = OfflineEngine.fresh(_source(patient), training, 50.0)
+    outputs = list(engine.run(frames, [start]))
+    assert outputs[0].t_ns == 8_000_000_000, "the 7 s calibration began at the start input"
+    assert TrainingConfig.from_plain(training.to_plain(), "test") == training
