@@ -540,14 +540,7 @@ class RulesEngine:
             or not math.isfinite(values[c] + uv[c])
         ]
         names = _flag_names(bad)
-        if self._phase is Phase.CONTRACT:
-            if self._hold.holding:
-                self._emit(t_ns, "hold_broken", self._subject,
-                           {"hold_s": self._hold_s, "reason": "quality"})
-            self._end_contract(t_ns, "paused")
-        self._resume_phase = self._phase
-        self._enter(t_ns, Phase.PAUSED, 0)
-        self._pause_start_ns = t_ns
+        self._enter_pause(t_ns, "quality")
         self._clean_since_ns = None
         self._pause_reason = f"signal problem on {', '.join(flagged)}: {', '.join(names)}"
         self._alerts["quality_paused"] = self._alerts.get("quality_paused", 0) + 1
@@ -571,15 +564,19 @@ class RulesEngine:
         if self._phase is Phase.PAUSED:
             # Already paused for the signal: the player's pause takes over; resuming is theirs.
             return
+        self._enter_pause(t_ns, "paused")
+        self._emit(t_ns, "user_paused", "", {"phase": self._resume_phase.value})
+
+    def _enter_pause(self, t_ns: int, reason: str) -> None:
+        """Stop the exercise where it is; a hold in progress is broken (its rep starts over)."""
         if self._phase is Phase.CONTRACT:
             if self._hold.holding:
                 self._emit(t_ns, "hold_broken", self._subject,
-                           {"hold_s": self._hold_s, "reason": "paused"})
+                           {"hold_s": self._hold_s, "reason": reason})
             self._end_contract(t_ns, "paused")
         self._resume_phase = self._phase
         self._enter(t_ns, Phase.PAUSED, 0)
         self._pause_start_ns = t_ns
-        self._emit(t_ns, "user_paused", "", {"phase": self._resume_phase.value})
 
     def _resume(self, t_ns: int, kind: str = "quality_resumed") -> None:
         paused_ns = t_ns - self._pause_start_ns
