@@ -149,8 +149,14 @@ class RenderActor(Actor):
         save_every_frames: int = 0,
         modes: Mapping[str, registry.ModeFactory] = registry.MODES,
         actor_id: str = "render",
+        time_scale: float = 1.0,
     ) -> None:
         super().__init__(actor_id)
+        if not time_scale > 0:
+            raise ValueError(f"time scale must be positive, got {time_scale}")
+        self.time_scale = time_scale
+        """Trio seconds per real second: above 1 when a simulated session runs faster than
+        real time (the CLI's ``--speed``), so latency is still reported in real milliseconds."""
         if fps <= 0:
             raise ValueError(f"frame rate must be positive, got {fps}")
         self.views = views
@@ -258,7 +264,7 @@ class RenderActor(Actor):
         if fresh and update is not None:
             # Counted when a view is first on screen: later frames of the same view show no
             # newer sample, and a paused or finished session would otherwise inflate the tail.
-            elapsed_ms = (trio.current_time() - update.arrival_s) * 1000.0
+            elapsed_ms = (trio.current_time() - update.arrival_s) * 1000.0 / self.time_scale
             self.stats.add(max(0.0, elapsed_ms) + update.group_delay_ms)
         if self.frames_dir is not None and self.save_every_frames > 0 and (
             self.frame_index % self.save_every_frames == 0

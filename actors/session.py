@@ -79,6 +79,8 @@ class SessionPlan:
     autopilot: bool = False
     """Let a compliant virtual patient follow the cues (simulated sensor, nobody playing)."""
     render: bool = True
+    time_scale: float = 1.0
+    """Trio seconds per real second (a simulated session run faster than real time)."""
 
 
 @dataclass
@@ -156,6 +158,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         frames_dir=plan.frames_dir,
         save_every_frames=plan.save_every_frames,
         modes=plan.modes,
+        time_scale=plan.time_scale,
     )
     sensors = Supervisor(
         "sensors",
