@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
     events = [r for r in outputs if r.TAG == "event"]
     print(f"replayed {args.file}: {len(events)} events")
-    if args.protocol is None:
+    if args.protocol is None and recorded:
         same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
         if not same and status is not None and status.state == "complete":
             print("the events differ from the recorded ones: please report this as a bug",
