@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import dataclasses
-import resource
 import subprocess
 import sys
 import tempfile
@@ -92,13 +91,17 @@ def replay_times_real_time(path: Path, seconds: float) -> tuple[float, int]:
 
 
 def replay_peak_rss_mb(path: Path) -> float:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(
-        [sys.executable, "-m", "engine", "replay", "--fast", "--headless", str(path)],
-        check=True, capture_output=True,
+    """Peak RSS of a fresh ``myoplay replay`` process, measured by a fresh parent (so no earlier
+    child of this benchmark process can be mistaken for it)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'engine', 'replay', '--fast', '--headless', "
+        "sys.argv[1]], check=True, capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) / 1024.0
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], check=True,
+                          capture_output=True, text=True)
+    return int(done.stdout.strip()) / 1024.0
 
 
 def live_latency_ms(tmp: Path, seconds: float) -> tuple[float, float, float]:
