@@ -7,11 +7,12 @@ sample the view reflects to the frame that first shows it being presented, plus 
 pipeline's group delay. Keys become :class:`~engine.messages.UserInput` records on a lossless
 channel; with a simulated sensor they drive the virtual muscles.
 
-Frames are paced by integer indices (``deadline = t0 + k * period``) with ``trio.sleep_until``,
-so the rate never drifts; a frame that runs late skips the deadlines it missed instead of
-bursting to catch up. It is an :class:`engine.runtime.actor.Actor`: if a mode raises while
-drawing, the session's supervisor restarts it, and the view that crashed it twice is not drawn
-again (the same poison rule the channels apply to inputs).
+Frames are paced by integer indices (``deadline = t0 + k * period``), so the rate never drifts;
+a new view is drawn as soon as it arrives rather than at the next deadline, and a frame that
+runs late skips the deadlines it missed instead of bursting to catch up. It is an
+:class:`engine.runtime.actor.Actor`: if a mode raises while drawing, the session's supervisor
+restarts it, and the view that crashed it twice is not drawn again (the same poison rule the
+channels apply to inputs).
 
 Keys (the simulated sensor's muscles follow them; nothing here needs a mouse):
 
@@ -212,8 +213,13 @@ class RenderActor(Actor):
         k = 0
         while not self._quit:
             k += 1
-            await trio.sleep_until(t0 + k * self.period_s)
+            # A new view is drawn the moment it arrives (its latency is what the player feels);
+            # without one, frames keep the integer-index cadence for animations and input.
+            with trio.move_on_at(t0 + k * self.period_s) as deadline:
+                await self.views.wait_newer(self._seen_version)
             await self.frame()
+            if not deadline.cancelled_caught:
+                k -= 1  # drawn early for a new view: deadline k is still ahead
             behind = math.floor((trio.current_time() - t0) / self.period_s)
             if behind > k:
                 self.frames_skipped += behind - k

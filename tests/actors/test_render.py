@@ -110,14 +110,14 @@ async def test_frames_keep_their_rate_and_latency_is_arrival_to_present(
     async with trio.open_nursery() as nursery:
         nursery.start_soon(pipeline)
         await run_for(actor, 1.0 + 1e-6)
-    assert actor.frame_index == 50
+    # 50 deadline frames, plus one frame for each view the moment it was published.
+    assert actor.frame_index == 75
     assert actor.frames_skipped == 0
-    # Each view is first shown at the next deadline, 15 ms after it was published: 3 + 15 ms
-    # since its newest sample arrived, plus the 12 ms filter delay. Repeats of the last view in
-    # the second half do not count.
+    # Each view is shown as soon as it is published, not at the next deadline: 3 ms since its
+    # newest sample arrived, plus the 12 ms filter delay. Repeats of a view do not count.
     assert actor.stats.count == 25
-    assert actor.stats.percentile(50) == pytest.approx(30.0, abs=0.11)
-    assert actor.stats.max_ms == pytest.approx(30.0)
+    assert actor.stats.percentile(50) == pytest.approx(15.0, abs=0.11)
+    assert actor.stats.max_ms == pytest.approx(15.0)
 
 
 async def test_the_view_drawn_carries_the_measured_latency(
@@ -353,7 +353,9 @@ async def test_local_keys_mute_switch_view_and_toggle_fullscreen(
     await run_for(actor, 0.1 + 1e-6)
     assert not actor.fullscreen
     assert pygame.display.get_surface().get_size() == (320, 180)
-    assert actor.frame_index == 10  # switching to full screen and back did not stop the frames
+    # The view already waiting is drawn at once, then one frame per deadline: switching to full
+    # screen and back did not stop the frames.
+    assert actor.frame_index == 11
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_TAB))
     await run_for(actor, 0.05)
     assert actor.training == "symmetry"
@@ -396,8 +398,9 @@ async def test_a_slow_frame_skips_missed_deadlines_instead_of_bursting(
     start = trio.current_time()
     await run_for(actor, 1.0 + 1e-6)
     assert trio.current_time() - start == pytest.approx(1.0 + 1e-6)
-    # 50 deadlines in 1 s; each slow frame overran two of them and they were skipped, not drawn.
-    assert actor.frames_skipped + actor.frame_index == 50
+    # The waiting view at once, then 50 deadlines in 1 s; each slow frame overran two of them
+    # and they were skipped, not drawn.
+    assert actor.frames_skipped + actor.frame_index == 51
     assert actor.frames_skipped == 2 * (actor.frame_index // 10)
 
 
@@ -426,7 +429,7 @@ async def test_the_same_views_render_the_same_frames_twice(
 
     first = await show(tmp_path / "first")
     second = await show(tmp_path / "second")
-    assert len(first) == 4  # frames 7, 14, 21 and 28
+    assert len(first) == 13  # every 7th frame: one per deadline and one per new view
     assert first == second
     assert len(set(first)) == len(first)  # and the frames really move
 
