@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -29,8 +30,7 @@ def verify(
         return ReplayStatus.corrupt(error, 0)
     with reader:
         try:
-            for _record in reader:
-                pass
+            deque(reader, maxlen=0)  # reading every record is the check
         except CorruptReplayError as error:
             return ReplayStatus.corrupt(error, reader.last_verified_record + 1)
     if reader.status is None:

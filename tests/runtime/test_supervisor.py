@@ -270,7 +270,7 @@ async def test_child_ignoring_cancellation_is_reported_and_the_stop_moves_on(
 ) -> None:
     log = SupervisionLog()
 
-    async def stubborn(*, task_status: trio.TaskStatus[None]) -> None:
+    async def deaf_to_cancel(*, task_status: trio.TaskStatus[None]) -> None:
         task_status.started()
         try:
             await trio.sleep_forever()
@@ -282,7 +282,7 @@ async def test_child_ignoring_cancellation_is_reported_and_the_stop_moves_on(
         "s",
         [
             Child("a").spec(),
-            ChildSpec("stubborn", stubborn, shutdown_timeout_s=1.0),
+            ChildSpec("deaf_to_cancel", deaf_to_cancel, shutdown_timeout_s=1.0),
             Child("c").spec(),
         ],
         events=log,
@@ -294,14 +294,14 @@ async def test_child_ignoring_cancellation_is_reported_and_the_stop_moves_on(
     tail = log.events[3:]
     assert [(e.child_id, e.kind) for e in tail] == [
         ("c", "stopped"),
-        ("stubborn", "stop_timeout"),
+        ("deaf_to_cancel", "stop_timeout"),
         ("a", "stopped"),  # not held up by the straggler
-        ("stubborn", "stopped"),
+        ("deaf_to_cancel", "stopped"),
     ]
     assert [e.t_s for e in tail] == pytest.approx([1.0, 2.0, 2.0, 11.0])
     assert trio.current_time() == pytest.approx(11.0)
     assert "1.0 s" in log.select("stop_timeout")[0].reason
-    assert "after its shutdown timeout" in log.select("stopped", "stubborn")[0].reason
+    assert "after its shutdown timeout" in log.select("stopped", "deaf_to_cancel")[0].reason
 
 
 def test_stop_order_is_reverse_start_order_across_50_runs() -> None:
