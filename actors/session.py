@@ -194,7 +194,8 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         """Stop the session when it is over; headless, after showing the summary a moment."""
         with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
             await ended.wait()
-        reasons.insert(0, reasons[0] if reasons else "duration reached")
+        if not reasons:
+            reasons.append("duration reached")
         if reasons[0] != "quit":
             if plan.headless or not plan.render:
                 await trio.sleep(plan.linger_s)

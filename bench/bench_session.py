@@ -110,7 +110,7 @@ def live_latency_ms(tmp: Path, seconds: float) -> tuple[float, float, float]:
     plan = SessionPlan(
         source=source, training=_training(), record_path=tmp / "live.myoplay",
         fps=60.0, sound=False, duration_s=seconds, linger_s=0.0, autopilot=True,
-        on_activation=lambda levels: [source.set_activation(k, v) for k, v in levels.items()],
+        on_activation=source.set_activations,
     )
     outcome = trio.run(run_session, dataclasses.replace(plan))
     delay = outcome.group_delay_ms

@@ -128,7 +128,6 @@ class TrainingSession:
             self._use_calibration(config.calibration)
         else:
             self._procedure = self._new_procedure(config.calibration_protocol)
-        self._next_index: int | None = None
         self._next_t_ns = 0
         self._pending: list[UserInput | ConfigChange] = []
         self._recent: list[RuleEvent] = []
@@ -177,12 +176,11 @@ class TrainingSession:
             self._take_due(t_ns, out)
             stop = self._split_at(block, start)
             start = self._step_part(_slice(block, start, stop), out) + start
-        self._next_index = block.first_index + block.n_samples
         self._next_t_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
         events = [r for r in out if isinstance(r, RuleEvent)]
         self._recent = (self._recent + events)[-RECENT_EVENTS:]
         self._results += [e for e in events if e.kind in RESULT_EVENTS]
-        if any(isinstance(r, RuleEvent) and r.kind == "session_completed" for r in out):
+        if any(e.kind == "session_completed" for e in events):
             self._finished = True
         return out
 
@@ -223,7 +221,7 @@ class TrainingSession:
             return
         raise ConfigError(
             f"unknown setting {change.key!r}",
-            hint=f"use {CALIBRATION_KEY} or rules.protocol / rules.target_band_pct / rules.hold_s",
+            hint=f"use {CALIBRATION_KEY} or one of the rules.* settings",
         )
 
     def _step_part(self, part: ProcessedBlock, out: list[Record]) -> int:

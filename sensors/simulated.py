@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import numpy as np
 import trio
@@ -84,6 +84,11 @@ class SimulatedSource:
         """Live command: ``target`` (label or muscle) holds ``level`` from the next sample the
         patient generates on (it renders ahead in blocks, so that may be after the next frame)."""
         self.patient.set_activation(target, level)
+
+    def set_activations(self, levels: Mapping[str, float]) -> None:
+        """Several live commands at once (what a session's "activation" input carries)."""
+        for target, level in levels.items():
+            self.set_activation(target, level)
 
     def _lost(self, first: int, n: int) -> bool:
         rate = self.patient.config.rate_hz

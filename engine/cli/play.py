@@ -238,12 +238,7 @@ async def _open_source(
         config = PatientConfig(mains_hz=args.mains, channels=sim_channels(protocol))
         patient = VirtualPatient(config, seed=args.seed)
         source = SimulatedSource(patient)
-
-        def activate(levels: dict[str, float]) -> None:
-            for label, level in levels.items():
-                source.set_activation(label, level)
-
-        return source, activate
+        return source, source.set_activations
     from sensors.ble.devices import open_ble_source
 
     return await open_ble_source(args.sensor, args.address), None

@@ -30,10 +30,6 @@ def plan_for(tmp: Path, protocol: str, reps: int, **overrides: object) -> Sessio
     base = dataclasses.replace(base, timing=dataclasses.replace(base.timing, reps=reps, sets=1))
     source = SimulatedSource(VirtualPatient(PatientConfig(snr_db=25.0), seed=5))
 
-    def activate(levels: dict[str, float]) -> None:
-        for label, level in levels.items():
-            source.set_activation(label, level)
-
     plan = SessionPlan(
         source=source,
         training=TrainingConfig(
@@ -44,7 +40,7 @@ def plan_for(tmp: Path, protocol: str, reps: int, **overrides: object) -> Sessio
         fps=10.0,
         sound=False,
         linger_s=0.5,
-        on_activation=activate,
+        on_activation=source.set_activations,
         autopilot=True,
     )
     return dataclasses.replace(plan, **overrides)
