@@ -266,7 +266,8 @@ class OverMvcMonitor:
         self._n_window = max(1, round(calibration.window_s * rate_hz))
         self._limit = 100.0 + margin_pct
         n_channels = len(calibration.channels)
-        self._tail = np.zeros((0, n_channels))
+        # Kept channel-major, so the running sums go along contiguous memory.
+        self._tail = np.zeros((n_channels, 0))
         self.over: npt.NDArray[np.bool_] = np.zeros(n_channels, dtype=bool)
         """Per channel: has it exceeded the reference so far."""
         self.peak_pct: npt.NDArray[np.float64] = np.zeros(n_channels)
@@ -274,13 +275,15 @@ class OverMvcMonitor:
 
     def update(self, pct_mvc: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Take the next (samples, channels) %MVC values; returns :attr:`over`."""
-        joined = np.concatenate([self._tail, pct_mvc])
-        if joined.shape[0] >= self._n_window:
-            sums = np.cumsum(np.concatenate([np.zeros((1, joined.shape[1])), joined]), axis=0)
-            averages = (sums[self._n_window :] - sums[: -self._n_window]) / self._n_window
-            self.peak_pct = np.maximum(self.peak_pct, averages.max(axis=0))
+        joined = np.concatenate([self._tail, pct_mvc.T], axis=1)
+        n = self._n_window
+        if joined.shape[1] >= n:
+            sums = np.zeros((joined.shape[0], joined.shape[1] + 1))
+            np.cumsum(joined, axis=1, out=sums[:, 1:])
+            averages = (sums[:, n:] - sums[:, :-n]) / n
+            self.peak_pct = np.maximum(self.peak_pct, averages.max(axis=1))
             self.over = self.peak_pct > self._limit
-        self._tail = joined[-(self._n_window - 1) :] if self._n_window > 1 else joined[:0]
+        self._tail = joined[:, joined.shape[1] - (n - 1) :]
         return self.over
 
 

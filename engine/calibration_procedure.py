@@ -107,6 +107,7 @@ class CalibrationProcedure:
         self._origin: int | None = None
         self._position = 0
         self._end_t_ns = 0
+        self._view: tuple[int, CalibrationView] | None = None
 
     @property
     def done(self) -> bool:
@@ -117,8 +118,8 @@ class CalibrationProcedure:
         """Samples taken in so far (the block that finishes it may hold more than it needs)."""
         return self._position
 
-    def step(self, block: ProcessedBlock) -> CalibrationView:
-        """Take the next processed block; returns what the screen shows now."""
+    def step(self, block: ProcessedBlock) -> None:
+        """Take the next processed block (what the screen shows is :attr:`view`)."""
         if block.pct_mvc is not None:
             raise CalibrationError(
                 "calibrating on a pipeline that already normalises",
@@ -156,10 +157,17 @@ class CalibrationProcedure:
         self._position = min(offset + block.n_samples, self._total)
         consumed = self._position - offset
         self._end_t_ns = block.t_ns + sample_offset_ns(consumed, block.rate_hz)
-        return self.view
 
     @property
     def view(self) -> CalibrationView:
+        """What the screen shows now. Built on demand and kept until the next sample: it
+        re-measures the effort under way, which a replay never asks for and a screen asks for
+        once per frame."""
+        if self._view is None or self._view[0] != self._position:
+            self._view = (self._position, self._build_view())
+        return self._view[1]
+
+    def _build_view(self) -> CalibrationView:
         p = self.protocol
         if self.done:
             return CalibrationView(

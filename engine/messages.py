@@ -31,6 +31,7 @@ PlainValue: TypeAlias = (
 
 #: Raw sample types devices deliver; anything else is refused when decoding.
 SAMPLE_DTYPES = frozenset({"|i1", "<i2", "<i4", "<f4", "<f8"})
+_SAMPLE_NUMPY_DTYPES = {name: np.dtype(name) for name in SAMPLE_DTYPES}
 
 
 class Side(enum.StrEnum):
@@ -87,13 +88,13 @@ def _unpack_array(value: object, what: str) -> npt.NDArray[Any]:
     if not (isinstance(value, list) and len(value) == 4):
         raise MessageFormatError(f"{what}: expected [dtype, rows, cols, bytes], got {value!r:.80}")
     dtype_str, rows, cols, raw = value
-    if dtype_str not in SAMPLE_DTYPES:
+    dtype = _SAMPLE_NUMPY_DTYPES.get(dtype_str) if isinstance(dtype_str, str) else None
+    if dtype is None:
         raise MessageFormatError(f"{what}: unsupported sample type {dtype_str!r}")
     if not (isinstance(rows, int) and isinstance(cols, int) and rows >= 0 and cols > 0):
         raise MessageFormatError(f"{what}: bad shape {rows!r} x {cols!r}")
     if not isinstance(raw, bytes):
         raise MessageFormatError(f"{what}: samples must be bytes")
-    dtype = np.dtype(dtype_str)
     if len(raw) != rows * cols * dtype.itemsize:
         raise MessageFormatError(
             f"{what}: {len(raw)} bytes do not hold {rows} x {cols} samples of {dtype_str}"
@@ -136,7 +137,10 @@ def _check(items: Sequence[Any], tag: str, types: Sequence[type | tuple[type, ..
         raise MessageFormatError(
             f"{tag!r} record has {len(items) - 1} fields, needs at least {len(types)}"
         )
-    for index, (value, expected) in enumerate(zip(items[1:], types, strict=False), start=1):
+    for index, expected in enumerate(types, start=1):
+        value = items[index]
+        if type(value) is expected:  # the usual case, and never a bool posing as an int
+            continue
         if isinstance(value, bool) and expected is int:
             raise MessageFormatError(f"{tag!r} record field {index}: expected int, got bool")
         if not isinstance(value, expected):

@@ -56,48 +56,69 @@ def rechunk(
     """
     if chunk_samples < 1:
         raise ValueError("chunks need at least one sample")
-    buffered: list[np.ndarray] = []
-    run_start: SampleFrame | None = None
-    run_len = 0
-    emitted = 0
-    seq = 0
-
-    def cut(final: bool) -> Iterator[SampleFrame]:
-        nonlocal buffered, emitted, seq
-        if run_start is None or not buffered:
-            return
-        data = np.concatenate(buffered)
-        start = 0
-        while data.shape[0] - start >= chunk_samples or (final and start < data.shape[0]):
-            stop = min(start + chunk_samples, data.shape[0])
-            offset = emitted + start
-            t_ns = run_start.t_ns + sample_offset_ns(offset, rate_hz)
-            device = (
-                run_start.device_t_ns + sample_offset_ns(offset, rate_hz)
-                if run_start.device_t_ns is not None else None
-            )
-            yield SampleFrame(run_start.source_id, seq, run_start.first_index + offset, t_ns,
-                              data[start:stop], device)
-            seq += 1
-            start = stop
-        emitted += start
-        buffered = [data[start:]] if start < data.shape[0] else []
-
+    run = _Run(chunk_samples, rate_hz)
     for item in items:
         if isinstance(item, Gap):
-            yield from cut(final=True)
-            run_start, run_len, emitted, buffered = None, 0, 0, []
+            yield from run.flush()
             yield item
             continue
-        if run_start is not None and item.first_index != run_start.first_index + run_len:
-            yield from cut(final=True)
-            run_start, run_len, emitted, buffered = None, 0, 0, []
-        if run_start is None:
-            run_start = item
-        buffered.append(np.asarray(item.data))
-        run_len += item.n_samples
-        yield from cut(final=False)
-    yield from cut(final=True)
+        if not run.continues(item):
+            yield from run.flush()
+            run.start(item)
+        run.add(item)
+        if run.buffered >= chunk_samples:
+            yield from run.cut(final=False)
+    yield from run.flush()
+
+
+class _Run:
+    """Consecutive frames being re-cut by :func:`rechunk`."""
+
+    def __init__(self, chunk_samples: int, rate_hz: float) -> None:
+        self._chunk = chunk_samples
+        self._rate_hz = rate_hz
+        self._first: SampleFrame | None = None
+        self._pieces: list[np.ndarray] = []
+        self.buffered = 0
+        self._emitted = 0  # samples of the run already cut into frames
+        self._seq = 0
+
+    def continues(self, frame: SampleFrame) -> bool:
+        first = self._first
+        return first is not None and (
+            frame.first_index == first.first_index + self._emitted + self.buffered
+        )
+
+    def start(self, frame: SampleFrame) -> None:
+        self._first = frame
+        self._emitted = 0
+
+    def add(self, frame: SampleFrame) -> None:
+        self._pieces.append(frame.data)
+        self.buffered += frame.data.shape[0]
+
+    def flush(self) -> Iterator[SampleFrame]:
+        yield from self.cut(final=True)
+        self._first = None
+
+    def cut(self, final: bool) -> Iterator[SampleFrame]:
+        first = self._first
+        if first is None or not self.buffered:
+            return
+        data = self._pieces[0] if len(self._pieces) == 1 else np.concatenate(self._pieces)
+        data.setflags(write=False)  # so the frames below share it instead of copying
+        start, n = 0, data.shape[0]
+        while n - start >= self._chunk or (final and start < n):
+            stop = min(start + self._chunk, n)
+            offset_ns = sample_offset_ns(self._emitted + start, self._rate_hz)
+            device = first.device_t_ns + offset_ns if first.device_t_ns is not None else None
+            yield SampleFrame(first.source_id, self._seq, first.first_index + self._emitted + start,
+                              first.t_ns + offset_ns, data[start:stop], device)
+            self._seq += 1
+            start = stop
+        self._emitted += start
+        self._pieces = [data[start:]] if start < n else []
+        self.buffered = n - start
 
 
 @dataclass

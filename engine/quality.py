@@ -74,7 +74,13 @@ MAINS_LINE_RATIO = 10.0
 
 
 class QualityMonitor:
-    """Streaming quality flags for raw µV samples laid out (channels, samples)."""
+    """Streaming quality flags for raw µV samples laid out (channels, samples).
+
+    Every window is scored by the same vectorised code whether it closes alone or among many in
+    one block (a window's samples are always copied into a C-ordered stack first, because numpy's
+    sums depend on memory layout), so the flags are bit-for-bit the same however the stream is
+    chunked, and a long block costs a few numpy calls rather than a Python loop per window.
+    """
 
     def __init__(
         self,
@@ -85,15 +91,13 @@ class QualityMonitor:
     ) -> None:
         self.config = config
         self.window_n = max(4, round(config.window_s * rate_hz))
-        hold_windows = max(1, round(config.hold_s / config.window_s))
-        mains = tuple(f for f in mains_freqs_hz if f < rate_hz / 2)
         if config.mains_limit_uv <= 0 or config.lift_off_step_uv <= config.movement_step_uv:
             raise ConfigError(
                 "quality thresholds must be positive and lift-off step above movement step"
             )
-        # Mains is measured by correlating with cos/sin at each mains frequency and at its
-        # neighbours (MAINS_NEIGHBOURS_HZ away) over consecutive spans of MAINS_SPAN_S (whole
-        # windows); each window adds its share, so no span is ever buffered.
+        # Mains is measured by correlating each span of MAINS_SPAN_S (whole windows) with
+        # cos/sin at each mains frequency and at its neighbours (MAINS_NEIGHBOURS_HZ away).
+        mains = tuple(f for f in mains_freqs_hz if f < rate_hz / 2)
         probes = [(f, *(f + d for d in MAINS_NEIGHBOURS_HZ)) for f in mains]
         freqs = np.asarray([p for p in probes if max(p) < rate_hz / 2], dtype=np.float64)
         self._probes_per_line = 1 + len(MAINS_NEIGHBOURS_HZ)
@@ -103,19 +107,21 @@ class QualityMonitor:
         self._mains_basis = np.ascontiguousarray(
             np.hstack([np.cos(phase), np.sin(phase)]) * (2 / span_n)
         )
-        self._mains_sum = np.zeros((n_channels, self._mains_basis.shape[1]))
+        self._span = np.empty((self._span_windows, n_channels, self.window_n))
+        self._span_fill = 0
         self._mains_bad = np.zeros(n_channels, dtype=bool)
         self._mains_suspect = np.zeros(n_channels, dtype=bool)
-        self._span_index = 0
         self._n_channels = n_channels
         self._buffer = np.empty((n_channels, self.window_n))
         self._fill = 0
         self._window_hits = np.zeros(n_channels, dtype=np.uint8)
-        self._previous_mean: list[float] | None = None
-        self._recent: list[list[int]] = [[0] * n_channels for _ in range(hold_windows)]
-        self._recent_next = 0
+        self._previous_mean: FloatArray | None = None
+        hold_windows = max(1, round(config.hold_s / config.window_s))
+        # The verdicts of the windows before the last one, oldest first: the active flags are
+        # the last ``hold_windows`` verdicts ORed together.
+        self._held = np.zeros((hold_windows - 1, n_channels), dtype=np.uint8)
         self._active = np.zeros(n_channels, dtype=np.uint8)
-        # Thresholds on sums, so a window costs no square roots or divisions.
+        # Thresholds on sums, so scoring needs no square roots or divisions.
         steps = self.window_n - 1
         self._flat_limit = 2 * steps * config.flat_rms_uv**2
         self._broadband_limit = 2 * steps * config.lift_off_broadband_uv**2
@@ -126,8 +132,7 @@ class QualityMonitor:
         self._fill = 0
         self._window_hits.fill(0)
         self._previous_mean = None
-        self._mains_sum.fill(0.0)
-        self._span_index = 0
+        self._span_fill = 0
         self._mains_suspect.fill(False)
 
     def assess(
@@ -139,20 +144,44 @@ class QualityMonitor:
         Returns a (channels, samples) uint8 array of :class:`QualityFlag` bits.
         """
         n = raw_uv.shape[1]
-        flags = np.empty((self._n_channels, n), dtype=np.uint8)
+        w = self.window_n
         immediate = self._immediate(raw_uv, nonfinite, extremes)
-        pos = 0
-        while pos < n:
-            take = min(n - pos, self.window_n - self._fill)
-            stop = pos + take
-            flags[:, pos:stop] = self._active[:, None]
-            self._buffer[:, self._fill : self._fill + take] = raw_uv[:, pos:stop]
+        flags = np.empty((self._n_channels, n), dtype=np.uint8)
+        head = w - self._fill  # samples that complete the open window
+        if n < head:
+            flags[:] = self._active[:, None]
+            self._buffer[:, self._fill : self._fill + n] = raw_uv
             if immediate is not None:
-                self._window_hits |= np.bitwise_or.reduce(immediate[:, pos:stop], axis=1)
-            self._fill += take
-            pos = stop
-            if self._fill == self.window_n:
-                self._close_window()
+                self._window_hits |= np.bitwise_or.reduce(immediate, axis=1)
+            self._fill += n
+        else:
+            count = 1 + (n - head) // w
+            stop = head + (count - 1) * w
+            windows = np.empty((count, self._n_channels, w))
+            windows[0, :, : self._fill] = self._buffer[:, : self._fill]
+            windows[0, :, self._fill :] = raw_uv[:, :head]
+            windows[1:] = raw_uv[:, head:stop].reshape(self._n_channels, count - 1, w).swapaxes(0, 1)
+            hits = np.empty((count, self._n_channels), dtype=np.uint8)
+            if immediate is None:
+                hits.fill(0)
+                hits[0] = self._window_hits
+            else:
+                hits[0] = self._window_hits | np.bitwise_or.reduce(immediate[:, :head], axis=1)
+                hits[1:] = np.bitwise_or.reduce(
+                    immediate[:, head:stop].reshape(self._n_channels, count - 1, w), axis=2
+                ).T
+            after = self._close_windows(windows, hits)
+            flags[:, :head] = self._active[:, None]
+            flags[:, head:stop] = np.repeat(after[:-1].T, w, axis=1)
+            self._active = after[-1]
+            flags[:, stop:] = self._active[:, None]
+            self._fill = n - stop
+            self._buffer[:, : self._fill] = raw_uv[:, stop:]
+            self._window_hits = (
+                np.bitwise_or.reduce(immediate[:, stop:], axis=1)
+                if immediate is not None and self._fill
+                else np.zeros(self._n_channels, dtype=np.uint8)
+            )
         if immediate is not None:
             flags |= immediate
         return flags
@@ -171,52 +200,67 @@ class QualityMonitor:
             out[nonfinite] |= _NONFINITE
         return out
 
-    def _close_window(self) -> None:
+    def _close_windows(self, windows: FloatArray, hits: FlagArray) -> FlagArray:
+        """Judge whole windows (windows, channels, samples) whose per-sample flags were ``hits``
+        (windows, channels); returns the held flags in force after each window."""
         cfg = self.config
-        window = self._buffer
-        step = window[:, 1:] - window[:, :-1]
-        energies = np.einsum("ij,ij->i", step, step).tolist()
-        means = (np.add.reduce(window, axis=1) * self._inv_n).tolist()
-        if self._mains_basis.shape[1]:
-            self._update_mains(window)
-        # A handful of channels: plain Python decides faster than a dozen tiny numpy calls.
-        previous = self._previous_mean
-        mains_bad = self._mains_bad.tolist()
-        verdict = self._window_hits.tolist()
-        for c, energy in enumerate(energies):
-            flags = verdict[c]
-            if energy <= self._flat_limit:
-                flags |= QualityFlag.FLAT
-            lift_off = energy > self._broadband_limit
-            if previous is not None:
-                jump = abs(means[c] - previous[c])
-                if jump > cfg.lift_off_step_uv:
-                    lift_off = True
-                elif jump > cfg.movement_step_uv and not lift_off:
-                    flags |= QualityFlag.MOVEMENT
-            if lift_off:
-                flags |= QualityFlag.LIFT_OFF
-            if mains_bad[c]:
-                flags |= QualityFlag.MAINS
-            verdict[c] = flags
-        self._previous_mean = means
-        self._recent[self._recent_next] = verdict
-        self._recent_next = (self._recent_next + 1) % len(self._recent)
-        held = [0] * len(verdict)
-        for past in self._recent:
-            held = [h | v for h, v in zip(held, past, strict=True)]
-        self._active = np.array(held, dtype=np.uint8)
-        self._window_hits.fill(0)
-        self._fill = 0
+        count = windows.shape[0]
+        step = windows[:, :, 1:] - windows[:, :, :-1]
+        energy = np.add.reduce(step * step, axis=2)
+        means = np.add.reduce(windows, axis=2) * self._inv_n
+        jumps = np.empty_like(means)
+        np.subtract(means[1:], means[:-1], out=jumps[1:])
+        if self._previous_mean is None:
+            jumps[0] = 0.0
+            first_is_judged = False
+        else:
+            np.subtract(means[0], self._previous_mean, out=jumps[0])
+            first_is_judged = True
+        np.abs(jumps, out=jumps)
+        jumped = np.ones(means.shape, dtype=bool)
+        jumped[0] = first_is_judged
+        self._previous_mean = means[-1].copy()
 
-    def _update_mains(self, window: FloatArray) -> None:
-        rows = slice(self._span_index * self.window_n, (self._span_index + 1) * self.window_n)
-        self._mains_sum += window @ self._mains_basis[rows]
-        self._span_index += 1
-        if self._span_index < self._span_windows:
-            return
-        half = self._mains_sum.shape[1] // 2
-        power = 0.5 * (self._mains_sum[:, :half] ** 2 + self._mains_sum[:, half:] ** 2)
+        lift_off = (energy > self._broadband_limit) | (jumped & (jumps > cfg.lift_off_step_uv))
+        movement = jumped & (jumps > cfg.movement_step_uv) & ~lift_off
+        verdict = hits.copy()
+        verdict[energy <= self._flat_limit] |= _FLAT
+        verdict[lift_off] |= _LIFT_OFF
+        verdict[movement] |= _MOVEMENT
+        verdict[self._mains_over(windows)] |= _MAINS
+
+        earlier = self._held.shape[0]
+        history = np.concatenate([self._held, verdict])
+        after = verdict.copy()
+        for back in range(1, earlier + 1):
+            after |= history[earlier - back : earlier - back + count]
+        self._held = history[history.shape[0] - earlier :]
+        return after
+
+    def _mains_over(self, windows: FloatArray) -> BoolArray:
+        """Per window (windows, channels): is mains pickup excessive once that window is in."""
+        count = windows.shape[0]
+        bad = np.empty((count, self._n_channels), dtype=bool)
+        if not self._mains_basis.shape[1]:
+            bad[:] = self._mains_bad
+            return bad
+        done = 0
+        while done < count:
+            take = min(count - done, self._span_windows - self._span_fill)
+            self._span[self._span_fill : self._span_fill + take] = windows[done : done + take]
+            self._span_fill += take
+            bad[done : done + take] = self._mains_bad
+            done += take
+            if self._span_fill == self._span_windows:
+                self._judge_span()
+                bad[done - 1] = self._mains_bad
+        return bad
+
+    def _judge_span(self) -> None:
+        span = self._span.swapaxes(0, 1).reshape(self._n_channels, -1)  # a C-ordered copy
+        sums = span @ self._mains_basis
+        half = sums.shape[1] // 2
+        power = 0.5 * (sums[:, :half] ** 2 + sums[:, half:] ** 2)
         power = power.reshape(power.shape[0], -1, self._probes_per_line)
         mains_power = power[:, :, 0].sum(axis=1)
         neighbour_power = power[:, :, 1:].mean(axis=2).sum(axis=1)
@@ -227,8 +271,7 @@ class QualityMonitor:
         )
         self._mains_bad = excessive & self._mains_suspect
         self._mains_suspect = excessive
-        self._mains_sum.fill(0.0)
-        self._span_index = 0
+        self._span_fill = 0
 
 
 def describe(mask: int) -> str:

@@ -278,8 +278,8 @@ def check_frame(frame: SampleFrame, sources: Mapping[str, SourceInfo]) -> Source
     source = sources.get(frame.source_id)
     if source is None:
         raise MessageFormatError(f"frame of undescribed source {frame.source_id!r}")
-    dtype = frame.data.dtype.newbyteorder("<").str
-    if dtype != source.dtype:
+    dtype = frame.data.dtype.str
+    if dtype != source.dtype and (dtype := frame.data.dtype.newbyteorder("<").str) != source.dtype:
         raise MessageFormatError(
             f"frame {frame.seq} of {frame.source_id!r} holds {dtype} samples, "
             f"the source declares {source.dtype}"
@@ -296,14 +296,14 @@ def check_frame(frame: SampleFrame, sources: Mapping[str, SourceInfo]) -> Source
 
 def check_record(record: Record, sources: Mapping[str, SourceInfo]) -> None:
     """Check a message against the sources described so far (the writer's and reader's rule)."""
-    if isinstance(record, SourceInfo):
+    if isinstance(record, SampleFrame):  # nearly every record, so asked first
+        check_frame(record, sources)
+    elif isinstance(record, SourceInfo):
         check_source(record)
         known = sources.get(record.source_id)
         if known is not None and known != record:
             raise MessageFormatError(
                 f"source {record.source_id!r} is described twice, differently"
             )
-    elif isinstance(record, SampleFrame):
-        check_frame(record, sources)
     elif isinstance(record, Gap) and record.source_id not in sources:
         raise MessageFormatError(f"gap of undescribed source {record.source_id!r}")

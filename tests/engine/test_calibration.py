@@ -30,7 +30,12 @@ def _calibrate(session, protocol=PROTOCOL):
         session.pipeline.config.signature(),
         protocol,
     )
-    views = [procedure.step(block) for block in session.blocks if not procedure.done]
+    views = []
+    for block in session.blocks:
+        if procedure.done:
+            break
+        procedure.step(block)
+        views.append(procedure.view)
     return procedure, views
 
 

@@ -93,7 +93,8 @@ def test_the_calibration_screen_follows_the_real_procedure() -> None:
         uv = np.full((BLOCK, 2), 400.0 if pushing else 10.0) + np.arange(BLOCK)[:, None] % 3
         block = ProcessedBlock("sim", first_index, sample_offset_ns(first_index, RATE_HZ),
                                RATE_HZ, uv, None, np.zeros(uv.shape, np.uint8))
-        calibration = procedure.step(block)
+        procedure.step(block)
+        calibration = procedure.view
         first_index += BLOCK
         view = SessionView(t_ns=block.t_ns, channels=(), calibration=calibration)
         assert registry.layers_for(view, "hold")[0] == (
