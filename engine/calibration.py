@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from engine.errors import CalibrationError
 from engine.messages import PlainValue, canonical
@@ -35,6 +36,8 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = ("mvc", "submax", "task_peak")
 REFERENCE_WINDOW_S = 0.5
 #: Span around the peak over which an effort's amplitude is read (see effort_amplitude).
 PLATEAU_S = 3.0
+#: The over-MVC monitor evaluates its moving average this many times per window.
+WINDOW_GROUPS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +156,10 @@ def above_noise_floor(
     RMS envelope and very nearly so for the linear one. ``baseline_uv`` broadcasts against
     ``envelope_uv``.
     """
-    power = envelope_uv * envelope_uv - baseline_uv * baseline_uv
-    out: npt.NDArray[np.float64] = np.sqrt(np.maximum(power, 0.0))
+    out: npt.NDArray[np.float64] = envelope_uv * envelope_uv
+    out -= baseline_uv * baseline_uv
+    np.maximum(out, 0.0, out=out)
+    np.sqrt(out, out=out)
     return out
 
 
@@ -180,14 +185,29 @@ def resting_baseline(
     return mean, np.sqrt(var)
 
 
+def _running_sums(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sums of the first 0, 1, … n rows of ``values`` (samples, channels)."""
+    return np.concatenate([np.zeros((1, values.shape[1]), values.dtype), np.cumsum(values, axis=0)])
+
+
+def _window_means(sums: npt.NDArray[Any], n_window: int) -> npt.NDArray[np.float64]:
+    """Means over every ``n_window`` consecutive rows, from :func:`_running_sums`."""
+    out: npt.NDArray[np.float64] = (sums[n_window:] - sums[:-n_window]) / n_window
+    return out
+
+
 def _moving_averages(
     envelope_uv: npt.NDArray[np.float64], n_window: int, usable: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
     """Moving averages (positions, channels) over ``n_window``; −inf where a window is unclean."""
-    zero = np.zeros((1, envelope_uv.shape[1]))
-    sums = np.concatenate([zero, np.cumsum(np.where(usable, envelope_uv, 0.0), axis=0)])
-    bad = np.concatenate([zero, np.cumsum(~usable, axis=0)])
-    averages = (sums[n_window:] - sums[:-n_window]) / n_window
+    averages = _window_means(_running_sums(np.where(usable, envelope_uv, 0.0)), n_window)
+    return _unclean_to_minus_inf(averages, usable, n_window)
+
+
+def _unclean_to_minus_inf(
+    averages: npt.NDArray[np.float64], usable: npt.NDArray[np.bool_], n_window: int
+) -> npt.NDArray[np.float64]:
+    bad = _running_sums(~usable)
     clean = (bad[n_window:] - bad[:-n_window]) == 0
     out: npt.NDArray[np.float64] = np.where(clean, averages, -np.inf)
     return out
@@ -237,11 +257,16 @@ def effort_amplitude(
     out = np.zeros(channels)
     if n < n_window:
         return out
-    if usable is None:
-        usable = np.ones(envelope_uv.shape, dtype=bool)
-    averages = _moving_averages(envelope_uv, n_window, usable)
-    plateaus = _moving_averages(np.where(usable, envelope_uv, 0.0), n_plateau, np.ones_like(usable))
-    counts = _moving_averages(usable.astype(np.float64), n_plateau, np.ones_like(usable))
+    # One running sum serves both windows; the unclean-sample bookkeeping only when needed.
+    if usable is not None and usable.all():
+        usable = None
+    sums = _running_sums(envelope_uv if usable is None else np.where(usable, envelope_uv, 0.0))
+    averages = _window_means(sums, n_window)
+    plateaus = _window_means(sums, n_plateau)
+    counts = None
+    if usable is not None:
+        averages = _unclean_to_minus_inf(averages, usable, n_window)
+        counts = _window_means(_running_sums(usable.astype(np.float64)), n_plateau)
     for c in range(channels):
         if not np.isfinite(averages[:, c]).any():
             continue
@@ -250,7 +275,9 @@ def effort_amplitude(
         # near the ramp does not pull the ramp in).
         lo = max(0, peak + n_window - n_plateau)
         hi = min(peak, n - n_plateau) + 1
-        means = plateaus[lo:hi, c] / np.maximum(counts[lo:hi, c], 1e-12)
+        means = plateaus[lo:hi, c]
+        if counts is not None:
+            means = means / np.maximum(counts[lo:hi, c], 1e-12)
         out[c] = float(means.max())
     return out
 
@@ -260,14 +287,20 @@ class OverMvcMonitor:
 
     The instantaneous envelope routinely peaks above the reference's 0.5 s average, so only a
     sustained excess counts; then the reference is too low and the user should re-calibrate.
+    The average is taken every 1/25 of its window (every 20 ms for 0.5 s), from sums of
+    consecutive groups of samples: a running sum over every sample costs several times more
+    and, for an envelope this smooth, finds the same excess.
     """
 
     def __init__(self, calibration: Calibration, rate_hz: float, margin_pct: float = 5.0) -> None:
-        self._n_window = max(1, round(calibration.window_s * rate_hz))
+        n_window = max(1, round(calibration.window_s * rate_hz))
+        self._group_n = max(1, n_window // WINDOW_GROUPS)
+        self._groups_per_window = max(1, round(n_window / self._group_n))
         self._limit = 100.0 + margin_pct
         n_channels = len(calibration.channels)
-        # Kept channel-major, so the running sums go along contiguous memory.
-        self._tail = np.zeros((n_channels, 0))
+        # Channel-major, so the sums run along contiguous memory.
+        self._loose = np.zeros((n_channels, 0))  # samples not yet in a complete group
+        self._groups = np.zeros((n_channels, 0))  # the last groups, short of a window
         self.over: npt.NDArray[np.bool_] = np.zeros(n_channels, dtype=bool)
         """Per channel: has it exceeded the reference so far."""
         self.peak_pct: npt.NDArray[np.float64] = np.zeros(n_channels)
@@ -275,15 +308,21 @@ class OverMvcMonitor:
 
     def update(self, pct_mvc: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Take the next (samples, channels) %MVC values; returns :attr:`over`."""
-        joined = np.concatenate([self._tail, pct_mvc.T], axis=1)
-        n = self._n_window
-        if joined.shape[1] >= n:
-            sums = np.zeros((joined.shape[0], joined.shape[1] + 1))
-            np.cumsum(joined, axis=1, out=sums[:, 1:])
-            averages = (sums[:, n:] - sums[:, :-n]) / n
-            self.peak_pct = np.maximum(self.peak_pct, averages.max(axis=1))
+        joined = np.concatenate([self._loose, pct_mvc.T], axis=1)
+        channels, size = self._groups.shape[0], self._group_n
+        whole = joined.shape[1] // size * size
+        self._loose = joined[:, whole:]
+        if not whole:
+            return self.over
+        new = np.add.reduce(joined[:, :whole].reshape(channels, -1, size), axis=2)
+        groups = np.concatenate([self._groups, new], axis=1)
+        span = self._groups_per_window
+        if groups.shape[1] >= span:
+            # Each window summed on its own, so chunking never changes a result.
+            sums = sliding_window_view(groups, span, axis=1).sum(axis=2)
+            self.peak_pct = np.maximum(self.peak_pct, sums.max(axis=1) / (span * size))
             self.over = self.peak_pct > self._limit
-        self._tail = joined[:, joined.shape[1] - (n - 1) :]
+        self._groups = groups[:, groups.shape[1] - (span - 1) :]
         return self.over
 
 

@@ -84,23 +84,23 @@ def _pack_array(array: npt.NDArray[Any]) -> list[PlainValue]:
     return [little.dtype.str, rows, cols, np.ascontiguousarray(little).tobytes()]
 
 
-def _unpack_array(value: object, what: str) -> npt.NDArray[Any]:
+def _unpack_array(value: object) -> npt.NDArray[Any]:
+    """The array packed by :func:`_pack_array`; :class:`MessageFormatError` says what is wrong."""
     if not (isinstance(value, list) and len(value) == 4):
-        raise MessageFormatError(f"{what}: expected [dtype, rows, cols, bytes], got {value!r:.80}")
+        raise MessageFormatError(f"expected [dtype, rows, cols, bytes], got {value!r:.80}")
     dtype_str, rows, cols, raw = value
     dtype = _SAMPLE_NUMPY_DTYPES.get(dtype_str) if isinstance(dtype_str, str) else None
     if dtype is None:
-        raise MessageFormatError(f"{what}: unsupported sample type {dtype_str!r}")
+        raise MessageFormatError(f"unsupported sample type {dtype_str!r}")
     if not (isinstance(rows, int) and isinstance(cols, int) and rows >= 0 and cols > 0):
-        raise MessageFormatError(f"{what}: bad shape {rows!r} x {cols!r}")
+        raise MessageFormatError(f"bad shape {rows!r} x {cols!r}")
     if not isinstance(raw, bytes):
-        raise MessageFormatError(f"{what}: samples must be bytes")
+        raise MessageFormatError("samples must be bytes")
     if len(raw) != rows * cols * dtype.itemsize:
         raise MessageFormatError(
-            f"{what}: {len(raw)} bytes do not hold {rows} x {cols} samples of {dtype_str}"
+            f"{len(raw)} bytes do not hold {rows} x {cols} samples of {dtype_str}"
         )
-    array = np.frombuffer(raw, dtype=dtype).reshape(rows, cols)
-    return array
+    return np.frombuffer(raw, dtype=dtype).reshape(rows, cols)
 
 
 def _frozen_array(array: npt.ArrayLike) -> npt.NDArray[Any]:
@@ -237,6 +237,9 @@ class SourceInfo(Record):
         )
 
 
+_FRAME_FIELDS = (str, int, int, int, (int, type(None)), list)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SampleFrame(Record):
     """A block of consecutive samples from one source, in the device's own numeric type.
@@ -295,15 +298,12 @@ class SampleFrame(Record):
 
     @classmethod
     def from_list(cls, items: Sequence[Any]) -> SampleFrame:
-        _check(items, cls.TAG, [str, int, int, int, (int, type(None)), list])
-        return cls(
-            source_id=items[1],
-            seq=items[2],
-            first_index=items[3],
-            t_ns=items[4],
-            device_t_ns=items[5],
-            data=_unpack_array(items[6], f"frame {items[2]} of {items[1]!r}"),
-        )
+        _check(items, cls.TAG, _FRAME_FIELDS)
+        try:
+            data = _unpack_array(items[6])
+        except MessageFormatError as error:
+            raise MessageFormatError(f"frame {items[2]} of {items[1]!r}: {error}") from None
+        return cls(items[1], items[2], items[3], items[4], data, items[5])
 
 
 @dataclass(frozen=True, slots=True)

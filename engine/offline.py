@@ -13,6 +13,7 @@ finishes (it is recorded so that tools can find it, and reproduced on replay).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -54,71 +55,68 @@ def rechunk(
     previous one, flushes what is buffered first. Sample times are recomputed from each new
     frame's offset in the run, exactly as a device at the nominal rate would stamp them.
     """
-    if chunk_samples < 1:
-        raise ValueError("chunks need at least one sample")
-    run = _Run(chunk_samples, rate_hz)
+    rechunker = Rechunker(chunk_samples, rate_hz)
     for item in items:
-        if isinstance(item, Gap):
-            yield from run.flush()
-            yield item
-            continue
-        if not run.continues(item):
-            yield from run.flush()
-            run.start(item)
-        run.add(item)
-        if run.buffered >= chunk_samples:
-            yield from run.cut(final=False)
-    yield from run.flush()
+        yield from rechunker.push(item)
+    yield from rechunker.flush()
 
 
-class _Run:
-    """Consecutive frames being re-cut by :func:`rechunk`."""
+class Rechunker:
+    """:func:`rechunk` one item at a time, for callers that interleave other work."""
 
     def __init__(self, chunk_samples: int, rate_hz: float) -> None:
+        if chunk_samples < 1:
+            raise ValueError("chunks need at least one sample")
         self._chunk = chunk_samples
         self._rate_hz = rate_hz
-        self._first: SampleFrame | None = None
+        self._first: SampleFrame | None = None  # the frame that began the current run
         self._pieces: list[np.ndarray] = []
-        self.buffered = 0
+        self._buffered = 0
         self._emitted = 0  # samples of the run already cut into frames
         self._seq = 0
 
-    def continues(self, frame: SampleFrame) -> bool:
+    def push(self, item: SampleFrame | Gap) -> list[SampleFrame | Gap]:
+        """Take the next recorded item; returns the re-cut items now complete."""
+        if isinstance(item, Gap):
+            return [*self.flush(), item]
+        out: list[SampleFrame | Gap] = []
         first = self._first
-        return first is not None and (
-            frame.first_index == first.first_index + self._emitted + self.buffered
-        )
+        if first is None or item.first_index != first.first_index + self._emitted + self._buffered:
+            out += self.flush()
+            self._first, self._emitted = item, 0
+        self._pieces.append(item.data)
+        self._buffered += item.data.shape[0]
+        if self._buffered >= self._chunk:
+            out += self._cut(final=False)
+        return out
 
-    def start(self, frame: SampleFrame) -> None:
-        self._first = frame
-        self._emitted = 0
-
-    def add(self, frame: SampleFrame) -> None:
-        self._pieces.append(frame.data)
-        self.buffered += frame.data.shape[0]
-
-    def flush(self) -> Iterator[SampleFrame]:
-        yield from self.cut(final=True)
+    def flush(self) -> list[SampleFrame]:
+        """Cut whatever is buffered (the run ends here)."""
+        out = self._cut(final=True)
         self._first = None
+        return out
 
-    def cut(self, final: bool) -> Iterator[SampleFrame]:
+    def _cut(self, final: bool) -> list[SampleFrame]:
         first = self._first
-        if first is None or not self.buffered:
-            return
+        if first is None or not self._buffered:
+            return []
         data = self._pieces[0] if len(self._pieces) == 1 else np.concatenate(self._pieces)
         data.setflags(write=False)  # so the frames below share it instead of copying
+        out = []
         start, n = 0, data.shape[0]
         while n - start >= self._chunk or (final and start < n):
             stop = min(start + self._chunk, n)
             offset_ns = sample_offset_ns(self._emitted + start, self._rate_hz)
             device = first.device_t_ns + offset_ns if first.device_t_ns is not None else None
-            yield SampleFrame(first.source_id, self._seq, first.first_index + self._emitted + start,
-                              first.t_ns + offset_ns, data[start:stop], device)
+            out.append(SampleFrame(first.source_id, self._seq,
+                                   first.first_index + self._emitted + start,
+                                   first.t_ns + offset_ns, data[start:stop], device))
             self._seq += 1
             start = stop
         self._emitted += start
         self._pieces = [data[start:]] if start < n else []
-        self.buffered = n - start
+        self._buffered = n - start
+        return out
 
 
 @dataclass
@@ -129,6 +127,7 @@ class OfflineEngine:
     core: TrainingSession
     _pending: list[UserInput | ConfigChange] = field(default_factory=list)
     _taken: int = 0
+    _judged_until_ns: int = 0
 
     @classmethod
     def fresh(cls, source: SourceInfo, training: TrainingConfig,
@@ -148,12 +147,31 @@ class OfflineEngine:
         self._pending = sorted(inputs, key=lambda i: i.t_ns)
         self._taken = 0
 
+    def add(self, item: UserInput | ConfigChange) -> None:
+        """One more input to re-apply (after those with the same stamp already expected).
+
+        Raises :class:`ReplayError` if samples past its stamp were already judged: it would
+        take effect later than it did live.
+        """
+        if item.t_ns < self.judged_until_ns:
+            raise ReplayError(
+                f"input stamped {item.t_ns} ns came after samples up to "
+                f"{self.judged_until_ns} ns were judged"
+            )
+        bisect.insort_right(self._pending, item, lo=self._taken, key=lambda i: i.t_ns)
+
+    @property
+    def judged_until_ns(self) -> int:
+        """Session time just after the last sample stepped so far (0 before any)."""
+        return self._judged_until_ns
+
     def step(self, item: SampleFrame | Gap) -> list[Record]:
         """Process one recorded frame or gap; returns the outputs it caused."""
         block = self.pipeline.gap(item) if isinstance(item, Gap) else self.pipeline.process(item)
         if not block.n_samples:
             return []
         end_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
+        self._judged_until_ns = max(self._judged_until_ns, end_ns)
         pending = self._pending
         while self._taken < len(pending) and pending[self._taken].t_ns < end_ns:
             self.core.apply(pending[self._taken])

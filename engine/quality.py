@@ -160,7 +160,8 @@ class QualityMonitor:
             windows = np.empty((count, self._n_channels, w))
             windows[0, :, : self._fill] = self._buffer[:, : self._fill]
             windows[0, :, self._fill :] = raw_uv[:, :head]
-            windows[1:] = raw_uv[:, head:stop].reshape(self._n_channels, count - 1, w).swapaxes(0, 1)
+            whole = raw_uv[:, head:stop].reshape(self._n_channels, count - 1, w)
+            windows[1:] = whole.swapaxes(0, 1)
             hits = np.empty((count, self._n_channels), dtype=np.uint8)
             if immediate is None:
                 hits.fill(0)
@@ -241,37 +242,50 @@ class QualityMonitor:
         """Per window (windows, channels): is mains pickup excessive once that window is in."""
         count = windows.shape[0]
         bad = np.empty((count, self._n_channels), dtype=bool)
-        if not self._mains_basis.shape[1]:
+        per_span, fill = self._span_windows, self._span_fill
+        closing = per_span - fill - 1  # the first of these windows to complete a span
+        if not self._mains_basis.shape[1] or closing >= count:
             bad[:] = self._mains_bad
+            if self._mains_basis.shape[1]:
+                self._span[fill : fill + count] = windows
+                self._span_fill += count
             return bad
-        done = 0
-        while done < count:
-            take = min(count - done, self._span_windows - self._span_fill)
-            self._span[self._span_fill : self._span_fill + take] = windows[done : done + take]
-            self._span_fill += take
-            bad[done : done + take] = self._mains_bad
-            done += take
-            if self._span_fill == self._span_windows:
-                self._judge_span()
-                bad[done - 1] = self._mains_bad
+        spans_n = 1 + (count - closing - 1) // per_span
+        used = closing + 1 + (spans_n - 1) * per_span
+        spans = np.empty((spans_n, per_span, *windows.shape[1:]))
+        spans[0, :fill] = self._span[:fill]
+        spans[0, fill:] = windows[: closing + 1]
+        spans[1:] = windows[closing + 1 : used].reshape(spans_n - 1, per_span, *windows.shape[1:])
+        self._span_fill = count - used
+        self._span[: self._span_fill] = windows[used:]
+        excessive = self._excessive_mains(spans)
+        # Pickup must persist: a span counts when the one before it was excessive too.
+        suspect = np.concatenate([self._mains_suspect[None], excessive[:-1]])
+        span_bad = excessive & suspect
+        bad[:closing] = self._mains_bad
+        bad[closing:] = np.repeat(span_bad, per_span, axis=0)[: count - closing]
+        self._mains_bad = span_bad[-1]
+        self._mains_suspect = excessive[-1]
         return bad
 
-    def _judge_span(self) -> None:
-        span = self._span.swapaxes(0, 1).reshape(self._n_channels, -1)  # a C-ordered copy
-        sums = span @ self._mains_basis
-        half = sums.shape[1] // 2
-        power = 0.5 * (sums[:, :half] ** 2 + sums[:, half:] ** 2)
-        power = power.reshape(power.shape[0], -1, self._probes_per_line)
-        mains_power = power[:, :, 0].sum(axis=1)
-        neighbour_power = power[:, :, 1:].mean(axis=2).sum(axis=1)
+    def _excessive_mains(self, spans: FloatArray) -> BoolArray:
+        """Per span (spans, windows, channels, samples) and channel: too much mains power."""
+        # One C-ordered (spans, channels, samples) stack, whatever the number of spans, so each
+        # span's sums come out the same however the stream was chunked.
+        n_spans, _, channels, _ = spans.shape
+        series = spans.transpose(0, 2, 1, 3).reshape(n_spans, channels, -1)
+        sums = np.matmul(series, self._mains_basis)
+        half = sums.shape[2] // 2
+        power = 0.5 * (sums[:, :, :half] ** 2 + sums[:, :, half:] ** 2)
+        power = power.reshape(n_spans, channels, -1, self._probes_per_line)
+        mains_power = power[..., 0].sum(axis=2)
+        neighbour_power = power[..., 1:].mean(axis=3).sum(axis=2)
         # A strong contraction puts EMG power at mains frequencies too; pickup is a line
-        # standing well above the spectrum beside it, span after span.
-        excessive = (mains_power > self.config.mains_limit_uv**2) & (
+        # standing well above the spectrum beside it.
+        excessive: BoolArray = (mains_power > self.config.mains_limit_uv**2) & (
             mains_power > MAINS_LINE_RATIO * neighbour_power
         )
-        self._mains_bad = excessive & self._mains_suspect
-        self._mains_suspect = excessive
-        self._span_fill = 0
+        return excessive
 
 
 def describe(mask: int) -> str:

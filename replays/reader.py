@@ -171,6 +171,11 @@ class ReplayReader:
         return self._last_verified
 
     @property
+    def bytes_read(self) -> int:
+        """Bytes taken from the file so far (reading runs a chunk ahead of the records)."""
+        return self._fed
+
+    @property
     def samples_t_ns(self) -> int:
         """Session time just after the last sample handed out so far."""
         return self._verified_t_ns
@@ -260,7 +265,9 @@ class ReplayReader:
             self._counts[SUMMARY_TAG] += 1
             return
         try:
-            record = message_from_list(items)
+            record = (
+                SampleFrame.from_list(items) if tag == SampleFrame.TAG else message_from_list(items)
+            )
             check_record(record, self._described)
         except _DECODE_ERRORS as error:
             if (
@@ -275,13 +282,13 @@ class ReplayReader:
                 raise self._corrupt(str(error)) from None
             raise self._corrupt(f"malformed {tag!r} record ({_explain(error)})") from None
         self._counts[record.TAG] += 1
-        if isinstance(record, SourceInfo):
-            self._described[record.source_id] = record
-            self._samples.setdefault(record.source_id, 0)
-        elif isinstance(record, SampleFrame):
+        if isinstance(record, SampleFrame):
             rate_hz = self._described[record.source_id].rate_hz
             self._samples[record.source_id] += record.n_samples
             self._samples_t_ns = max(self._samples_t_ns, record.end_t_ns(rate_hz))
+        elif isinstance(record, SourceInfo):
+            self._described[record.source_id] = record
+            self._samples.setdefault(record.source_id, 0)
         self._pending.append(record)
 
     def _sync(self, items: Any) -> Iterator[Record]:

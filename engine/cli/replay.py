@@ -15,16 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ConfigError, ReplayError
+from replays.progress import add_progress_option
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from engine.messages import Record
     from engine.training import TrainingConfig
-
-#: ``--fast`` re-cuts frames into chunks this long: the engine is chunk-invariant, so the events
-#: are the same, and long chunks spare the per-call overhead of short frames.
-FAST_CHUNK_S = 0.5
+    from replays.reader import ReplayStatus
 
 NAME = "replay"
 HELP = "replay a recording through a fresh engine (headless and --fast for tests and what-ifs)"
@@ -32,8 +28,10 @@ HELP = "replay a recording through a fresh engine (headless and --fast for tests
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="a recording (.myoplay)")
-    parser.add_argument("--fast", action="store_true", help="as fast as possible")
-    parser.add_argument("--headless", action="store_true", help="no window")
+    parser.add_argument("--fast", action="store_true",
+                        help="in the window, as fast as possible rather than in real time")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window, as fast as possible (the default with no screen)")
     parser.add_argument("--protocol", metavar="NAME|FILE",
                         help="judge the recording with another protocol (what-if)")
     parser.add_argument("--mode", choices=("hold", "symmetry", "runner", "clinician"),
@@ -41,8 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events-out", type=Path, metavar="FILE",
                         help="write the events as JSON lines")
     parser.add_argument("--chunk", type=int, metavar="SAMPLES",
-                        help="re-cut the samples into frames of this many samples (--fast "
-                             f"default: {FAST_CHUNK_S:g} s worth; the events do not change)")
+                        help="re-cut the samples into frames of this many samples (headless "
+                             "default: 1 s worth; the events do not change)")
+    add_progress_option(parser)
 
 
 def _training(header_config: dict[str, Any], args: argparse.Namespace,
@@ -72,11 +71,63 @@ def event_json(record: Record) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.chunk is not None and args.chunk < 1:
+        raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
+    from engine.cli.play import has_screen
+
+    if args.headless or not has_screen():
+        outputs, recorded, status = _replay_headless(args)
+    else:
+        outputs, recorded, status = _replay_window(args)
+    if args.events_out:
+        args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
+    events = [r for r in outputs if r.TAG == "event"]
+    print(f"replayed {args.file}: {len(events)} events")
+    if args.protocol is None and recorded:
+        same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
+        if not same and status is not None and status.state == "complete":
+            print("the events differ from the recorded ones: please report this as a bug",
+                  file=sys.stderr)
+            return 1
+        if same:
+            print("identical to the events recorded live")
+    return 0
+
+
+def _warn_if_incomplete(args: argparse.Namespace, status: ReplayStatus | None) -> None:
+    if status is not None and status.state != "complete":
+        print(f"myoplay: {args.file}: {status.describe()}; replaying what was saved",
+              file=sys.stderr)
+
+
+def _replay_headless(
+    args: argparse.Namespace,
+) -> tuple[list[Record], list[Record], ReplayStatus | None]:
+    from replays.headless import replay_headless
+    from replays.progress import Progress, progress_wanted
+
+    size = args.file.stat().st_size if args.file.exists() else None
+    progress = Progress(f"replaying {args.file}", size, enabled=progress_wanted(args))
+    try:
+        done = replay_headless(
+            args.file, lambda config: _training(dict(config), args, str(args.file)),
+            chunk_samples=args.chunk, on_progress=progress,
+        )
+    finally:
+        progress.finish()
+    _warn_if_incomplete(args, done.status)
+    return done.outputs, done.recorded, done.status
+
+
+def _replay_window(
+    args: argparse.Namespace,
+) -> tuple[list[Record], list[Record], ReplayStatus | None]:
+    import trio
+
+    from actors.replay_viewer import view_replay
     from engine.offline import is_input, is_output
     from replays.reader import ReplayReader
 
-    if args.chunk is not None and args.chunk < 1:
-        raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
     inputs = []
     recorded = []
     with ReplayReader(args.file, allow_truncated=True) as reader:
@@ -94,53 +145,7 @@ def run(args: argparse.Namespace) -> int:
     mains = header_config.get("mains_hz")
     mode = args.mode or str(header_config.get("mode", "hold"))
     source = next(iter(sources.values()))
-    if status is not None and status.state != "complete":
-        print(f"myoplay: {args.file}: {status.describe()}; replaying what was saved",
-              file=sys.stderr)
-    headless = args.headless or args.fast
-    if headless:
-        outputs = _replay_fast(args, source, training, mains, inputs)
-    else:
-        outputs = _replay_window(args, source, training, mains, inputs, mode)
-    if args.events_out:
-        args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
-    events = [r for r in outputs if r.TAG == "event"]
-    print(f"replayed {args.file}: {len(events)} events")
-    if args.protocol is None and recorded:
-        same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
-        if not same and status is not None and status.state == "complete":
-            print("the events differ from the recorded ones: please report this as a bug",
-                  file=sys.stderr)
-            return 1
-        if same:
-            print("identical to the events recorded live")
-    return 0
-
-
-def _replay_fast(args: argparse.Namespace, source: Any, training: TrainingConfig,
-                 mains: Any, inputs: list[Any]) -> list[Record]:
-    from engine.messages import Gap, SampleFrame
-    from engine.offline import OfflineEngine, rechunk
-    from replays.reader import ReplayReader
-
-    engine = OfflineEngine.fresh(source, training, mains)
-    engine.expect(inputs)
-    outputs: list[Record] = []
-    with ReplayReader(args.file, allow_truncated=True) as reader:
-        items: Iterator[SampleFrame | Gap] = (
-            r for r in reader if isinstance(r, SampleFrame | Gap)
-        )
-        chunk = args.chunk or max(1, round(FAST_CHUNK_S * source.rate_hz))
-        items = rechunk(items, chunk, source.rate_hz)
-        for item in items:
-            outputs.extend(engine.step(item))
-    return outputs
-
-
-def _replay_window(args: argparse.Namespace, source: Any, training: TrainingConfig,
-                   mains: Any, inputs: list[Any], mode: str) -> list[Record]:
-    import trio
-
-    from actors.replay_viewer import view_replay
-
-    return trio.run(view_replay, args.file, source, training, mains, inputs, mode, not args.fast)
+    _warn_if_incomplete(args, status)
+    outputs = trio.run(view_replay, args.file, source, training, mains, inputs, mode,
+                       not args.fast)
+    return outputs, recorded, status

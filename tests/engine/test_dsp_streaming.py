@@ -69,9 +69,17 @@ def test_any_chunking_equals_one_shot_filtering(cuts):
 def test_quality_and_rms_envelope_do_not_depend_on_chunking(cuts, envelope):
     config = PipelineConfig.for_source(_info(), envelope=envelope)
     data = _signal(seed=3)
-    data[1200:1500, 1] = 5000.0  # a flat, railed stretch
+    data[1200:1500, 1] = 5000.0  # a flat stretch
     data[2000:2010, 2] = np.nan
+    t = np.arange(N) / RATE
+    data[:1600, 0] += (400 * np.sin(2 * np.pi * 50 * t[:1600])).astype(np.float32)  # mains
+    data[2400:, 0] += 2500.0  # the electrode offset jumps: lift-off
+    data[1700:1900, 2] += 400.0  # a smaller jump and back: movement
     whole = Pipeline(config).process(SampleFrame("dev", 0, 0, 0, data))
+    seen = np.bitwise_or.reduce(whole.quality, axis=None)
+    for flag in (QualityFlag.MAINS, QualityFlag.LIFT_OFF, QualityFlag.MOVEMENT, QualityFlag.FLAT,
+                 QualityFlag.NONFINITE):
+        assert seen & flag, flag
     parts = _stream(Pipeline(config), data, cuts)
     np.testing.assert_array_equal(np.concatenate([b.quality for b in parts]), whole.quality)
     np.testing.assert_allclose(
