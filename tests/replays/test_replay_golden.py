@@ -1,5 +1,6 @@
-"""The stored recording still reads to the same messages, and the writer still writes it byte for
-byte: the format cannot drift without this failing."""
+"""Golden files: the stored format sample still reads to the same messages and the writer still
+writes it byte for byte, and a session recorded by ``myoplay play`` still replays to the same
+outputs (the ones it recorded live): neither the format nor the engine can drift unnoticed."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from replay_fixtures import record, session
 
+from engine.training import TrainingConfig
 from replays.format import pack
+from replays.headless import replay_headless
 from replays.reader import ReplayReader
 from replays.verify import verify
 
@@ -39,3 +43,32 @@ def test_writer_reproduces_the_golden_bytes():
                   engine_version="0.1.0")
     assert hashlib.sha256(data).hexdigest() == DIGEST["file_sha256"]
     assert data == GOLDEN.read_bytes()
+
+
+SESSION = TEST_DATA / "replays" / "quad_set_session.myoplay"
+SESSION_DIGEST = json.loads(
+    (TEST_DATA / "replays" / "quad_set_session.digest.json").read_text()
+)
+
+
+def _training(config):
+    return TrainingConfig.from_plain(config["training"], str(SESSION))
+
+
+@pytest.mark.parametrize("read_ahead", [True, False])
+def test_recorded_session_replays_to_its_stored_output_digest(read_ahead):
+    assert hashlib.sha256(SESSION.read_bytes()).hexdigest() == SESSION_DIGEST["file_sha256"]
+    done = replay_headless(SESSION, _training, read_ahead=read_ahead)
+    packed = b"".join(pack(r.to_list()) for r in done.outputs)
+    assert len(done.outputs) == SESSION_DIGEST["outputs"]
+    assert hashlib.sha256(packed).hexdigest() == SESSION_DIGEST["outputs_sha256"]
+    assert [r.to_list() for r in done.outputs] == [r.to_list() for r in done.recorded]
+    assert (done.status.state, done.passes) == ("complete", 1)
+
+
+def test_recorded_session_gives_the_same_outputs_at_any_chunk_size():
+    expected = SESSION_DIGEST["outputs_sha256"]
+    for chunk in (1, 333, 40_000):
+        done = replay_headless(SESSION, _training, chunk_samples=chunk, read_ahead=False)
+        packed = b"".join(pack(r.to_list()) for r in done.outputs)
+        assert hashlib.sha256(packed).hexdigest() == expected, f"chunk {chunk}"
