@@ -278,14 +278,15 @@ class _ChildReader:
         child_end.close()
         self.status: ReplayStatus | None = None
         try:
-            tag, self.name, config = self._receive()
+            header = self._receive()
         except BaseException:
             self._stop()
             raise
-        if tag != "header":
+        if header[0] != "header":
             self._stop()
             raise _ReaderFailed
-        self.config: Mapping[str, PlainValue] = config
+        self.name: str = header[1]
+        self.config: Mapping[str, PlainValue] = header[2]
 
     def segments(self) -> Iterator[_Segment]:
         while True:
