@@ -295,7 +295,8 @@ class TrainingSession:
             self._last_pct = pct[-1]
             if self._over_mvc is not None:
                 self._over_mvc.update(pct)
-        return dataclasses.replace(part, envelope_uv=above, pct_mvc=pct)
+        return ProcessedBlock(part.source_id, part.first_index, part.t_ns, part.rate_hz,
+                              above, pct, part.quality)
 
     # -- outputs ----------------------------------------------------------------------------
 
