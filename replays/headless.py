@@ -70,6 +70,8 @@ class HeadlessReplay:
     status: ReplayStatus | None
     passes: int
     """1, or 2 when an input came too late in the file for a single pass."""
+    engine_version: str
+    """The version of myoplay that made the recording."""
 
 
 def replay_headless(
@@ -118,11 +120,11 @@ class _ReaderFailed(Exception):
 class _Replay:
     """One pass of the engine over the records: inputs applied at their stamps, outputs kept."""
 
-    def __init__(self, name: str, config: Mapping[str, PlainValue],
-                 training_for: TrainingFor) -> None:
-        self.name = name
-        self.config = config
-        self.training = training_for(config)
+    def __init__(self, reader: _LocalReader | _ChildReader, training_for: TrainingFor) -> None:
+        self.name = reader.name
+        self.config = reader.config
+        self.engine_version = reader.engine_version
+        self.training = training_for(self.config)
         self.engine: OfflineEngine | None = None
         self.source: SourceInfo | None = None
         self.waiting: collections.deque[SampleFrame | Gap] = collections.deque()
@@ -175,14 +177,15 @@ class _Replay:
         if self.source is None:
             raise ReplayError(f"{self.name} has no sources; replay needs exactly one",
                               hint="it holds no samples")
-        return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes)
+        return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
+                              self.engine_version)
 
 
 def _replay(reader: _LocalReader | _ChildReader, training_for: TrainingFor,
             on_progress: Progress | None) -> HeadlessReplay:
     lookahead_ns = round(LOOKAHEAD_S * 1e9)
     with reader:
-        replay = _Replay(reader.name, reader.config, training_for)
+        replay = _Replay(reader, training_for)
         for segment in reader.segments():
             for record in segment.records:
                 replay.take(record)
@@ -197,7 +200,7 @@ def _two_passes(path: str | os.PathLike[str], training_for: TrainingFor,
     with ReplayReader(path, allow_truncated=True) as reader:
         inputs = [r for r in reader if is_input(r)]
     with _LocalReader(path, chunk_samples) as reader:
-        replay = _Replay(reader.name, reader.config, training_for)
+        replay = _Replay(reader, training_for)
         for record in inputs:
             replay.take(record)
         for segment in reader.segments():
@@ -251,6 +254,7 @@ class _LocalReader:
         self._chunk_samples = chunk_samples
         self.name = self._reader.name
         self.config = self._reader.header.config
+        self.engine_version = self._reader.header.engine_version
         self.status: ReplayStatus | None = None
 
     def segments(self) -> Iterator[_Segment]:
@@ -286,7 +290,8 @@ class _ChildReader:
             self._stop()
             raise _ReaderFailed
         self.name: str = header[1]
-        self.config: Mapping[str, PlainValue] = header[2]
+        self.engine_version: str = header[2]
+        self.config: Mapping[str, PlainValue] = header[3]
 
     def segments(self) -> Iterator[_Segment]:
         while True:
@@ -327,7 +332,9 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
     """The child's work: read, check and re-cut the file, sending each segment when done."""
     try:
         with ReplayReader(path, allow_truncated=True) as reader:
-            pipe.send_bytes(pack(["header", reader.name, dict(reader.header.config)]))
+            header = reader.header
+            pipe.send_bytes(pack(["header", reader.name, header.engine_version,
+                                  dict(header.config)]))
             for segment in _segments(reader, chunk_samples):
                 pipe.send_bytes(pack(["segment", segment.read_until_ns, segment.bytes_read,
                                       [r.to_list() for r in segment.records]]))

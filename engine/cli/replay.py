@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine import __version__
 from engine.errors import ConfigError, ReplayError
 from replays.progress import add_progress_option
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from engine.messages import Record
     from engine.training import TrainingConfig
     from replays.reader import ReplayStatus
+
+#: What a replay gives: its outputs, the outputs recorded live, how far the file could be read
+#: and the version of myoplay that recorded it.
+_Replayed = tuple[list["Record"], list["Record"], "ReplayStatus | None", str]
 
 NAME = "replay"
 HELP = "replay a recording through a fresh engine (headless and --fast for tests and what-ifs)"
@@ -76,16 +81,19 @@ def run(args: argparse.Namespace) -> int:
     from engine.cli.play import has_screen
 
     if args.headless or not has_screen():
-        outputs, recorded, status = _replay_headless(args)
+        outputs, recorded, status, made_by = _replay_headless(args)
     else:
-        outputs, recorded, status = _replay_window(args)
+        outputs, recorded, status, made_by = _replay_window(args)
     if args.events_out:
         args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
     events = [r for r in outputs if r.TAG == "event"]
     print(f"replayed {args.file}: {len(events)} events")
     if args.protocol is None and recorded:
         same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
-        if not same and status is not None and status.state == "complete":
+        if not same and made_by != __version__:
+            print(f"the events differ from the recorded ones, as they may: the recording was "
+                  f"made by myoplay {made_by}, this is {__version__}")
+        elif not same and status is not None and status.state == "complete":
             print("the events differ from the recorded ones: please report this as a bug",
                   file=sys.stderr)
             return 1
@@ -100,9 +108,7 @@ def _warn_if_incomplete(args: argparse.Namespace, status: ReplayStatus | None) -
               file=sys.stderr)
 
 
-def _replay_headless(
-    args: argparse.Namespace,
-) -> tuple[list[Record], list[Record], ReplayStatus | None]:
+def _replay_headless(args: argparse.Namespace) -> _Replayed:
     from replays.headless import replay_headless
     from replays.progress import Progress, progress_wanted
 
@@ -116,12 +122,10 @@ def _replay_headless(
     finally:
         progress.finish()
     _warn_if_incomplete(args, done.status)
-    return done.outputs, done.recorded, done.status
+    return done.outputs, done.recorded, done.status, done.engine_version
 
 
-def _replay_window(
-    args: argparse.Namespace,
-) -> tuple[list[Record], list[Record], ReplayStatus | None]:
+def _replay_window(args: argparse.Namespace) -> _Replayed:
     import trio
 
     from actors.replay_viewer import view_replay
@@ -132,6 +136,7 @@ def _replay_window(
     recorded = []
     with ReplayReader(args.file, allow_truncated=True) as reader:
         header_config = dict(reader.header.config)
+        made_by = reader.header.engine_version
         for record in reader:
             if is_input(record):
                 inputs.append(record)
@@ -148,4 +153,4 @@ def _replay_window(
     _warn_if_incomplete(args, status)
     outputs = trio.run(view_replay, args.file, source, training, mains, inputs, mode,
                        not args.fast)
-    return outputs, recorded, status
+    return outputs, recorded, status, made_by

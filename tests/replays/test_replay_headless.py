@@ -3,12 +3,15 @@ read-ahead process that changes nothing but the speed."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from engine import __version__
+from engine.cli import main
 from engine.errors import CorruptReplayError
-from engine.messages import SourceInfo, UserInput
+from engine.messages import RuleEvent, SourceInfo, UserInput
 from engine.offline import OfflineEngine, is_input, split_recording
 from engine.training import TrainingConfig
 from replays.headless import LOOKAHEAD_S, replay_headless
@@ -22,9 +25,10 @@ def _training(config):
     return TrainingConfig.from_plain(config["training"], "test")
 
 
-def _rewrite(path: Path, move_input_to_end: bool) -> None:
+def _rewrite(path: Path, move_input_to_end: bool = False, *, engine_version: str = __version__,
+             change_an_event: bool = False) -> None:
     """The golden session written again, optionally with its first input moved to the end of
-    the file, far behind the frames its stamp falls in."""
+    the file (far behind the frames its stamp falls in), or one recorded event changed."""
     with ReplayReader(SESSION) as reader:
         config = dict(reader.header.config)
         records = [r for r in reader if not isinstance(r, SourceInfo)]
@@ -34,7 +38,11 @@ def _rewrite(path: Path, move_input_to_end: bool) -> None:
     if move_input_to_end:
         records.remove(moved)
         records.append(moved)
-    with RecordingWriter(path, seed=1, config=config, sources=[source], fsync=False) as writer:
+    if change_an_event:
+        at, event = next((i, r) for i, r in enumerate(records) if isinstance(r, RuleEvent))
+        records[at] = dataclasses.replace(event, t_ns=event.t_ns + 1)
+    with RecordingWriter(path, seed=1, config=config, sources=[source], fsync=False,
+                         engine_version=engine_version) as writer:
         for record in records:
             writer.write(record)
         writer.close(summary)
@@ -83,3 +91,18 @@ def test_progress_reaches_the_whole_file():
     replay_headless(SESSION, _training, on_progress=seen.append)
     assert seen == sorted(seen)
     assert seen[-1] == SESSION.stat().st_size
+
+
+def test_the_command_calls_a_difference_a_bug_only_for_the_same_engine_version(tmp_path, capsys):
+    same = tmp_path / "same.myoplay"
+    _rewrite(same, change_an_event=True)
+    assert main(["replay", "--headless", str(same)]) == 1
+    assert "please report this as a bug" in capsys.readouterr().err
+    older = tmp_path / "older.myoplay"
+    _rewrite(older, engine_version="0.0.1", change_an_event=True)
+    assert main(["replay", "--headless", str(older)]) == 0
+    assert "the recording was made by myoplay 0.0.1" in capsys.readouterr().out
+    plain = tmp_path / "plain.myoplay"
+    _rewrite(plain)
+    assert main(["replay", "--headless", str(plain)]) == 0
+    assert "identical to the events recorded live" in capsys.readouterr().out
