@@ -34,6 +34,11 @@ _MAINS = np.uint8(QualityFlag.MAINS)
 _LIFT_OFF = np.uint8(QualityFlag.LIFT_OFF)
 _NONFINITE = np.uint8(QualityFlag.NONFINITE)
 _MOVEMENT = np.uint8(QualityFlag.MOVEMENT)
+# The same as plain ints, for deciding in Python.
+_FLAT_BIT = int(QualityFlag.FLAT)
+_MAINS_BIT = int(QualityFlag.MAINS)
+_LIFT_OFF_BIT = int(QualityFlag.LIFT_OFF)
+_MOVEMENT_BIT = int(QualityFlag.MOVEMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,10 @@ class QualityConfig:
     movement_step_uv: float = 300.0
     """A smaller jump of the window mean beyond this is a movement artefact."""
 
+
+#: Blocks that close at most this many windows are judged in plain Python (see
+#: ``QualityMonitor._close_windows``).
+_DECIDE_IN_PYTHON = 4
 
 #: Mains pickup is measured over this span: whole cycles of 50 and 60 Hz (so an electrode
 #: offset does not leak in) and long enough that EMG near mains averages out.
@@ -107,7 +116,7 @@ class QualityMonitor:
         self._mains_basis = np.ascontiguousarray(
             np.hstack([np.cos(phase), np.sin(phase)]) * (2 / span_n)
         )
-        self._span = np.empty((self._span_windows, n_channels, self.window_n))
+        self._span = np.empty((n_channels, span_n))  # the windows of the current span
         self._span_fill = 0
         self._mains_bad = np.zeros(n_channels, dtype=bool)
         self._mains_suspect = np.zeros(n_channels, dtype=bool)
@@ -119,7 +128,7 @@ class QualityMonitor:
         hold_windows = max(1, round(config.hold_s / config.window_s))
         # The verdicts of the windows before the last one, oldest first: the active flags are
         # the last ``hold_windows`` verdicts ORed together.
-        self._held = np.zeros((hold_windows - 1, n_channels), dtype=np.uint8)
+        self._held = [[0] * n_channels for _ in range(hold_windows - 1)]
         self._active = np.zeros(n_channels, dtype=np.uint8)
         # Thresholds on sums, so scoring needs no square roots or divisions.
         steps = self.window_n - 1
@@ -160,11 +169,12 @@ class QualityMonitor:
             windows = np.empty((count, self._n_channels, w))
             windows[0, :, : self._fill] = self._buffer[:, : self._fill]
             windows[0, :, self._fill :] = raw_uv[:, :head]
-            whole = raw_uv[:, head:stop].reshape(self._n_channels, count - 1, w)
-            windows[1:] = whole.swapaxes(0, 1)
+            if count > 1:
+                whole = raw_uv[:, head:stop].reshape(self._n_channels, count - 1, w)
+                windows[1:] = whole.swapaxes(0, 1)
             hits = np.empty((count, self._n_channels), dtype=np.uint8)
             if immediate is None:
-                hits.fill(0)
+                hits[1:] = 0
                 hits[0] = self._window_hits
             else:
                 hits[0] = self._window_hits | np.bitwise_or.reduce(immediate[:, :head], axis=1)
@@ -173,7 +183,8 @@ class QualityMonitor:
                 ).T
             after = self._close_windows(windows, hits)
             flags[:, :head] = self._active[:, None]
-            flags[:, head:stop] = np.repeat(after[:-1].T, w, axis=1)
+            if count > 1:
+                flags[:, head:stop] = np.repeat(after[:-1].T, w, axis=1)
             self._active = after[-1]
             flags[:, stop:] = self._active[:, None]
             self._fill = n - stop
@@ -204,69 +215,113 @@ class QualityMonitor:
     def _close_windows(self, windows: FloatArray, hits: FlagArray) -> FlagArray:
         """Judge whole windows (windows, channels, samples) whose per-sample flags were ``hits``
         (windows, channels); returns the held flags in force after each window."""
-        cfg = self.config
-        count = windows.shape[0]
-        # Sample-to-sample steps along the whole stack at once (long rows are several times
-        # faster than one short row per window); each window's last slot, the step into the
-        # next window, is zeroed and so adds nothing to its sum.
-        stacked = windows.reshape(-1)
-        steps = np.empty(windows.shape)
-        flat_steps = steps.reshape(-1)
-        np.subtract(stacked[1:], stacked[:-1], out=flat_steps[:-1])
-        steps[:, :, -1] = 0.0
-        np.multiply(steps, steps, out=steps)
-        energy = np.add.reduce(steps, axis=2)
+        step = windows[:, :, 1:] - windows[:, :, :-1]
+        energy = np.add.reduce(step * step, axis=2)
         means = np.add.reduce(windows, axis=2) * self._inv_n
+        mains = self._mains_over(windows)
+        # The same decisions either way, on the same numbers: a live stream closes one window
+        # at a time, where a dozen small numpy calls cost more than deciding in Python.
+        if windows.shape[0] <= _DECIDE_IN_PYTHON:
+            after = self._decide_each(energy, means, mains, hits)
+        else:
+            after = self._decide_all(energy, means, mains, hits)
+        self._previous_mean = means[-1].copy()
+        return after
+
+    def _decide_all(
+        self, energy: FloatArray, means: FloatArray, mains: BoolArray, hits: FlagArray
+    ) -> FlagArray:
+        """Each window's verdict from its step energy and mean, then the held flags after it."""
+        cfg = self.config
         jumps = np.empty_like(means)
         np.subtract(means[1:], means[:-1], out=jumps[1:])
+        jumped = np.ones(means.shape, dtype=bool)
         if self._previous_mean is None:
             jumps[0] = 0.0
-            first_is_judged = False
+            jumped[0] = False
         else:
             np.subtract(means[0], self._previous_mean, out=jumps[0])
-            first_is_judged = True
         np.abs(jumps, out=jumps)
-        jumped = np.ones(means.shape, dtype=bool)
-        jumped[0] = first_is_judged
-        self._previous_mean = means[-1].copy()
-
         lift_off = (energy > self._broadband_limit) | (jumped & (jumps > cfg.lift_off_step_uv))
         movement = jumped & (jumps > cfg.movement_step_uv) & ~lift_off
         verdict = hits.copy()
         np.bitwise_or(verdict, _FLAT, out=verdict, where=energy <= self._flat_limit)
         np.bitwise_or(verdict, _LIFT_OFF, out=verdict, where=lift_off)
         np.bitwise_or(verdict, _MOVEMENT, out=verdict, where=movement)
-        np.bitwise_or(verdict, _MAINS, out=verdict, where=self._mains_over(windows))
+        np.bitwise_or(verdict, _MAINS, out=verdict, where=mains)
 
-        earlier = self._held.shape[0]
-        history = np.concatenate([self._held, verdict])
+        earlier = len(self._held)
+        history = np.concatenate([np.array(self._held, dtype=np.uint8).reshape(earlier, -1),
+                                  verdict])
         after = verdict.copy()
         for back in range(1, earlier + 1):
-            after |= history[earlier - back : earlier - back + count]
-        self._held = history[history.shape[0] - earlier :]
+            after |= history[earlier - back : earlier - back + verdict.shape[0]]
+        self._held = history[history.shape[0] - earlier :].tolist()
         return after
+
+    def _decide_each(
+        self, energy: FloatArray, means: FloatArray, mains: BoolArray, hits: FlagArray
+    ) -> FlagArray:
+        """:meth:`_decide_all` window by window in plain Python."""
+        flat_limit, broadband_limit = self._flat_limit, self._broadband_limit
+        lift_off_step, movement_step = self.config.lift_off_step_uv, self.config.movement_step_uv
+        previous = None if self._previous_mean is None else self._previous_mean.tolist()
+        held = self._held
+        afters = []
+        for energies, window_means, pickup, verdict in zip(
+            energy.tolist(), means.tolist(), mains.tolist(), hits.tolist(), strict=True
+        ):
+            for c, step_energy in enumerate(energies):
+                flags = verdict[c]
+                if step_energy <= flat_limit:
+                    flags |= _FLAT_BIT
+                lift_off = step_energy > broadband_limit
+                if previous is not None:
+                    jump = abs(window_means[c] - previous[c])
+                    if jump > lift_off_step:
+                        lift_off = True
+                    elif jump > movement_step and not lift_off:
+                        flags |= _MOVEMENT_BIT
+                if lift_off:
+                    flags |= _LIFT_OFF_BIT
+                if pickup[c]:
+                    flags |= _MAINS_BIT
+                verdict[c] = flags
+            after = verdict
+            for past in held:
+                after = [a | p for a, p in zip(after, past, strict=True)]
+            afters.append(after)
+            if held:
+                held = [*held[1:], verdict]
+            previous = window_means
+        self._held = held
+        return np.array(afters, dtype=np.uint8)
 
     def _mains_over(self, windows: FloatArray) -> BoolArray:
         """Per window (windows, channels): is mains pickup excessive once that window is in."""
-        count = windows.shape[0]
-        bad = np.empty((count, self._n_channels), dtype=bool)
+        count, channels, w = windows.shape
+        bad = np.empty((count, channels), dtype=bool)
+        if not self._mains_basis.shape[1]:
+            bad[:] = self._mains_bad
+            return bad
         per_span, fill = self._span_windows, self._span_fill
         closing = per_span - fill - 1  # the first of these windows to complete a span
-        if not self._mains_basis.shape[1] or closing >= count:
+        if closing >= count:
+            self._span[:, fill * w : (fill + count) * w] = _channel_major(windows)
+            self._span_fill += count
             bad[:] = self._mains_bad
-            if self._mains_basis.shape[1]:
-                self._span[fill : fill + count] = windows
-                self._span_fill += count
             return bad
         spans_n = 1 + (count - closing - 1) // per_span
         used = closing + 1 + (spans_n - 1) * per_span
-        spans = np.empty((spans_n, per_span, *windows.shape[1:]))
-        spans[0, :fill] = self._span[:fill]
-        spans[0, fill:] = windows[: closing + 1]
-        spans[1:] = windows[closing + 1 : used].reshape(spans_n - 1, per_span, *windows.shape[1:])
+        series = np.empty((spans_n, channels, per_span * w))
+        series[0, :, : fill * w] = self._span[:, : fill * w]
+        series[0, :, fill * w :] = _channel_major(windows[: closing + 1])
+        if spans_n > 1:
+            full = windows[closing + 1 : used].reshape(spans_n - 1, per_span, channels, w)
+            series[1:] = full.transpose(0, 2, 1, 3).reshape(spans_n - 1, channels, -1)
         self._span_fill = count - used
-        self._span[: self._span_fill] = windows[used:]
-        excessive = self._excessive_mains(spans)
+        self._span[:, : self._span_fill * w] = _channel_major(windows[used:])
+        excessive = self._excessive_mains(series)
         # Pickup must persist: a span counts when the one before it was excessive too.
         suspect = np.concatenate([self._mains_suspect[None], excessive[:-1]])
         span_bad = excessive & suspect
@@ -276,24 +331,29 @@ class QualityMonitor:
         self._mains_suspect = excessive[-1]
         return bad
 
-    def _excessive_mains(self, spans: FloatArray) -> BoolArray:
-        """Per span (spans, windows, channels, samples) and channel: too much mains power."""
-        # One C-ordered (spans, channels, samples) stack, whatever the number of spans, so each
-        # span's sums come out the same however the stream was chunked.
-        n_spans, _, channels, _ = spans.shape
-        series = spans.transpose(0, 2, 1, 3).reshape(n_spans, channels, -1)
+    def _excessive_mains(self, series: FloatArray) -> BoolArray:
+        """Per span and channel: too much mains power, from ``series`` (spans, channels,
+        samples), always a fresh C-ordered stack so that each span's sums come out the same
+        however the stream was chunked."""
+        n_spans, channels, _ = series.shape
         sums = np.matmul(series, self._mains_basis)
         half = sums.shape[2] // 2
         power = 0.5 * (sums[:, :, :half] ** 2 + sums[:, :, half:] ** 2)
         power = power.reshape(n_spans, channels, -1, self._probes_per_line)
-        mains_power = power[..., 0].sum(axis=2)
-        neighbour_power = power[..., 1:].mean(axis=3).sum(axis=2)
+        mains_power = np.add.reduce(power[..., 0], axis=2)
+        neighbours = power.shape[3] - 1
+        neighbour_power = np.add.reduce(np.add.reduce(power[..., 1:], axis=3) / neighbours, axis=2)
         # A strong contraction puts EMG power at mains frequencies too; pickup is a line
         # standing well above the spectrum beside it.
         excessive: BoolArray = (mains_power > self.config.mains_limit_uv**2) & (
             mains_power > MAINS_LINE_RATIO * neighbour_power
         )
         return excessive
+
+
+def _channel_major(windows: FloatArray) -> FloatArray:
+    """(windows, channels, samples) as consecutive samples per channel (channels, samples)."""
+    return windows.swapaxes(0, 1).reshape(windows.shape[1], -1)
 
 
 def describe(mask: int) -> str:
