@@ -282,6 +282,27 @@ def effort_amplitude(
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Normalisation:
+    """What a calibration does to raw envelopes: the noise floor off (in power), then %MVC."""
+
+    baseline_uv: npt.NDArray[np.float64]
+    gain_pct_per_uv: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, calibration: Calibration) -> Normalisation:
+        return cls(np.asarray(calibration.baseline_uv, dtype=np.float64),
+                   np.asarray(calibration.gain_pct_per_uv, dtype=np.float64))
+
+    def apply(
+        self, envelope_uv: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """(envelope above the noise floor in µV, %MVC) for raw ``envelope_uv`` (samples,
+        channels). Element by element, so rows taken before or after give the same bits."""
+        above = above_noise_floor(envelope_uv, self.baseline_uv)
+        return above, above * self.gain_pct_per_uv
+
+
 class OverMvcMonitor:
     """Says when a channel goes above 100 %MVC, measured like the reference (a 0.5 s average).
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.calibration import Calibration, OverMvcMonitor, above_noise_floor
+from engine.calibration import Calibration, Normalisation, OverMvcMonitor
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, ConfigError
@@ -39,6 +39,7 @@ from engine.messages import (
 from engine.protocol import Protocol, protocol_from_plain
 from engine.rules import RulesEngine
 from engine.rules.summary import SessionSummary
+from engine.rules.ticks import decimation_factor
 from engine.view import ChannelView, SessionView
 
 #: Config key of a finished calibration (also what a replay's inspector lists).
@@ -121,8 +122,7 @@ class TrainingSession:
         )
         self._calibration: Calibration | None = None
         self._over_mvc: OverMvcMonitor | None = None
-        self._gain = np.zeros(source.n_channels)
-        self._baseline = np.zeros(source.n_channels)
+        self._normalisation: Normalisation | None = None
         self._procedure: CalibrationProcedure | None = None
         if config.calibration is not None:
             self._use_calibration(config.calibration)
@@ -240,8 +240,7 @@ class TrainingSession:
             end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
             self._finish_calibration(procedure, end_t_ns, out)
             return consumed
-        normalised = self._normalise(part)
-        out.extend(self._rules.step(normalised))
+        out.extend(self._judge(part))
         return part.n_samples
 
     def _finish_calibration(
@@ -283,20 +282,23 @@ class TrainingSession:
                 hint="calibrate again: a different envelope changes the %MVC scale",
             )
         self._calibration = calibration
-        self._over_mvc = OverMvcMonitor(calibration, self.source.rate_hz)
+        rate_hz = self.source.rate_hz
+        self._over_mvc = OverMvcMonitor(calibration, rate_hz / decimation_factor(rate_hz))
         self._procedure = None
-        self._baseline = np.asarray(calibration.baseline_uv, dtype=np.float64)
-        self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)
+        self._normalisation = Normalisation.of(calibration)
 
-    def _normalise(self, part: ProcessedBlock) -> ProcessedBlock:
-        above = above_noise_floor(np.asarray(part.envelope_uv), self._baseline)
-        pct = above * self._gain
-        if pct.shape[0]:
-            self._last_pct = pct[-1]
-            if self._over_mvc is not None:
-                self._over_mvc.update(pct)
-        return ProcessedBlock(part.source_id, part.first_index, part.t_ns, part.rate_hz,
-                              above, pct, part.quality)
+    def _judge(self, part: ProcessedBlock) -> list[RuleEvent]:
+        """Rule events for raw-envelope ``part``, normalised by the calibration. Only the
+        samples the rules tick on are normalised: the over-MVC check takes the same ones."""
+        normalisation = self._normalisation
+        assert normalisation is not None, "judged only once calibrated"
+        assert self._over_mvc is not None
+        events = self._rules.step(part, normalisation)
+        if part.n_samples:
+            envelope = np.asarray(part.envelope_uv)
+            self._over_mvc.update(normalisation.apply(envelope[self._rules.tick_rows(part)])[1])
+            self._last_pct = normalisation.apply(envelope[-1:])[1][0]
+        return events
 
     # -- outputs ----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.calibration import Normalisation
 from engine.clock import NS_PER_S, s_to_ns
 from engine.errors import ConfigError
 from engine.messages import (
@@ -266,9 +267,14 @@ class RulesEngine:
             else:
                 self._set_difficulty(t_ns, self._low_pct, self._high_pct, value, "config")
 
-    def step(self, block: ProcessedBlock) -> list[RuleEvent]:
-        """Judge one block of processed samples; return the events it caused, oldest first."""
-        ticks = self._ticks.feed(block, need_pct=not self._mvc)
+    def step(
+        self, block: ProcessedBlock, normalisation: Normalisation | None = None
+    ) -> list[RuleEvent]:
+        """Judge one block of processed samples; return the events it caused, oldest first.
+
+        A block of raw envelopes (no ``pct_mvc``) is judged in %MVC through ``normalisation``.
+        """
+        ticks = self._ticks.feed(block, need_pct=not self._mvc, normalisation=normalisation)
         if not self._monitors_ready:
             self._make_monitors()
         events: list[RuleEvent] = []
@@ -282,6 +288,10 @@ class RulesEngine:
                 quality[i] if quality is not None else None,
             )
         return events
+
+    def tick_rows(self, block: ProcessedBlock) -> slice:
+        """The rows of ``block``, just stepped, that the rules judged."""
+        return self._ticks.rows(block)
 
     # -- the per-tick state machine ---------------------------------------------------------
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.calibration import Normalisation
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, SignalError
 from engine.messages import ProcessedBlock
@@ -90,8 +91,22 @@ class TickStream:
             self.factor = decimation_factor(block.rate_hz)
             self._ns_per_sample = 1e9 / block.rate_hz
 
-    def feed(self, block: ProcessedBlock, need_pct: bool) -> Ticks:
-        """The ticks inside ``block``; raises on out-of-order or malformed blocks."""
+    def rows(self, block: ProcessedBlock) -> slice:
+        """The rows of ``block`` that are ticks (the stream must have seen its rate)."""
+        return slice(self._first_tick(block.first_index), None, self.factor)
+
+    def _first_tick(self, first_index: int) -> int:
+        """Offset, in a block starting at ``first_index``, of its first tick."""
+        return (self.factor - 1 - first_index) % self.factor
+
+    def feed(
+        self, block: ProcessedBlock, need_pct: bool, normalisation: Normalisation | None = None
+    ) -> Ticks:
+        """The ticks inside ``block``; raises on out-of-order or malformed blocks.
+
+        With ``normalisation``, the block's raw envelope is normalised at the ticks only (the
+        same values as normalising every sample, for a fraction of the work).
+        """
         self._check(block)
         first, n, factor = block.first_index, block.n_samples, self.factor
         if first != self._next_index:
@@ -106,19 +121,20 @@ class TickStream:
             self._carry_set = False
         self._next_index = first + n
         pct_mvc = block.pct_mvc
-        if need_pct and pct_mvc is None and n:
+        normalise = normalisation is not None and pct_mvc is None
+        if need_pct and pct_mvc is None and not normalise and n:
             raise CalibrationError(
                 "the exercise needs %MVC but no calibration is active",
                 hint="run the MVC calibration first",
             )
-        start = (factor - 1 - first) % factor
+        start = self._first_tick(first)
         quality = block.quality
         flagged = bool(quality.any())
         if start >= n:
             if flagged:
                 self._quality_carry |= np.bitwise_or.reduce(quality, axis=0)
                 self._carry_set = True
-            return Ticks([], None if pct_mvc is None else [], [], None)
+            return Ticks([], [] if pct_mvc is not None or normalise else None, [], None)
         ends = range(start, n, factor)
         last = ends[-1]
         rows: list[list[int]] | None = None
@@ -144,9 +160,14 @@ class TickStream:
                 hint="sample times must increase",
             )
         self._last_t_ns = times[-1]
+        envelope = block.envelope_uv[start::factor]
+        pct = None if pct_mvc is None else pct_mvc[start::factor]
+        if normalise:
+            assert normalisation is not None
+            envelope, pct = normalisation.apply(np.asarray(envelope))
         return Ticks(
             t_ns=times,
-            pct=None if pct_mvc is None else pct_mvc[start::factor].tolist(),
-            envelope_uv=block.envelope_uv[start::factor].tolist(),
+            pct=None if pct is None else pct.tolist(),
+            envelope_uv=envelope.tolist(),
             quality=rows,
         )
