@@ -85,9 +85,11 @@ MAINS_LINE_RATIO = 10.0
 class QualityMonitor:
     """Streaming quality flags for raw µV samples laid out (channels, samples).
 
-    Every window is scored by the same vectorised code whether it closes alone or among many in
-    one block (a window's samples are always copied into a C-ordered stack first, because numpy's
-    sums depend on memory layout), so the flags are bit-for-bit the same however the stream is
+    A window's numbers (step energy, mean, mains sums) come from the same vectorised code
+    whether it closes alone or among many in one block: its samples are always copied into a
+    C-ordered stack first, because numpy's sums depend on memory layout. The verdicts on those
+    numbers are exact comparisons, made in Python for a window or two (a live stream) and with
+    numpy for many (a replay). So the flags are bit-for-bit the same however the stream is
     chunked, and a long block costs a few numpy calls rather than a Python loop per window.
     """
 

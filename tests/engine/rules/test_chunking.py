@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scripted_patient import BRIDGE, chunked
 
+from engine.calibration import Normalisation
 from engine.clock import sample_offset_ns
 from engine.messages import ConfigChange, ProcessedBlock, QualityFlag, RuleEvent
 from engine.protocol import Protocol, protocol_from_plain
@@ -112,3 +114,26 @@ def test_sample_by_sample_equals_one_block() -> None:
     assert len(events) > 20
     assert events_single == events
     assert summary_single == summary
+
+
+def test_normalising_at_the_ticks_equals_normalising_every_sample() -> None:
+    pct, quality = session(5, 2000.0, duration_s=14.0)
+    raw_uv = pct * 3.0 + 4.0  # some raw envelope, above a 4 µV noise floor
+    normalisation = Normalisation(np.full(4, 4.0), np.full(4, 1 / 3.0))
+    above, full_pct = normalisation.apply(raw_uv)
+    sizes = sizes_from(list(range(0, 10**6, 997)), len(pct))
+    normalised = [
+        dataclasses.replace(b, envelope_uv=above[b.first_index : b.first_index + b.n_samples],
+                            pct_mvc=full_pct[b.first_index : b.first_index + b.n_samples])
+        for b in chunked(pct, sizes, 2000.0, quality)
+    ]
+    raw = [
+        dataclasses.replace(b, envelope_uv=raw_uv[b.first_index : b.first_index + b.n_samples],
+                            pct_mvc=None)
+        for b in chunked(pct, sizes, 2000.0, quality)
+    ]
+    expected, _, _ = run(normalised)
+    engine = RulesEngine(PROTOCOL, BRIDGE, np.random.default_rng(7))
+    events = [e for block in raw for e in engine.step(block, normalisation)]
+    assert len(expected) > 20
+    assert [e.to_list() for e in events] == [e.to_list() for e in expected]
