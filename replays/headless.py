@@ -86,11 +86,11 @@ def replay_headless(
     :data:`CHUNK_S` worth). A truncated file is replayed up to its last sync point.
     ``read_ahead`` lets a child process read the file where that is cheap (see the module)."""
     try:
-        if read_ahead and _forks_cheaply():
-            try:
+        # Should the child fail, the same work in this process raises the reader's error with
+        # its details, or succeeds.
+        with contextlib.suppress(_ReaderFailed):
+            if read_ahead and _forks_cheaply():
                 return _replay(_ChildReader(path, chunk_samples), training_for, on_progress)
-            except _ReaderFailed:
-                pass  # the same work in this process raises the reader's error, or succeeds
         return _replay(_LocalReader(path, chunk_samples), training_for, on_progress)
     except _LateInput:
         return _two_passes(path, training_for, chunk_samples, on_progress)
