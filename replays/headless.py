@@ -186,6 +186,8 @@ def _replay(reader: _LocalReader | _ChildReader, training_for: TrainingFor,
     lookahead_ns = round(LOOKAHEAD_S * 1e9)
     with reader:
         replay = _Replay(reader, training_for)
+        for source in reader.early_sources:
+            replay.take(source)
         for segment in reader.segments():
             for record in segment.records:
                 replay.take(record)
@@ -256,6 +258,7 @@ class _LocalReader:
         self.config = self._reader.header.config
         self.engine_version = self._reader.header.engine_version
         self.status: ReplayStatus | None = None
+        self.early_sources: list[SourceInfo] = []  # this reader finds them in their place
 
     def segments(self) -> Iterator[_Segment]:
         yield from _segments(self._reader, self._chunk_samples)
@@ -269,9 +272,17 @@ class _LocalReader:
 
 
 class _ChildReader:
-    """Segments read by a forked child process and sent over a pipe as packed record lists."""
+    """Segments read by a forked child process and sent over a pipe as packed record lists.
+
+    While the child starts, this process reads the header and the sources the file begins with
+    itself (a few records), so the engine can be built in parallel with the child's start.
+    """
 
     def __init__(self, path: str | os.PathLike[str], chunk_samples: int | None) -> None:
+        with ReplayReader(path, allow_truncated=True) as reader:
+            self.name = reader.name
+            self.config: Mapping[str, PlainValue] = reader.header.config
+            self.engine_version = reader.header.engine_version
         context = multiprocessing.get_context("fork")
         self._pipe, child_end = context.Pipe(duplex=False)
         self._child = context.Process(
@@ -282,16 +293,10 @@ class _ChildReader:
         child_end.close()
         self.status: ReplayStatus | None = None
         try:
-            header = self._receive()
+            self.early_sources = _first_sources(path)
         except BaseException:
             self._stop()
             raise
-        if header[0] != "header":
-            self._stop()
-            raise _ReaderFailed
-        self.name: str = header[1]
-        self.engine_version: str = header[2]
-        self.config: Mapping[str, PlainValue] = header[3]
 
     def segments(self) -> Iterator[_Segment]:
         while True:
@@ -332,9 +337,6 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
     """The child's work: read, check and re-cut the file, sending each segment when done."""
     try:
         with ReplayReader(path, allow_truncated=True) as reader:
-            header = reader.header
-            pipe.send_bytes(pack(["header", reader.name, header.engine_version,
-                                  dict(header.config)]))
             for segment in _segments(reader, chunk_samples):
                 pipe.send_bytes(pack(["segment", segment.read_until_ns, segment.bytes_read,
                                       [r.to_list() for r in segment.records]]))
@@ -349,6 +351,18 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
             pipe.send_bytes(pack(["failed"]))
     finally:
         pipe.close()
+
+
+def _first_sources(path: str | os.PathLike[str]) -> list[SourceInfo]:
+    """The sources described before the first samples (a recorder writes them first)."""
+    found = []
+    with ReplayReader(path, allow_truncated=True) as reader:
+        for record in reader:
+            if isinstance(record, SampleFrame | Gap):
+                break
+            if isinstance(record, SourceInfo):
+                found.append(record)
+    return found
 
 
 def _forks_cheaply() -> bool:
