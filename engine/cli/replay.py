@@ -45,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="write the events as JSON lines")
     parser.add_argument("--chunk", type=int, metavar="SAMPLES",
                         help="re-cut the samples into frames of this many samples (headless "
-                             "default: 1 s worth; the events do not change)")
+                             "default: 2 s worth; the events do not change)")
     add_progress_option(parser)
 
 
