@@ -80,6 +80,8 @@ def replay_times_real_time(path: Path, seconds: float) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     if done.passes != 1:
         raise RuntimeError("the bench recording needed two passes")
+    if not done.read_ahead and sys.platform == "linux":
+        raise RuntimeError("the replay did not read ahead in a child process")
     return seconds / elapsed, len(done.outputs)
 
 

@@ -6,11 +6,12 @@ So the replay judges samples a little behind what it has read (:data:`LOOKAHEAD_
 time) and reads the file once. Should an input turn up later than that, which no live session
 does, the replay starts over with every input gathered first: slower, and the same events.
 
-Where the platform forks cheaply (Linux), a child process reads, checks and re-cuts the file
-while this one runs the engine, so the two halves of the work share two cores. The child hands
-over whole sync segments through a pipe whose fixed buffer bounds how far it can run ahead
-(bounded, with back-pressure). If the child fails for any reason, the replay runs in this
-process instead, where a damaged file raises its usual error naming the record.
+Where the platform forks cheaply (Linux) and the process has no other thread, a child process
+reads, checks and re-cuts the file while this one runs the engine, so the two halves of the work
+share two cores. The child hands over whole sync segments through a pipe whose fixed buffer
+bounds how far it can run ahead (bounded, with back-pressure). If the child fails for any
+reason, the replay runs in this process instead, where a damaged file raises its usual error
+naming the record.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -72,6 +74,8 @@ class HeadlessReplay:
     """1, or 2 when an input came too late in the file for a single pass."""
     engine_version: str
     """The version of myoplay that made the recording."""
+    read_ahead: bool
+    """Whether a child process read the file (see the module)."""
 
 
 def replay_headless(
@@ -124,6 +128,7 @@ class _Replay:
         self.name = reader.name
         self.config = reader.config
         self.engine_version = reader.engine_version
+        self.read_ahead = isinstance(reader, _ChildReader)
         self.training = training_for(self.config)
         self.engine: OfflineEngine | None = None
         self.source: SourceInfo | None = None
@@ -178,7 +183,7 @@ class _Replay:
             raise ReplayError(f"{self.name} has no sources; replay needs exactly one",
                               hint="it holds no samples")
         return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
-                              self.engine_version)
+                              self.engine_version, self.read_ahead)
 
 
 def _replay(reader: _LocalReader | _ChildReader, training_for: TrainingFor,
@@ -366,4 +371,10 @@ def _first_sources(path: str | os.PathLike[str]) -> list[SourceInfo]:
 
 
 def _forks_cheaply() -> bool:
-    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+    """Linux forks in a few milliseconds; and only a process with no other thread forks safely
+    (another thread may hold a lock the child would then wait on forever)."""
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ def test_recorded_session_replays_to_its_stored_output_digest(read_ahead):
     assert hashlib.sha256(packed).hexdigest() == SESSION_DIGEST["outputs_sha256"]
     assert [r.to_list() for r in done.outputs] == [r.to_list() for r in done.recorded]
     assert (done.status.state, done.passes) == ("complete", 1)
+    assert done.read_ahead == (read_ahead and sys.platform == "linux")
 
 
 def test_recorded_session_gives_the_same_outputs_at_any_chunk_size():
