@@ -106,3 +106,14 @@ def test_the_command_calls_a_difference_a_bug_only_for_the_same_engine_version(t
     _rewrite(plain)
     assert main(["replay", "--headless", str(plain)]) == 0
     assert "identical to the events recorded live" in capsys.readouterr().out
+
+
+def test_the_window_replays_fast_to_the_events_recorded_live(tmp_path, capsys, monkeypatch):
+    # SDL's dummy driver stands in for the screen this machine lacks: the replay opens its
+    # window, draws every frame and plays to the end exactly as on a desktop.
+    monkeypatch.setattr("engine.cli.play.has_screen", lambda: True)
+    events = tmp_path / "events.jsonl"
+    assert main(["replay", "--fast", str(SESSION), "--events-out", str(events)]) == 0
+    assert "identical to the events recorded live" in capsys.readouterr().out
+    headless = replay_headless(SESSION, _training)
+    assert len(events.read_text().splitlines()) == len(headless.outputs)
