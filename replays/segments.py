@@ -1,0 +1,199 @@
+"""A recording's records a sync segment at a time, frames and gaps re-cut into long chunks, for
+the headless replay: read in this process, or by a forked child while this one computes.
+
+Where the platform forks cheaply (Linux) and the process has no other thread, a child process
+reads, checks and re-cuts the file, and hands over whole sync segments through a pipe whose
+fixed buffer bounds how far it can run ahead (bounded, with back-pressure). Meanwhile this
+process reads the header and the first sources itself, so the engine is built while the child
+starts. If the child fails for any reason, :class:`ReadAheadFailed` tells the caller to read in
+this process instead, where a damaged file raises its usual error naming the record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import msgpack
+
+from engine.errors import ReplayError
+from engine.messages import Gap, PlainValue, Record, SampleFrame, SourceInfo, message_from_list
+from engine.offline import Rechunker
+from replays.format import pack
+from replays.reader import ReplayReader, ReplayStatus
+
+#: Default length of the re-cut frames: the engine is chunk-invariant, so the events are the
+#: same, and long chunks spare the per-call overhead of short frames.
+CHUNK_S = 2.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Records as read, frames already re-cut, with how far the file has been read."""
+
+    records: list[Record]
+    read_until_ns: int
+    """Session time just after the last sample read so far."""
+    bytes_read: int
+
+
+class ReadAheadFailed(Exception):
+    """The read-ahead child stopped without finishing: read in this process instead."""
+
+
+def read_segments(reader: ReplayReader, chunk_samples: int | None) -> Iterator[Segment]:
+    """The file's records a sync segment at a time, frames and gaps re-cut."""
+    rechunker: Rechunker | None = None
+    records: list[Record] = []
+    read_until = 0
+    for record in reader:
+        if reader.samples_t_ns != read_until and records:
+            yield Segment(records, read_until, reader.bytes_read)
+            records = []
+        read_until = reader.samples_t_ns
+        if isinstance(record, SampleFrame | Gap):
+            if rechunker is None:
+                raise ReplayError(f"{reader.name} has samples of a source it never describes")
+            records += rechunker.push(record)
+            continue
+        if isinstance(record, SourceInfo) and rechunker is None:
+            chunk = chunk_samples or max(1, round(CHUNK_S * record.rate_hz))
+            rechunker = Rechunker(chunk, record.rate_hz)
+        records.append(record)
+    if rechunker is not None:
+        records += rechunker.flush()
+    yield Segment(records, reader.samples_t_ns, reader.bytes_read)
+
+
+class LocalSegments:
+    """Segments read in this process."""
+
+    def __init__(self, path: str | os.PathLike[str], chunk_samples: int | None) -> None:
+        self._reader = ReplayReader(path, allow_truncated=True)
+        self._chunk_samples = chunk_samples
+        self.name = self._reader.name
+        self.config = self._reader.header.config
+        self.engine_version = self._reader.header.engine_version
+        self.status: ReplayStatus | None = None
+        self.early_sources: list[SourceInfo] = []  # this reader finds them in their place
+
+    def segments(self) -> Iterator[Segment]:
+        yield from read_segments(self._reader, self._chunk_samples)
+        self.status = self._reader.status
+
+    def __enter__(self) -> LocalSegments:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._reader.close()
+
+
+class ChildSegments:
+    """Segments read by a forked child process and sent over a pipe as packed record lists.
+
+    While the child starts, this process reads the header and the sources the file begins with
+    itself (a few records), so the engine can be built in parallel with the child's start.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], chunk_samples: int | None) -> None:
+        with ReplayReader(path, allow_truncated=True) as reader:
+            self.name = reader.name
+            self.config: Mapping[str, PlainValue] = reader.header.config
+            self.engine_version = reader.header.engine_version
+        context = multiprocessing.get_context("fork")
+        self._pipe, child_end = context.Pipe(duplex=False)
+        self._child = context.Process(
+            target=_read_ahead, args=(path, chunk_samples, child_end), daemon=True,
+            name="myoplay-replay-reader",
+        )
+        self._child.start()
+        child_end.close()
+        self.status: ReplayStatus | None = None
+        try:
+            self.early_sources = _first_sources(path)
+        except BaseException:
+            self._stop()
+            raise
+
+    def segments(self) -> Iterator[Segment]:
+        while True:
+            message = self._receive()
+            if message[0] == "segment":
+                _, read_until_ns, bytes_read, records = message
+                yield Segment([message_from_list(r) for r in records], read_until_ns,
+                              bytes_read)
+            elif message[0] == "end":
+                self.status = ReplayStatus(*message[1]) if message[1] is not None else None
+                return
+            else:
+                raise ReadAheadFailed
+
+    def _receive(self) -> list[Any]:
+        try:
+            message: list[Any] = msgpack.unpackb(self._pipe.recv_bytes(), raw=False)
+        except (EOFError, OSError):
+            raise ReadAheadFailed from None
+        return message
+
+    def _stop(self) -> None:
+        self._pipe.close()
+        self._child.join(timeout=5.0)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()
+
+    def __enter__(self) -> ChildSegments:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+
+def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
+                pipe: Connection) -> None:
+    """The child's work: read, check and re-cut the file, sending each segment when done."""
+    try:
+        with ReplayReader(path, allow_truncated=True) as reader:
+            for segment in read_segments(reader, chunk_samples):
+                pipe.send_bytes(pack(["segment", segment.read_until_ns, segment.bytes_read,
+                                      [r.to_list() for r in segment.records]]))
+            status = reader.status
+            fields: list[PlainValue] | None = None if status is None else [
+                status.state, status.record_index, status.verified_records, status.reason
+            ]
+            pipe.send_bytes(pack(["end", fields]))
+    except BaseException:
+        # Whatever went wrong, the parent replays in its own process and reports it there.
+        with contextlib.suppress(OSError):
+            pipe.send_bytes(pack(["failed"]))
+    finally:
+        pipe.close()
+
+
+def _first_sources(path: str | os.PathLike[str]) -> list[SourceInfo]:
+    """The sources described before the first samples (a recorder writes them first)."""
+    found = []
+    with ReplayReader(path, allow_truncated=True) as reader:
+        for record in reader:
+            if isinstance(record, SampleFrame | Gap):
+                break
+            if isinstance(record, SourceInfo):
+                found.append(record)
+    return found
+
+
+def forks_cheaply() -> bool:
+    """Linux forks in a few milliseconds; and only a process with no other thread forks safely
+    (another thread may hold a lock the child would then wait on forever)."""
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
