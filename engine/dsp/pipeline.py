@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.calibration import Calibration
+from engine.calibration import Calibration, Normalisation
 from engine.clock import sample_offset_ns
 from engine.dsp.envelope import Envelope, LinearEnvelope, MovingRms
 from engine.dsp.filters import (
@@ -179,8 +179,7 @@ class Pipeline:
         delay at the band's geometric centre (the notches add delay only within ~2 Hz of
         mains)."""
         self._calibration: Calibration | None = None
-        self._baseline_sq: FloatArray | None = None
-        self._gain: FloatArray | None = None
+        self._normalisation: Normalisation | None = None
         self._next_index: int | None = None
         self._primed = False
         self._settle_until = -1
@@ -211,8 +210,7 @@ class Pipeline:
         """
         if calibration is None:
             self._calibration = None
-            self._baseline_sq = None
-            self._gain = None
+            self._normalisation = None
             return
         if len(calibration.channels) != self.config.n_channels:
             raise CalibrationError(
@@ -228,9 +226,7 @@ class Pipeline:
                 hint="calibrate again: a different envelope changes the %MVC scale",
             )
         self._calibration = calibration
-        baseline = np.asarray(calibration.baseline_uv, dtype=np.float64)
-        self._baseline_sq = (baseline * baseline)[:, None]
-        self._gain = np.asarray(calibration.gain_pct_per_uv, dtype=np.float64)[:, None]
+        self._normalisation = Normalisation.of(calibration)
 
     def process(self, frame: SampleFrame) -> ProcessedBlock:
         """Process one frame. A frame that starts after the expected index is treated as
@@ -273,30 +269,26 @@ class Pipeline:
         if self._settle_until > frame.first_index:
             quality[:, : self._settle_until - frame.first_index] |= np.uint8(QualityFlag.GAP)
         self._band.process(raw)
-        envelope = self._envelope.process(raw)
-        if self._baseline_sq is not None:
-            # The noise floor comes off in power (see engine.calibration.above_noise_floor).
-            np.multiply(envelope, envelope, out=envelope)
-            np.subtract(envelope, self._baseline_sq, out=envelope)
-            np.maximum(envelope, 0.0, out=envelope)
-            np.sqrt(envelope, out=envelope)
+        envelope = self._envelope.process(raw).T
+        pct = None
+        if self._normalisation is not None:
+            envelope, pct = self._normalisation.apply(envelope)
         else:
             np.maximum(envelope, 0.0, out=envelope)
-        pct = envelope * self._gain if self._gain is not None else None
         self._last_band = raw
         self._next_index = frame.first_index + n
         if n:
             # Copies: a gap block shows these, whatever the consumer does with this block.
-            self._last_envelope = envelope[:, -1].copy()
+            self._last_envelope = envelope[-1].copy()
             if pct is not None:
-                self._last_pct = pct[:, -1].copy()
+                self._last_pct = pct[-1].copy()
         return ProcessedBlock(
             source_id=frame.source_id,
             first_index=frame.first_index,
             t_ns=frame.t_ns,
             rate_hz=cfg.rate_hz,
-            envelope_uv=envelope.T,
-            pct_mvc=pct.T if pct is not None else None,
+            envelope_uv=envelope,
+            pct_mvc=pct,
             quality=quality.T,
         )
 
@@ -330,7 +322,9 @@ class Pipeline:
             t_ns=t_ns,
             rate_hz=cfg.rate_hz,
             envelope_uv=np.broadcast_to(self._last_envelope, shape),
-            pct_mvc=np.broadcast_to(self._last_pct, shape) if self._gain is not None else None,
+            pct_mvc=(
+                np.broadcast_to(self._last_pct, shape) if self._normalisation is not None else None
+            ),
             quality=np.broadcast_to(np.uint8(QualityFlag.GAP), shape),
         )
 
