@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import signal
+from scipy import fft
 
 from engine.dsp.filters import FloatArray
 from engine.errors import SignalError
+from engine.portable_trig import sin_cos_turns
 
 #: Welch segment length: 0.25 s gives 4 Hz resolution, fine enough for MDFs of 50–150 Hz.
 SEGMENT_S = 0.25
@@ -32,7 +33,7 @@ def median_frequency_hz(
     nperseg = min(n, round(segment_s * rate_hz))
     if nperseg < 16:
         raise SignalError(f"{n} samples are too few for a spectrum")
-    freqs, psd = signal.welch(band_uv, fs=rate_hz, nperseg=nperseg, axis=0)
+    freqs, psd = _welch(band_uv, rate_hz, nperseg)
     inside = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     freqs, psd = freqs[inside], psd[inside]
     # Each bin's power spreads over its width: the cumulative power is known at bin edges.
@@ -44,6 +45,28 @@ def median_frequency_hz(
     for c in range(band_uv.shape[1]):
         out[c] = np.interp(half[c], cumulative[:, c], edges)
     return out
+
+
+def _welch(x: FloatArray, rate_hz: float, nperseg: int) -> tuple[FloatArray, FloatArray]:
+    """Welch's power spectral density of ``x`` (samples, channels): periodic Hann window, 50 %
+    overlap, each segment's mean removed, one-sided density in µV²/Hz, as ``scipy.signal.welch``
+    computes it, but with the window from :mod:`engine.portable_trig` and |X|² as separate
+    products (numpy's cosine and its complex multiply round by the CPU's SIMD level)."""
+    step = nperseg - nperseg // 2
+    starts = range(0, x.shape[0] - nperseg + 1, step)
+    window = 0.5 - 0.5 * sin_cos_turns(np.arange(nperseg) / nperseg)[1]
+    scale = 1.0 / (rate_hz * float(np.add.reduce(window * window)))
+    total = np.zeros((nperseg // 2 + 1, x.shape[1]))
+    for start in starts:
+        segment = x[start : start + nperseg]
+        segment = (segment - np.add.reduce(segment, axis=0) / nperseg) * window[:, None]
+        spectrum = fft.rfft(segment, axis=0)
+        total += spectrum.real * spectrum.real + spectrum.imag * spectrum.imag
+    psd: FloatArray = total * (scale / len(starts))
+    # One-sided: every bin but DC (and Nyquist for an even length) carries both halves.
+    psd[1 : nperseg // 2 + (nperseg % 2)] *= 2.0
+    freqs = np.arange(nperseg // 2 + 1, dtype=np.float64) * (rate_hz / nperseg)
+    return freqs, psd
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +86,13 @@ def fatigue_trend(times_s: npt.ArrayLike, mdf_hz: npt.ArrayLike) -> FatigueTrend
     f = np.asarray(mdf_hz, dtype=np.float64)
     if t.shape != f.shape or t.size < 3:
         raise SignalError("a fatigue trend needs at least three (time, MDF) points")
-    slope, start = np.polyfit(t - t[0], f, 1)
+    # Ordinary least squares in closed form, sums in numpy's fixed pairwise order (polyfit's
+    # solver goes through LAPACK, whose rounding depends on the BLAS kernel).
+    dt = t - t[0]
+    dt_centred = dt - np.add.reduce(dt) / dt.size
+    f_mean = np.add.reduce(f) / f.size
+    slope = np.add.reduce(dt_centred * (f - f_mean)) / np.add.reduce(dt_centred * dt_centred)
+    start = f_mean - slope * (np.add.reduce(dt) / dt.size)
     return FatigueTrend(float(100 * slope / start), float(start), float(slope), int(t.size))
 
 

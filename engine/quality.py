@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import fft
 
 from engine.dsp.filters import FloatArray
 from engine.errors import ConfigError
 from engine.messages import QualityFlag
+from engine.portable_trig import sin_cos_turns
 
 BoolArray = npt.NDArray[np.bool_]
 FlagArray = npt.NDArray[np.uint8]
@@ -114,10 +116,23 @@ class QualityMonitor:
         self._probes_per_line = 1 + len(MAINS_NEIGHBOURS_HZ)
         self._span_windows = max(1, round(MAINS_SPAN_S / config.window_s))
         span_n = self._span_windows * self.window_n
-        phase = 2 * np.pi * np.outer(np.arange(span_n), freqs.reshape(-1)) / rate_hz
-        self._mains_basis = np.ascontiguousarray(
-            np.hstack([np.cos(phase), np.sin(phase)]) * (2 / span_n)
-        )
+        # Mains power at each probe is the span's correlation with cos and sin at that
+        # frequency. When every probe is a whole number of cycles per span (the usual case:
+        # 0.2 s spans put 50/60 Hz and their neighbours on 5 Hz bins), those are DFT bins, and
+        # one real FFT per span gives them all at a fraction of the cost of the products.
+        # Either way the numbers are the same on every machine (no BLAS, no numpy sin/cos).
+        cycles = freqs.reshape(-1) * span_n / rate_hz
+        self._span_n = span_n
+        self._fft_bins: npt.NDArray[np.intp] | None = None
+        self._mains_basis = np.empty((0, span_n))
+        if all(float(c).is_integer() for c in cycles):
+            self._fft_bins = cycles.astype(np.intp)
+        else:
+            # One row per probe (cosines, then sines), one column per sample of a span.
+            turns = freqs.reshape(-1, 1) * np.arange(span_n) / rate_hz
+            sin_rows, cos_rows = sin_cos_turns(turns)
+            self._mains_basis = np.ascontiguousarray(np.vstack([cos_rows, sin_rows]))
+        self._n_probes = freqs.size
         self._span = np.empty((n_channels, span_n))  # the windows of the current span
         self._span_fill = 0
         self._mains_bad = np.zeros(n_channels, dtype=bool)
@@ -134,8 +149,11 @@ class QualityMonitor:
         self._active = np.zeros(n_channels, dtype=np.uint8)
         # Thresholds on sums, so scoring needs no square roots or divisions.
         steps = self.window_n - 1
-        self._flat_limit = 2 * steps * config.flat_rms_uv**2
-        self._broadband_limit = 2 * steps * config.lift_off_broadband_uv**2
+        # (x * x, not x**2: Python's float power is the C library's pow.)
+        self._flat_limit = 2 * steps * config.flat_rms_uv * config.flat_rms_uv
+        broadband = config.lift_off_broadband_uv
+        self._broadband_limit = 2 * steps * broadband * broadband
+        self._mains_limit = config.mains_limit_uv * config.mains_limit_uv
         self._inv_n = 1.0 / self.window_n
 
     def restart(self) -> None:
@@ -310,7 +328,7 @@ class QualityMonitor:
         """Per window (windows, channels): is mains pickup excessive once that window is in."""
         count, channels, w = windows.shape
         bad = np.empty((count, channels), dtype=bool)
-        if not self._mains_basis.shape[1]:
+        if not self._n_probes:
             bad[:] = self._mains_bad
             return bad
         per_span, fill = self._span_windows, self._span_fill
@@ -344,17 +362,32 @@ class QualityMonitor:
         """Per span and channel: too much mains power, from ``series`` (spans, channels,
         samples), always a fresh C-ordered stack so that each span's sums come out the same
         however the stream was chunked."""
-        n_spans, channels, _ = series.shape
-        sums = np.matmul(series, self._mains_basis)
-        half = sums.shape[2] // 2
-        power = 0.5 * (sums[:, :, :half] ** 2 + sums[:, :, half:] ** 2)
+        n_spans, channels, samples = series.shape
+        if self._fft_bins is not None:
+            # One span (all channels) per call: the FFT's batching of rows into SIMD lanes then
+            # never depends on how many spans a block happened to close.
+            spectrum = np.empty((n_spans, channels, self._n_probes), dtype=np.complex128)
+            for i in range(n_spans):
+                spectrum[i] = fft.rfft(series[i], axis=1)[:, self._fft_bins]
+            cos_sums, sin_sums = spectrum.real, spectrum.imag
+        else:
+            # Products summed along each row in numpy's fixed pairwise order: the same bits
+            # on any machine, where a matrix product's depend on the BLAS kernel and threads.
+            probes = self._mains_basis.shape[0]
+            products = np.empty((n_spans, channels, probes, samples))
+            np.multiply(series[:, :, None, :], self._mains_basis[None, None, :, :], out=products)
+            sums = np.add.reduce(products, axis=3)
+            cos_sums, sin_sums = sums[:, :, : self._n_probes], sums[:, :, self._n_probes :]
+        # Amplitude² of each probe: (2/N)² (C² + S²), halved for the RMS of a sinusoid.
+        scale = 2.0 / (self._span_n * self._span_n)
+        power = scale * (cos_sums * cos_sums + sin_sums * sin_sums)
         power = power.reshape(n_spans, channels, -1, self._probes_per_line)
         mains_power = np.add.reduce(power[..., 0], axis=2)
         neighbours = power.shape[3] - 1
         neighbour_power = np.add.reduce(np.add.reduce(power[..., 1:], axis=3) / neighbours, axis=2)
         # A strong contraction puts EMG power at mains frequencies too; pickup is a line
         # standing well above the spectrum beside it.
-        excessive: BoolArray = (mains_power > self.config.mains_limit_uv**2) & (
+        excessive: BoolArray = (mains_power > self._mains_limit) & (
             mains_power > MAINS_LINE_RATIO * neighbour_power
         )
         return excessive

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+from engine.portable_trig import atan2_deg
+
 #: Default gate: below this %MVC on both sides nothing is being compared.
 MIN_ACTIVATION_PCT = 5.0
 
@@ -41,7 +43,7 @@ def symmetry_angle(
     """Zifchock's symmetry angle in % (0 symmetric, ±50 % when one side is silent)."""
     if _gated(left_pct, right_pct, min_activation_pct):
         return None
-    angle_deg = math.degrees(math.atan2(max(left_pct, 0.0), max(right_pct, 0.0)))
+    angle_deg = atan2_deg(max(left_pct, 0.0), max(right_pct, 0.0))
     return (45.0 - angle_deg) / 90.0 * 100.0
 
 

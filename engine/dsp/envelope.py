@@ -17,6 +17,8 @@ from engine.errors import ConfigError
 #: slowly, so its low-frequency group delay is the lag a player sees.
 ENVELOPE_DELAY_FREQ_HZ = 1.0
 
+_FIR_DENOMINATOR = np.array([1.0, 0.0])
+
 
 class LinearEnvelope:
     """Full-wave rectification followed by a Butterworth low-pass (the "linear envelope")."""
@@ -55,8 +57,11 @@ class MovingRms:
 
     def process(self, band_uv: FloatArray) -> FloatArray:
         """Moving RMS of ``band_uv`` (channels, samples) in µV, as a new array."""
+        # A denominator of [1, 0] rather than [1] keeps scipy on its compiled direct-form loop:
+        # with a one-term denominator lfilter convolves through numpy, whose dot product is the
+        # BLAS kernel's and rounds differently from machine to machine.
         mean_square, self._zi = signal.lfilter(
-            self.taps, [1.0], band_uv * band_uv, axis=1, zi=self._zi
+            self.taps, _FIR_DENOMINATOR, band_uv * band_uv, axis=1, zi=self._zi
         )
         # The boxcar of non-negative values can round to a hair below zero.
         rms: FloatArray = np.sqrt(np.maximum(mean_square, 0.0))

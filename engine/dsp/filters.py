@@ -3,16 +3,17 @@
 All designs are causal IIR filters in second-order sections (SOS), the numerically safe form at
 low cut-offs and high rates. :class:`SosCascade` carries each channel's state between calls, so
 filtering a stream chunk by chunk gives exactly what one call over the whole recording gives
-(``scipy.signal.sosfilt`` with the same initial state).
+(``scipy.signal.sosfilt`` with the same initial state). The coefficients come from
+:mod:`engine.dsp.iir_design`, which gives the same bits on every machine.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import signal
 from scipy.signal._sosfilt import _sosfilt
 
+from engine.dsp import iir_design
 from engine.errors import ConfigError
 
 FloatArray = npt.NDArray[np.float64]
@@ -39,8 +40,7 @@ def band_edges_hz(rate_hz: float, low_hz: float, high_hz: float) -> tuple[float,
 
 def design_bandpass(rate_hz: float, low_hz: float, high_hz: float, order: int) -> FloatArray:
     """Butterworth band-pass as SOS; ``order`` per edge (order 2 gives a 4th-order band-pass)."""
-    sos = signal.butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
-    return np.ascontiguousarray(sos, dtype=np.float64)
+    return _as_sos(iir_design.butterworth_bandpass(order, low_hz, high_hz, rate_hz))
 
 
 def notch_frequencies_hz(
@@ -57,12 +57,7 @@ def design_notches(
     rate_hz: float, freqs_hz: tuple[float, ...], bandwidth_hz: float
 ) -> FloatArray:
     """Second-order IIR notches ``bandwidth_hz`` wide (-3 dB) as SOS, one section each."""
-    if not freqs_hz:
-        return np.empty((0, 6), dtype=np.float64)
-    sections = [
-        signal.tf2sos(*signal.iirnotch(f, f / bandwidth_hz, fs=rate_hz)) for f in freqs_hz
-    ]
-    return np.ascontiguousarray(np.vstack(sections), dtype=np.float64)
+    return _as_sos([iir_design.notch(f, bandwidth_hz, rate_hz) for f in freqs_hz])
 
 
 def design_lowpass(rate_hz: float, cutoff_hz: float, order: int) -> FloatArray:
@@ -71,18 +66,19 @@ def design_lowpass(rate_hz: float, cutoff_hz: float, order: int) -> FloatArray:
         raise ConfigError(
             f"low-pass corner {cutoff_hz:g} Hz is not below Nyquist at {rate_hz:g} Hz"
         )
-    return np.ascontiguousarray(
-        signal.butter(order, cutoff_hz, btype="lowpass", fs=rate_hz, output="sos"),
-        dtype=np.float64,
-    )
+    return _as_sos(iir_design.butterworth_lowpass(order, cutoff_hz, rate_hz))
+
+
+def _as_sos(sections: list[iir_design.Section]) -> FloatArray:
+    """Sections as the (sections, 6) C-ordered float64 array ``sosfilt`` walks."""
+    return np.array(sections, dtype=np.float64).reshape(-1, 6)
 
 
 def group_delay_s(sos: FloatArray, freq_hz: float, rate_hz: float) -> float:
     """Group delay of an SOS cascade at ``freq_hz``, in seconds (sum over its sections)."""
     total = 0.0
-    for section in sos:
-        _, delay = signal.group_delay((section[:3], section[3:]), w=[freq_hz], fs=rate_hz)
-        total += float(delay[0])
+    for section in sos.tolist():
+        total += iir_design.group_delay_samples(section, freq_hz, rate_hz)
     return total / rate_hz
 
 
@@ -98,9 +94,9 @@ class SosCascade:
     def __init__(self, sos: FloatArray, n_channels: int) -> None:
         self.sos: FloatArray = np.ascontiguousarray(sos, dtype=np.float64)
         self._zi: FloatArray = np.zeros((n_channels, self.sos.shape[0], 2))
-        self._unit_step_zi: FloatArray = (
-            signal.sosfilt_zi(self.sos) if self.sos.shape[0] else np.zeros((0, 2))
-        )
+        self._unit_step_zi: FloatArray = np.array(
+            iir_design.step_steady_state(self.sos.tolist()), dtype=np.float64
+        ).reshape(-1, 2)
 
     @property
     def n_sections(self) -> int:

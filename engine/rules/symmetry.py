@@ -8,9 +8,8 @@ computed: resting noise is not asymmetry.
 
 from __future__ import annotations
 
-import math
-
 from engine.messages import Side
+from engine.portable_trig import atan2_deg
 from engine.protocol import SymmetryRule
 from engine.rules.compensation import DENOMINATOR_FLOOR_PCT
 from engine.rules.windows import WindowMean
@@ -24,7 +23,7 @@ def limb_symmetry_index_pct(involved: float, uninvolved: float) -> float:
 
 def symmetry_angle_pct(left: float, right: float) -> float:
     """Zifchock's SA = (45° − arctan(L / R)) / 90° × 100 %; 0 is perfect, ±50 % the extremes."""
-    return (45.0 - math.degrees(math.atan2(left, right))) / 90.0 * 100.0
+    return (45.0 - atan2_deg(left, right)) / 90.0 * 100.0
 
 
 def robinson_index_pct(left: float, right: float) -> float:

@@ -82,10 +82,12 @@ class DeviceClock:
             best = np.argmin(y - slope * x, axis=1)
             bx, by = x[rows, best], y[rows, best]
             dx = bx - bx.mean()
-            sxx = float(dx @ dx)
+            # Element-wise products summed by numpy's pairwise add, not ``@``: a dot product
+            # is the BLAS kernel's and its rounding differs from machine to machine.
+            sxx = float(np.add.reduce(dx * dx))
             if sxx <= 0.0:
                 return
-            fitted = float(dx @ (by - by.mean())) / sxx
+            fitted = float(np.add.reduce(dx * (by - by.mean()))) / sxx
             if fitted <= 0.0:
                 return
             slope = fitted

@@ -31,7 +31,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import signal
 
+from engine.dsp.filters import design_bandpass
 from engine.messages import ChannelInfo, QualityFlag, Side
+from engine.portable_trig import sin_cos_turns
 from sensors.virtual_patient.script import Artefact, Script
 
 FloatArray = npt.NDArray[np.float64]
@@ -123,6 +125,11 @@ class Chunk:
     """(samples, channels) :class:`QualityFlag` bits of the artefacts injected."""
 
 
+def _sin_turns(turns: FloatArray) -> FloatArray:
+    """sin(2π·turns), the same bits on every machine (tests compare samples exactly)."""
+    return sin_cos_turns(turns)[0]
+
+
 def _generator(seed: int, *key: int) -> np.random.Generator:
     """An independent stream for ``key`` under ``seed`` (blocks never share random numbers)."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
@@ -160,7 +167,7 @@ class VirtualPatient:
         self._noise_sd = self._sigma_mvc * 10 ** (-cfg.snr_db / 20)
         constants = _generator(seed, 0)
         self._offset = cfg.offset_uv * constants.choice([-1.0, 1.0], size=n)
-        self._phases = constants.uniform(0, 2 * np.pi, size=(4, n))
+        self._phase_turns = constants.uniform(0, 1, size=(4, n))
         self._deficit = 1 - self._per_channel(cfg.deficit, default=0.0)
         self._breakpoints = self._script_breakpoints()
         self._maximal_spans = self._script_maximal_spans()
@@ -172,9 +179,8 @@ class VirtualPatient:
         ]
         self._live: list[tuple[int, int, float]] = []
         self._shapes: dict[int, tuple[FloatArray, float]] = {}
-        self._reference_band = signal.butter(
-            2, [REFERENCE_BAND_HZ[0], min(REFERENCE_BAND_HZ[1], 0.45 * cfg.rate_hz)],
-            btype="bandpass", fs=cfg.rate_hz, output="sos",
+        self._reference_band = design_bandpass(
+            cfg.rate_hz, REFERENCE_BAND_HZ[0], min(REFERENCE_BAND_HZ[1], 0.45 * cfg.rate_hz), 2
         )
         self._restart()
 
@@ -312,7 +318,7 @@ class VirtualPatient:
             rate = self.config.rate_hz
             low, high = EMG_BAND_HZ[0] * key / 1000, EMG_BAND_HZ[1] * key / 1000
             high = min(high, 0.45 * rate)
-            sos = signal.butter(2, [low, high], btype="bandpass", fs=rate, output="sos")
+            sos = design_bandpass(rate, low, high, 2)
             impulse = np.zeros(int(rate))
             impulse[0] = 1.0
             # Unit variance *within the surface-EMG band*, so the amplitude a standard
@@ -351,17 +357,16 @@ class VirtualPatient:
         x = activation.T * self._sigma_mvc[:, None] * emg
         x += self._noise_sd[:, None] * rng.standard_normal((n_ch, bn))
         x += self._offset[:, None]
-        ph = self._phases
+        ph = self._phase_turns
         x += cfg.wander_uv * (
-            np.sin(2 * np.pi * 0.15 * t + ph[0][:, None])
-            + 0.5 * np.sin(2 * np.pi * 0.4 * t + ph[1][:, None])
+            _sin_turns(0.15 * t + ph[0][:, None]) + 0.5 * _sin_turns(0.4 * t + ph[1][:, None])
         )
         mains = np.full((n_ch, bn), cfg.mains_uv)
         flags = np.zeros((n_ch, bn), dtype=np.uint8)
         x += self._artefacts(x, t, rng, flags, mains)
         x += mains * (
-            np.sin(2 * np.pi * cfg.mains_hz * t + ph[2][:, None])
-            + 0.3 * np.sin(2 * np.pi * 3 * cfg.mains_hz * t + ph[3][:, None])
+            _sin_turns(cfg.mains_hz * t + ph[2][:, None])
+            + 0.3 * _sin_turns(3 * cfg.mains_hz * t + ph[3][:, None])
         )
         counts = np.clip(np.rint(x / cfg.adc_scale_uv), -INT16_MAX - 1, INT16_MAX)
         flags[(counts <= -INT16_MAX - 1) | (counts >= INT16_MAX)] |= np.uint8(QualityFlag.SATURATED)
@@ -393,7 +398,7 @@ class VirtualPatient:
             phase = (t[cols] - art.start_s) / art.duration_s
             for r in rows:
                 if art.kind == "movement":
-                    bump = np.sin(np.pi * phase) ** 2
+                    bump = _sin_turns(phase / 2) ** 2
                     extra[r, cols] += (art.amplitude_uv or 1000.0) * bump
                     flags[r, cols] |= np.uint8(QualityFlag.MOVEMENT)
                 elif art.kind == "lift_off":
