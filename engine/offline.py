@@ -25,6 +25,7 @@ from engine.errors import ReplayError
 from engine.messages import (
     ConfigChange,
     Gap,
+    PlainValue,
     Record,
     RuleEvent,
     SampleFrame,
@@ -44,6 +45,23 @@ def is_output(record: Record) -> bool:
 def is_input(record: Record) -> bool:
     """Whether ``record`` is an input a replay must re-apply at its stamp."""
     return isinstance(record, UserInput | ConfigChange) and not is_output(record)
+
+
+_EVENT_FIELDS = ("type", "t_ns", "kind", "subject", "data")
+_CONFIG_FIELDS = ("type", "t_ns", "key", "value")
+
+
+def output_fields(record: Record) -> dict[str, PlainValue]:
+    """An output's plain form (:meth:`~engine.messages.Record.to_list`), its fields named and
+    its tag as ``type``: what ``--events-out`` writes, and how a replay verdict names a field."""
+    names: tuple[str, ...]
+    if isinstance(record, RuleEvent):
+        names = _EVENT_FIELDS
+    elif isinstance(record, ConfigChange):
+        names = _CONFIG_FIELDS
+    else:
+        raise ValueError(f"a {record.TAG!r} record is not an output")
+    return dict(zip(names, record.to_list(), strict=True))
 
 
 def rechunk(

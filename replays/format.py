@@ -22,7 +22,9 @@ from engine.messages import Gap, PlainValue, Record, SampleFrame, SourceInfo, ca
 FORMAT_NAME = "myoplay-replay"
 #: Format version this code writes. A reader accepts any minor version of its own major.
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1
+#: The first version whose header stores the library versions (its field 6).
+LIBRARY_VERSIONS_SINCE = (1, 1)
 
 #: Conventional file name suffix.
 SUFFIX = ".myoplay"
@@ -119,6 +121,14 @@ def _names(expected: type | tuple[type, ...]) -> str:
     return " or ".join(t.__name__ for t in _as_tuple(expected))
 
 
+def _versions(value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise MessageFormatError("the header's library versions must map names to text")
+    return dict(value)
+
+
 def _counts(value: object, what: str) -> dict[str, int]:
     if not isinstance(value, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()
@@ -132,16 +142,26 @@ class Header:
     """Record 0: what wrote the file and with which settings.
 
     ``seed`` is the session's random seed (None when nothing random ran); ``config`` the session
-    configuration the engine started with, as plain data.
+    configuration the engine started with, as plain data; ``library_versions`` the versions of
+    the libraries that computed the recorded outputs (see :mod:`engine.versions`), stored from
+    format 1.1 on and empty in older files.
     """
 
     engine_version: str
     seed: int | None = None
     config: Mapping[str, PlainValue] = field(default_factory=dict)
     version: tuple[int, int] = (VERSION_MAJOR, VERSION_MINOR)
+    library_versions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.library_versions and self.version < LIBRARY_VERSIONS_SINCE:
+            raise ValueError(
+                f"a format {self.version[0]}.{self.version[1]} header cannot store library "
+                f"versions"
+            )
 
     def to_list(self) -> list[PlainValue]:
-        return [
+        items: list[PlainValue] = [
             FORMAT_NAME,
             self.version[0],
             self.version[1],
@@ -149,6 +169,9 @@ class Header:
             self.seed,
             canonical(self.config),
         ]
+        if self.version >= LIBRARY_VERSIONS_SINCE:
+            items.append(canonical(self.library_versions))
+        return items
 
     @classmethod
     def from_list(cls, items: object) -> Header:
@@ -160,12 +183,15 @@ class Header:
         major, minor = items[1], items[2]
         if major != VERSION_MAJOR or minor < 0:
             raise UnsupportedVersion(major, minor)
-        _fields(items, FORMAT_NAME, [int, int, str, (int, type(None)), dict])
+        fields: list[type | tuple[type, ...]] = [int, int, str, (int, type(None)), dict]
+        stores_versions = (major, minor) >= LIBRARY_VERSIONS_SINCE
+        _fields(items, FORMAT_NAME, [*fields, dict] if stores_versions else fields)
         return cls(
             engine_version=items[3],
             seed=items[4],
             config=canonical(items[5]),  # type: ignore[arg-type]
             version=(major, minor),
+            library_versions=_versions(items[6]) if stores_versions else {},
         )
 
 

@@ -31,6 +31,7 @@ from engine.messages import (
 )
 from engine.offline import OfflineEngine, is_input, is_output
 from engine.training import TrainingConfig
+from replays.format import Header
 from replays.reader import ReplayReader, ReplayStatus
 from replays.segments import ChildSegments, LocalSegments, ReadAheadFailed, forks_cheaply
 
@@ -57,8 +58,8 @@ class HeadlessReplay:
     status: ReplayStatus | None
     passes: int
     """1, or 2 when an input came too late in the file for a single pass."""
-    engine_version: str
-    """The version of myoplay that made the recording."""
+    header: Header
+    """The recording's header: its settings, and the versions of what made it."""
     read_ahead: bool
     """Whether a child process read the file (see :mod:`replays.segments`)."""
 
@@ -94,10 +95,9 @@ class _Replay:
 
     def __init__(self, reader: LocalSegments | ChildSegments, training_for: TrainingFor) -> None:
         self.name = reader.name
-        self.config = reader.config
-        self.engine_version = reader.engine_version
+        self.header = reader.header
         self.read_ahead = isinstance(reader, ChildSegments)
-        self.training = training_for(self.config)
+        self.training = training_for(self.header.config)
         self.engine: OfflineEngine | None = None
         self.source: SourceInfo | None = None
         self.waiting: collections.deque[SampleFrame | Gap] = collections.deque()
@@ -127,7 +127,7 @@ class _Replay:
                 raise ReplayError(f"{self.name} has several sources; replay needs exactly one",
                                   hint="export each source to CSV and import it on its own")
             return
-        mains = self.config.get("mains_hz")
+        mains = self.header.config.get("mains_hz")
         self.source = source
         self.engine = OfflineEngine.fresh(
             source, self.training, float(mains) if isinstance(mains, int | float) else None
@@ -149,7 +149,7 @@ class _Replay:
             raise ReplayError(f"{self.name} has no sources; replay needs exactly one",
                               hint="it holds no samples")
         return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
-                              self.engine_version, self.read_ahead)
+                              self.header, self.read_ahead)
 
 
 def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,

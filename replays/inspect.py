@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -96,6 +96,7 @@ class Inspection:
             f"file:      {self.file}",
             f"verdict:   {self.status.describe()}",
             f"format:    {h['format_version']} (engine {h['engine_version']}, seed {h['seed']})",
+            "libraries: " + _pairs(h["library_versions"]),
             f"duration:  {self.duration_s:.3f} s",
             "sources:",
         ]
@@ -166,8 +167,8 @@ def _brief(value: Any) -> str:
     return json_text(value)
 
 
-def _pairs(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "none"
+def _pairs(values: Mapping[str, object]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(values.items())) or "none"
 
 
 def _t_s(t_ns: int) -> float:
@@ -193,6 +194,7 @@ def inspect_replay(
         header={
             "format_version": f"{header.version[0]}.{header.version[1]}",
             "engine_version": header.engine_version,
+            "library_versions": dict(header.library_versions),
             "seed": header.seed,
             "config": dict(header.config),
         },

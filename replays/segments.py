@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -79,8 +79,7 @@ class LocalSegments:
         self._reader = ReplayReader(path, allow_truncated=True)
         self._chunk_samples = chunk_samples
         self.name = self._reader.name
-        self.config = self._reader.header.config
-        self.engine_version = self._reader.header.engine_version
+        self.header = self._reader.header
         self.status: ReplayStatus | None = None
         self.early_sources: list[SourceInfo] = []  # this reader finds them in their place
 
@@ -105,8 +104,7 @@ class ChildSegments:
     def __init__(self, path: str | os.PathLike[str], chunk_samples: int | None) -> None:
         with ReplayReader(path, allow_truncated=True) as reader:
             self.name = reader.name
-            self.config: Mapping[str, PlainValue] = reader.header.config
-            self.engine_version = reader.header.engine_version
+            self.header = reader.header
         context = multiprocessing.get_context("fork")
         self._pipe, child_end = context.Pipe(duplex=False)
         self._child = context.Process(

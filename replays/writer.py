@@ -20,12 +20,16 @@ from typing import BinaryIO
 from engine import __version__
 from engine.errors import MessageFormatError, ReplayError
 from engine.messages import MESSAGE_TYPES, PlainValue, Record, SampleFrame, SourceInfo
+from engine.versions import running_versions
 from replays.format import (
+    LIBRARY_VERSIONS_SINCE,
     MAX_RECORD_BYTES,
     MAX_SEGMENT_RECORDS,
     SYNC_EVERY_BYTES,
     SYNC_EVERY_NS,
     SYNC_EVERY_RECORDS,
+    VERSION_MAJOR,
+    VERSION_MINOR,
     End,
     Header,
     Summary,
@@ -41,6 +45,11 @@ class RecordingWriter:
     ``target`` is a path (created; an existing file is refused unless ``overwrite``) or an open
     binary stream (not closed by the writer). ``fsync=False`` keeps the sync records but skips
     the fsync call, for offline conversions where a crash only means running them again.
+
+    ``library_versions`` are the versions stored in the header (default: this process's, see
+    :func:`engine.versions.running_versions`). ``format_version`` writes an older minor version
+    of the format, for the golden samples of older versions; format 1.0 stores no library
+    versions.
     """
 
     def __init__(
@@ -51,6 +60,8 @@ class RecordingWriter:
         config: Mapping[str, PlainValue] | None = None,
         sources: Iterable[SourceInfo] = (),
         engine_version: str = __version__,
+        library_versions: Mapping[str, str] | None = None,
+        format_version: tuple[int, int] = (VERSION_MAJOR, VERSION_MINOR),
         fsync: bool = True,
         overwrite: bool = False,
         sync_every_ns: int = SYNC_EVERY_NS,
@@ -61,6 +72,16 @@ class RecordingWriter:
                 f"sync intervals must be positive, and under {MAX_SEGMENT_RECORDS} records "
                 f"(a reader refuses longer segments)"
             )
+        if format_version[0] != VERSION_MAJOR or not 0 <= format_version[1] <= VERSION_MINOR:
+            raise ValueError(
+                f"this writer writes format {VERSION_MAJOR}.0 to {VERSION_MAJOR}.{VERSION_MINOR}, "
+                f"not {format_version[0]}.{format_version[1]}"
+            )
+        if library_versions is None:
+            stores_versions = format_version >= LIBRARY_VERSIONS_SINCE
+            library_versions = running_versions() if stores_versions else {}
+        header = Header(engine_version=engine_version, seed=seed, config=config or {},
+                        version=format_version, library_versions=library_versions)
         if isinstance(target, str | os.PathLike):
             self.path: Path | None = Path(target)
             try:
@@ -90,7 +111,6 @@ class RecordingWriter:
         self._sync_mark_t_ns: int | None = None
         self._closed = False
         self._failed: str | None = None
-        header = Header(engine_version=engine_version, seed=seed, config=config or {})
         self._append(header.to_list(), tag=None)
         for source in sources:
             self.write(source)

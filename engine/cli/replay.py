@@ -1,9 +1,11 @@
 """``myoplay replay FILE``: feed a recording through a fresh engine, as fast as possible or live.
 
 The recording's samples and stamped inputs go through a new pipeline and training core. With
-the recorded settings the events come out identical to the live ones (the command says so, and
-exits 1 if they ever differ); with ``--protocol`` the same muscle activity is judged by other
-rules, which is how a clinician asks "what if the band had been 30–50 %?".
+the recorded settings the events come out identical to the live ones; the command says so, or
+how they differ (:mod:`replays.verdict`), and exits 1 if they differ although the recording was
+made by the same myoplay, Python (feature release), numpy and scipy. With ``--protocol`` the
+same muscle activity is judged by other rules, which is how a clinician asks "what if the band
+had been 30–50 %?".
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from replays.progress import add_progress_option
 if TYPE_CHECKING:
     from engine.messages import Record
     from engine.training import TrainingConfig
+    from replays.format import Header
     from replays.reader import ReplayStatus
+    from replays.verdict import ReplayVerdict
 
 #: What a replay gives: its outputs, the outputs recorded live, how far the file could be read
-#: and the version of myoplay that recorded it.
-_Replayed = tuple[list["Record"], list["Record"], "ReplayStatus | None", str]
+#: and the recording's header (which says what made it).
+_Replayed = tuple[list["Record"], list["Record"], "ReplayStatus | None", "Header"]
 
 NAME = "replay"
 HELP = "replay a recording through a fresh engine (headless and --fast for tests and what-ifs)"
@@ -68,11 +72,9 @@ def _training(header_config: dict[str, Any], args: argparse.Namespace,
 
 def event_json(record: Record) -> str:
     """One output as a JSON line (sorted keys, so the text is as deterministic as the bytes)."""
-    items = record.to_list()
-    names = ("type", "t_ns", "kind", "subject", "data") if items[0] == "event" else (
-        "type", "t_ns", "key", "value"
-    )
-    return json.dumps(dict(zip(names, items, strict=True)), sort_keys=True)
+    from engine.offline import output_fields
+
+    return json.dumps(output_fields(record), sort_keys=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,24 +83,38 @@ def run(args: argparse.Namespace) -> int:
     from engine.cli.play import has_screen
 
     if args.headless or not has_screen():
-        outputs, recorded, status, made_by = _replay_headless(args)
+        outputs, recorded, status, header = _replay_headless(args)
     else:
-        outputs, recorded, status, made_by = _replay_window(args)
+        outputs, recorded, status, header = _replay_window(args)
     if args.events_out:
         args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
     events = [r for r in outputs if r.TAG == "event"]
     print(f"replayed {args.file}: {len(events)} events")
     if args.protocol is None and recorded:
-        same = [r.to_list() for r in outputs] == [r.to_list() for r in recorded]
-        if not same and made_by != __version__:
-            print(f"the events differ from the recorded ones, as they may: the recording was "
-                  f"made by myoplay {made_by}, this is {__version__}")
-        elif not same and status is not None and status.state == "complete":
-            print("the events differ from the recorded ones: please report this as a bug",
-                  file=sys.stderr)
-            return 1
-        if same:
-            print("identical to the events recorded live")
+        from replays.verdict import compare_outputs
+
+        return _report(compare_outputs(recorded, outputs), header, status)
+    return 0
+
+
+def _report(verdict: ReplayVerdict, header: Header, status: ReplayStatus | None) -> int:
+    """Print the verdict; a difference is a bug (exit 1) only when the versions that decide the
+    numbers are those that made the recording, and the recording is complete."""
+    from engine.versions import MYOPLAY, describe_changes, running_versions, version_changes
+
+    if verdict.outcome == "identical":
+        print(verdict.describe())
+        return 0
+    changes = version_changes({**header.library_versions, MYOPLAY: header.engine_version},
+                              {**running_versions(), MYOPLAY: __version__})
+    if changes:
+        print(f"{verdict.describe()}; as they may: {describe_changes(changes)}")
+    elif status is not None and status.state == "complete":
+        print(f"{verdict.describe()}\n{describe_changes(changes)}: please report this as a bug",
+              file=sys.stderr)
+        return 1
+    else:
+        print(f"{verdict.describe()}; as they may: the recording is incomplete")
     return 0
 
 
@@ -122,7 +138,7 @@ def _replay_headless(args: argparse.Namespace) -> _Replayed:
     finally:
         progress.finish()
     _warn_if_incomplete(args, done.status)
-    return done.outputs, done.recorded, done.status, done.engine_version
+    return done.outputs, done.recorded, done.status, done.header
 
 
 def _replay_window(args: argparse.Namespace) -> _Replayed:
@@ -135,8 +151,7 @@ def _replay_window(args: argparse.Namespace) -> _Replayed:
     inputs = []
     recorded = []
     with ReplayReader(args.file, allow_truncated=True) as reader:
-        header_config = dict(reader.header.config)
-        made_by = reader.header.engine_version
+        header = reader.header
         for record in reader:
             if is_input(record):
                 inputs.append(record)
@@ -146,11 +161,11 @@ def _replay_window(args: argparse.Namespace) -> _Replayed:
         sources = dict(reader.sources)
     if len(sources) != 1:
         raise ReplayError(f"{args.file} has {len(sources)} sources; replay needs exactly one")
-    training = _training(header_config, args, str(args.file))
-    mains = header_config.get("mains_hz")
-    mode = args.mode or str(header_config.get("mode", "hold"))
+    training = _training(dict(header.config), args, str(args.file))
+    mains = header.config.get("mains_hz")
+    mode = args.mode or str(header.config.get("mode", "hold"))
     source = next(iter(sources.values()))
     _warn_if_incomplete(args, status)
     outputs = trio.run(view_replay, args.file, source, training, mains, inputs, mode,
                        not args.fast)
-    return outputs, recorded, status, made_by
+    return outputs, recorded, status, header

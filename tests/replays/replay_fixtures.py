@@ -23,7 +23,7 @@ from engine.messages import (
     SourceInfo,
     UserInput,
 )
-from replays.format import FORMAT_NAME, SYNC_MARKER, pack
+from replays.format import FORMAT_NAME, LIBRARY_VERSIONS_SINCE, SYNC_MARKER, pack
 from replays.writer import RecordingWriter
 
 RATE_HZ = 2000.0
@@ -75,10 +75,16 @@ def session(n_frames: int, *, seed: int = 0) -> Iterator[Record]:
     yield ErrorReport(round(n_frames * FRAME_SAMPLES * 1e9 / RATE_HZ), "render", "slow frame")
 
 
+#: The library versions the files written here store: fixed, so their bytes are the same on
+#: every machine.
+LIBRARY_VERSIONS = {"python": "3.11.7", "numpy": "2.4.6", "scipy": "1.17.1"}
+
+
 def record(records: Sequence[Record] | Iterator[Record], *, summary: dict[str, Any] | None = None,
            **options: Any) -> bytes:
     """The bytes a writer produces for ``records`` (closed with ``summary``)."""
     buffer = io.BytesIO()
+    options = {"library_versions": LIBRARY_VERSIONS, **options}
     writer = RecordingWriter(buffer, seed=7, config={"mains_hz": 50}, fsync=False, **options)
     for item in records:
         writer.write(item)
@@ -90,13 +96,17 @@ def craft(bodies: Sequence[list[Any]], *, version: tuple[int, int] = (1, 0),
           end: bool = True, samples_t_ns: int = 0) -> bytes:
     """A file with arbitrary record bodies and correct syncs: tests the checks beyond the CRC.
 
-    Writes the header, each body, one sync, then an end record whose counts match.
+    Writes the header (with no library versions from format 1.1 on), each body, one sync, then
+    an end record whose counts match.
     """
     out = bytearray()
     crc = 0
     counts: Counter[str] = Counter()
     samples: dict[str, int] = {}
-    parts = [[FORMAT_NAME, version[0], version[1], "test", None, {}], *bodies]
+    header = [FORMAT_NAME, version[0], version[1], "test", None, {}]
+    if version >= LIBRARY_VERSIONS_SINCE:
+        header.append({})
+    parts = [header, *bodies]
     for index, body in enumerate(parts):
         data = pack(body)
         out += data

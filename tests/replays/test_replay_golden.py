@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from replay_fixtures import record, session
+from replay_fixtures import LIBRARY_VERSIONS, record, session
 
 from engine.training import TrainingConfig
 from replays.format import pack
@@ -19,31 +19,54 @@ from replays.reader import ReplayReader
 from replays.verify import verify
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
-GOLDEN = TEST_DATA / "replays" / "quad_sets_4s.myoplay"
-DIGEST = json.loads((TEST_DATA / "replays" / "quad_sets_4s.digest.json").read_text())
+
+#: The format samples, oldest first, with what their writer is told beyond the fixture's
+#: defaults: each older version's sample is written as that version, the newest by default.
+SAMPLES = {
+    "quad_sets_4s": {"format_version": (1, 0), "library_versions": {}},
+    "quad_sets_4s_1.1": {},
+}
 
 
-def test_golden_file_verifies_complete():
-    assert verify(GOLDEN).describe() == "complete: 536 records"
+def _sample(name: str) -> tuple[Path, dict[str, object]]:
+    folder = TEST_DATA / "replays"
+    return folder / f"{name}.myoplay", json.loads((folder / f"{name}.digest.json").read_text())
 
 
-def test_golden_file_reads_to_the_stored_message_digest():
+@pytest.mark.parametrize("name", SAMPLES)
+def test_golden_file_verifies_complete(name):
+    path, _ = _sample(name)
+    assert verify(path).describe() == "complete: 536 records"
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_golden_file_reads_to_the_stored_message_digest(name):
+    path, digest_of = _sample(name)
     digest = hashlib.sha256()
     count = 0
-    with ReplayReader(GOLDEN) as reader:
+    with ReplayReader(path) as reader:
         for message in reader:
             digest.update(pack(message.to_list()))
             count += 1
-    assert count == DIGEST["messages"]
-    assert digest.hexdigest() == DIGEST["messages_sha256"]
+    assert count == digest_of["messages"]
+    assert digest.hexdigest() == digest_of["messages_sha256"]
     assert reader.summary == {"holds": 2, "why": "finished"}
 
 
-def test_writer_reproduces_the_golden_bytes():
+@pytest.mark.parametrize("name", SAMPLES)
+def test_writer_reproduces_the_golden_bytes(name):
+    path, digest_of = _sample(name)
     data = record(session(400, seed=11), summary={"holds": 2, "why": "finished"},
-                  engine_version="0.1.0")
-    assert hashlib.sha256(data).hexdigest() == DIGEST["file_sha256"]
-    assert data == GOLDEN.read_bytes()
+                  engine_version="0.1.0", **SAMPLES[name])
+    assert hashlib.sha256(data).hexdigest() == digest_of["file_sha256"]
+    assert data == path.read_bytes()
+
+
+def test_the_library_versions_read_from_format_1_1_on():
+    with ReplayReader(_sample("quad_sets_4s")[0]) as old, \
+            ReplayReader(_sample("quad_sets_4s_1.1")[0]) as new:
+        assert (old.header.version, old.header.library_versions) == ((1, 0), {})
+        assert (new.header.version, new.header.library_versions) == ((1, 1), LIBRARY_VERSIONS)
 
 
 SESSION = TEST_DATA / "replays" / "quad_set_session.myoplay"

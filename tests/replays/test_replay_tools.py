@@ -8,7 +8,15 @@ import json
 
 import numpy as np
 import pytest
-from replay_fixtures import EIGHT_CHANNELS, SOURCE, craft, frame, record, session
+from replay_fixtures import (
+    EIGHT_CHANNELS,
+    LIBRARY_VERSIONS,
+    SOURCE,
+    craft,
+    frame,
+    record,
+    session,
+)
 
 from engine.calibration import Calibration
 from engine.cli import main
@@ -91,6 +99,7 @@ def test_inspect_json_reports_what_the_file_holds(complete, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["status"]["state"] == "complete"
     assert report["header"]["seed"] == 7
+    assert report["header"]["library_versions"] == LIBRARY_VERSIONS
     assert report["duration_s"] == pytest.approx(3.0)
     sim = report["sources"]["sim"]
     assert (sim["samples"], sim["gaps"], sim["missing_samples"]) == (5980, 1, 20)
@@ -106,6 +115,7 @@ def test_inspect_text_of_a_truncated_file_exits_1(truncated, capsys):
     assert main(["inspect", str(truncated)]) == 1
     text = capsys.readouterr().out
     assert "verdict:   truncated after record 70" in text
+    assert "libraries: numpy 2.4.6, python 3.11.7, scipy 1.17.1" in text
     assert "L-quad (quadriceps, left)" in text
 
 
@@ -193,6 +203,13 @@ def test_inspect_of_an_eight_channel_file(tmp_path):
     report = inspect_replay(io.BytesIO(data))
     assert report.sources["emg"]["samples"] == 2000
     assert report.duration_s == pytest.approx(1.0)
+
+
+def test_inspect_of_a_format_1_0_file_names_no_libraries():
+    data = record([SOURCE], format_version=(1, 0), library_versions={})
+    text = inspect_replay(io.BytesIO(data)).render()
+    assert "format:    1.0 (engine" in text
+    assert "libraries: none" in text
 
 
 def _calibration(mains_hz: float | None = 50.0) -> Calibration:

@@ -7,8 +7,17 @@ import tracemalloc
 import msgpack
 import numpy as np
 import pytest
-from replay_fixtures import EIGHT_CHANNELS, SOURCE, craft, frame, record, session
+from replay_fixtures import (
+    EIGHT_CHANNELS,
+    LIBRARY_VERSIONS,
+    SOURCE,
+    craft,
+    frame,
+    record,
+    session,
+)
 
+from engine import __version__
 from engine.errors import (
     CorruptReplayError,
     ReplayError,
@@ -16,7 +25,14 @@ from engine.errors import (
     UnsupportedReplayVersionError,
 )
 from engine.messages import ChannelInfo, FrameTick, SampleFrame, SourceInfo, UserInput
-from replays.format import MAX_RECORD_BYTES, MAX_SEGMENT_RECORDS, SYNC_EVERY_NS, SYNC_MARKER
+from engine.versions import running_versions
+from replays.format import (
+    MAX_RECORD_BYTES,
+    MAX_SEGMENT_RECORDS,
+    SYNC_EVERY_NS,
+    SYNC_MARKER,
+    pack,
+)
 from replays.reader import ReplayReader
 from replays.verify import verify
 from replays.writer import RecordingWriter
@@ -39,7 +55,8 @@ def test_round_trip_keeps_every_message_in_order():
     assert reader.status.state == "complete"
     assert reader.header.seed == 7
     assert reader.header.config == {"mains_hz": 50}
-    assert reader.header.version == (1, 0)
+    assert reader.header.version == (1, 1)
+    assert reader.header.library_versions == LIBRARY_VERSIONS
     assert reader.summary == {"holds": 4, "why": "finished"}
     assert reader.sources == {"sim": SOURCE}
     assert reader.end is not None
@@ -70,6 +87,37 @@ def test_header_config_is_canonical():
     RecordingWriter(one, config={"b": np.float32(1.5), "a": (1, 2)}, fsync=False).close()
     RecordingWriter(two, config={"a": [1, 2], "b": 1.5}, fsync=False).close()
     assert one.getvalue() == two.getvalue()
+
+
+def test_the_header_stores_the_running_library_versions_unless_told_others():
+    running, told = io.BytesIO(), io.BytesIO()
+    RecordingWriter(running, fsync=False).close()
+    RecordingWriter(told, library_versions={"numpy": "1.26.4"}, fsync=False).close()
+    assert read_all(running.getvalue())[0].header.library_versions == running_versions()
+    assert read_all(told.getvalue())[0].header.library_versions == {"numpy": "1.26.4"}
+
+
+def test_an_older_minor_version_is_written_without_the_newer_fields():
+    old = io.BytesIO()
+    RecordingWriter(old, seed=3, format_version=(1, 0), fsync=False).close()
+    assert raw_records(old.getvalue())[0] == ["myoplay-replay", 1, 0, __version__, 3, {}]
+    assert read_all(old.getvalue())[0].header.library_versions == {}
+    with pytest.raises(ValueError, match="cannot store library versions"):
+        RecordingWriter(io.BytesIO(), format_version=(1, 0), library_versions={"numpy": "2"})
+    with pytest.raises(ValueError, match=r"not 1\.9"):
+        RecordingWriter(io.BytesIO(), format_version=(1, 9))
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        (["myoplay-replay", 1, 1, "0.1.0", None, {}], "needs at least 6"),
+        (["myoplay-replay", 1, 1, "0.1.0", None, {}, {"numpy": 2}], "map names to text"),
+    ],
+)
+def test_a_header_without_proper_library_versions_is_corrupt(header, words):
+    with pytest.raises(CorruptReplayError, match=words):
+        ReplayReader(io.BytesIO(pack(header)))
 
 
 def test_a_sync_follows_at_most_half_a_second_of_samples():
@@ -146,8 +194,12 @@ def test_a_failed_session_leaves_a_truncated_file(tmp_path):
 def test_every_truncation_reads_a_verified_prefix_up_to_the_last_sync():
     written = list(session(16))
     data = record(written, sync_every_records=6)
+    header_bytes = len(pack(raw_records(data)[0]))
     for cut in range(len(data)):
-        reader = ReplayReader(io.BytesIO(data[:cut]), allow_truncated=True) if cut > 60 else None
+        reader = (
+            ReplayReader(io.BytesIO(data[:cut]), allow_truncated=True)
+            if cut >= header_bytes else None
+        )
         if reader is None:
             status = verify(io.BytesIO(data[:cut]))
             assert status.state == "truncated", cut
