@@ -1,6 +1,7 @@
-"""The same outputs on every machine: the golden session replayed, and the virtual patient's
-samples generated, in child processes under other numeric environments must give exactly the
-digests they give here and the stored one.
+"""The same outputs on every machine: the golden session replayed, the virtual patient's samples
+generated, the DSP pipeline run at several rates and mains flags judged on their threshold, in
+child processes under other numeric environments, must give exactly the digests they give here
+(and the golden session its stored one).
 
 The environments are those a clinic laptop, a workstation or a CI runner may differ by: the
 OpenBLAS kernel (``OPENBLAS_CORETYPE``), numpy's SIMD dispatch (``NPY_DISABLE_CPU_FEATURES``),
@@ -166,3 +167,5 @@ def test_the_same_digests_in_every_numeric_environment(name, here):
     assert got["replay_sha256"] == STORED["outputs_sha256"]
     assert got["replay_sha256"] == here["replay_sha256"]
     assert got["patient_sha256"] == here["patient_sha256"]
+    assert got["pipeline_sha256"] == here["pipeline_sha256"]
+    assert got["boundary_sha256"] == here["boundary_sha256"]
