@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import trio
 
-from actors.render import ViewUpdate
+from actors.actor_messages import ACTIVATION_INPUT, ViewUpdate
+from actors.input_sink import InputSink
 from engine.messages import UserInput, canonical
 from engine.runtime.actor import Actor
-from engine.runtime.channels import LatestValue, LosslessChannel
+from engine.runtime.channels import LatestValue
 from engine.view import SessionView
 
 #: A person's simple reaction time to a visual cue, s.
@@ -45,7 +46,7 @@ class AutopilotActor(Actor):
     """Sends the compliant patient's activation whenever the cue it answers changes."""
 
     def __init__(
-        self, views: LatestValue[ViewUpdate], inputs: LosslessChannel[UserInput]
+        self, views: LatestValue[ViewUpdate], inputs: InputSink
     ) -> None:
         super().__init__("autopilot")
         self.views = views
@@ -60,4 +61,6 @@ class AutopilotActor(Actor):
             if wanted and wanted != self._sent:
                 await trio.sleep(REACTION_S)
                 self._sent = wanted
-                await self.inputs.send(UserInput(update.view.t_ns, "activation", canonical(wanted)))
+                await self.inputs.send(
+                    UserInput(update.view.t_ns, ACTIVATION_INPUT, canonical(wanted))
+                )

@@ -13,7 +13,8 @@ from typing import Any
 
 import trio
 
-from actors.render import RenderActor, ViewUpdate
+from actors.actor_messages import QUIT_INPUT, ViewUpdate
+from actors.render_actor import RenderActor
 from engine.clock import NS_PER_S
 from engine.messages import Gap, Record, SampleFrame, SourceInfo, UserInput
 from engine.offline import OfflineEngine
@@ -73,7 +74,7 @@ async def view_replay(path: Path, source: SourceInfo, training: TrainingConfig,
         async with trio.open_nursery() as nursery:
             async def wait_quit() -> None:
                 async for key in keys:
-                    if key.kind == "quit":
+                    if key.kind == QUIT_INPUT:
                         break
                 nursery.cancel_scope.cancel()
 

@@ -27,18 +27,20 @@ from pathlib import Path
 
 import trio
 
+from actors.actor_messages import Arrival, Processed, ViewUpdate
 from actors.autopilot import AutopilotActor
-from actors.dsp import DspActor, Processed
-from actors.recorder import RecorderActor
-from actors.render import RenderActor, ViewUpdate
-from actors.rules import RulesActor, RulesHooks
-from actors.sensor import Arrival, SensorActor
+from actors.dsp_actor import DspActor
+from actors.recorder_actor import RecorderActor
+from actors.render_actor import RenderActor
+from actors.rules_actor import RulesActor, RulesHooks
+from actors.sensor_actor import SensorActor
 from engine.dsp import Pipeline, PipelineConfig
+from engine.errors import ConfigError
 from engine.messages import ConfigChange, PlainValue, Record, UserInput, canonical
-from engine.rules.summary import SessionSummary
+from engine.rules.session_summary import SessionSummary
+from engine.runtime import Backoff, Restart, Strategy, Supervisor
 from engine.runtime.channels import LatestValue, LosslessChannel
 from engine.runtime.events import SupervisionLog
-from engine.runtime.supervisor import Backoff, Restart, Strategy, Supervisor
 from engine.training import TrainingConfig, TrainingSession
 from modes.menu import StartMenu
 from modes.registry import MODES, ModeFactory
@@ -75,12 +77,22 @@ class SessionPlan:
     on_activation: Callable[[dict[str, float]], None] | None = None
     """Where "activation" inputs go (the virtual patient's muscles); None for real sensors."""
     modes: Mapping[str, ModeFactory] = field(default_factory=lambda: dict(MODES))
-    """The modes the renderer can draw (add your own scene here)."""
+    """The scene drawn under each registered mode name (tests swap one for a double). A new
+    mode is registered in :mod:`modes.training_modes` and :mod:`modes.registry`, where the
+    command line and the start menu find it too, so other names are refused."""
     autopilot: bool = False
     """Let a compliant virtual patient follow the cues (simulated sensor, nobody playing)."""
     render: bool = True
     time_scale: float = 1.0
     """Trio seconds per real second (a simulated session run faster than real time)."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.modes) - set(MODES))
+        if unknown:
+            raise ConfigError(
+                f"unregistered mode {', '.join(map(repr, unknown))}",
+                hint="register a new mode in modes.training_modes and modes.registry",
+            )
 
 
 @dataclass
@@ -148,7 +160,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
 
     render = RenderActor(
         views,
-        inputs,  # type: ignore[arg-type]
+        inputs,
         mode=plan.mode,
         fps=plan.fps,
         menu=_start_menu(plan) if plan.menu else None,
@@ -182,7 +194,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         sensors.as_child(Restart.TRANSIENT),
     ]
     if plan.autopilot:
-        children.append(AutopilotActor(views, inputs).spec(Restart.TRANSIENT))  # type: ignore[arg-type]
+        children.append(AutopilotActor(views, inputs).spec(Restart.TRANSIENT))
     if plan.render:
         children.append(render.spec(Restart.TRANSIENT))
     session = Supervisor(

@@ -12,6 +12,7 @@ can show how it compared with the best so far (``CalibrationView.best_pct_of_cur
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -62,12 +63,83 @@ class CalibrationProtocol:
             raise CalibrationError(f"efforts must last at least {REFERENCE_WINDOW_S} s")
 
 
+class CalibrationStep(enum.StrEnum):
+    """The steps of a calibration, as the screen names them."""
+
+    REST = "rest"
+    EFFORT = "effort"
+    RECOVER = "recover"
+    DONE = "done"
+
+
 @dataclass(frozen=True, slots=True)
 class _Phase:
-    step: str
+    """One step of the schedule, in samples from the first one: ``[start, stop)``."""
+
+    step: CalibrationStep
     effort_index: int
     start: int
     stop: int
+
+
+class CalibrationSchedule:
+    """The steps of ``protocol`` at ``rate_hz``, in samples: rest, then efforts with recoveries
+    between them; the first ``settle`` samples of the rest are not measured."""
+
+    __slots__ = ("phases", "settle", "total")
+
+    def __init__(self, protocol: CalibrationProtocol, rate_hz: float) -> None:
+        durations = [(CalibrationStep.REST, 0, protocol.rest_s)]
+        for k in range(protocol.efforts):
+            durations.append((CalibrationStep.EFFORT, k, protocol.effort_s))
+            if k < protocol.efforts - 1 and protocol.recover_s > 0:
+                durations.append((CalibrationStep.RECOVER, k, protocol.recover_s))
+        self.phases: list[_Phase] = []
+        start = 0
+        for step, k, seconds in durations:
+            stop = start + round(seconds * rate_hz)
+            self.phases.append(_Phase(step, k, start, stop))
+            start = stop
+        self.total = start
+        self.settle = round(protocol.settle_s * rate_hz)
+
+    def at(self, position: int) -> _Phase:
+        """The step that sample ``position`` (before :attr:`total`) belongs to."""
+        return next(ph for ph in self.phases if ph.start <= position < ph.stop)
+
+    def effort(self, index: int) -> _Phase:
+        return next(
+            ph for ph in self.phases
+            if ph.step is CalibrationStep.EFFORT and ph.effort_index == index
+        )
+
+
+class _Pieces:
+    """Envelope pieces of one step as they arrived, with their usable-sample masks.
+
+    Pieces are stored in C order whatever the block's layout: numpy sums an (n, ch) array in a
+    different order when it is column-major, and the last bits of the baseline must not depend
+    on how the samples were chunked.
+    """
+
+    __slots__ = ("_envelopes", "_usable")
+
+    def __init__(self) -> None:
+        self._envelopes: list[FloatArray] = []
+        self._usable: list[BoolArray] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._envelopes)
+
+    def add(self, envelope: FloatArray, usable: BoolArray) -> None:
+        self._envelopes.append(np.ascontiguousarray(envelope))
+        self._usable.append(np.ascontiguousarray(usable))
+
+    def envelope(self) -> FloatArray:
+        return np.concatenate(self._envelopes)
+
+    def usable(self) -> BoolArray:
+        return np.concatenate(self._usable)
 
 
 class CalibrationProcedure:
@@ -84,24 +156,9 @@ class CalibrationProcedure:
         self.labels = tuple(labels)
         self.rate_hz = rate_hz
         self._signature = dict(pipeline_signature)
-        p = self.protocol
-        durations = [("rest", 0, p.rest_s)]
-        for k in range(p.efforts):
-            durations.append(("effort", k, p.effort_s))
-            if k < p.efforts - 1 and p.recover_s > 0:
-                durations.append(("recover", k, p.recover_s))
-        self._phases: list[_Phase] = []
-        start = 0
-        for step, k, seconds in durations:
-            stop = start + round(seconds * rate_hz)
-            self._phases.append(_Phase(step, k, start, stop))
-            start = stop
-        self._total = start
-        self._settle = round(p.settle_s * rate_hz)
-        self._rest: list[FloatArray] = []
-        self._rest_ok: list[BoolArray] = []
-        self._efforts: list[list[FloatArray]] = [[] for _ in range(p.efforts)]
-        self._efforts_ok: list[list[BoolArray]] = [[] for _ in range(p.efforts)]
+        self._schedule = CalibrationSchedule(self.protocol, rate_hz)
+        self._rest = _Pieces()
+        self._efforts = [_Pieces() for _ in range(self.protocol.efforts)]
         self._finished_peaks: dict[int, FloatArray] = {}
         self._rest_mean: FloatArray | None = None
         self._origin: int | None = None
@@ -111,7 +168,7 @@ class CalibrationProcedure:
 
     @property
     def done(self) -> bool:
-        return self._position >= self._total
+        return self._position >= self._schedule.total
 
     @property
     def position(self) -> int:
@@ -137,26 +194,26 @@ class CalibrationProcedure:
                 f"calibration expected sample {self._origin + self._position}, "
                 f"got {block.first_index}"
             )
+        self._store(block, offset)
+        self._position = min(offset + block.n_samples, self._schedule.total)
+        consumed = self._position - offset
+        self._end_t_ns = block.t_ns + sample_offset_ns(consumed, block.rate_hz)
+
+    def _store(self, block: ProcessedBlock, offset: int) -> None:
+        """Keep the rest's and the efforts' samples of ``block`` (which starts at ``offset``)."""
         usable = block.quality == 0
-        # Pieces are stored in C order whatever the block's layout: numpy sums an (n, ch) array
-        # in a different order when it is column-major, and the last bits of the baseline must
-        # not depend on how the samples were chunked.
-        for phase in self._phases:
+        schedule = self._schedule
+        for phase in schedule.phases:
             lo, hi = max(phase.start, offset), min(phase.stop, offset + block.n_samples)
             if lo >= hi:
                 continue
             part = slice(lo - offset, hi - offset)
-            if phase.step == "rest":
-                skip = max(0, phase.start + self._settle - lo)
+            if phase.step is CalibrationStep.REST:
+                skip = max(0, phase.start + schedule.settle - lo)
                 part = slice(part.start + min(skip, hi - lo), part.stop)
-                self._rest.append(np.ascontiguousarray(block.envelope_uv[part]))
-                self._rest_ok.append(np.ascontiguousarray(usable[part]))
-            elif phase.step == "effort":
-                self._efforts[phase.effort_index].append(np.ascontiguousarray(block.envelope_uv[part]))
-                self._efforts_ok[phase.effort_index].append(np.ascontiguousarray(usable[part]))
-        self._position = min(offset + block.n_samples, self._total)
-        consumed = self._position - offset
-        self._end_t_ns = block.t_ns + sample_offset_ns(consumed, block.rate_hz)
+                self._rest.add(block.envelope_uv[part], usable[part])
+            elif phase.step is CalibrationStep.EFFORT:
+                self._efforts[phase.effort_index].add(block.envelope_uv[part], usable[part])
 
     @property
     def view(self) -> CalibrationView:
@@ -171,27 +228,23 @@ class CalibrationProcedure:
         p = self.protocol
         if self.done:
             return CalibrationView(
-                "done", p.efforts, p.efforts, 0.0, p.kind, self._relative_peaks(p.efforts - 1),
-                "Calibration complete",
+                CalibrationStep.DONE.value, p.efforts, p.efforts, 0.0, p.kind,
+                self._relative_peaks(p.efforts - 1), "Calibration complete",
             )
-        phase = next(ph for ph in self._phases if ph.start <= self._position < ph.stop)
+        phase = self._schedule.at(self._position)
         remaining_s = (phase.stop - self._position) / self.rate_hz
-        if phase.step == "rest":
-            prompt = "Relax completely: measuring your resting level"
-            return CalibrationView("rest", 0, p.efforts, remaining_s, p.kind, (), prompt)
         number = phase.effort_index + 1
-        if phase.step == "recover":
+        if phase.step is CalibrationStep.REST:
+            prompt = "Relax completely: measuring your resting level"
+            return CalibrationView(phase.step.value, 0, p.efforts, remaining_s, p.kind, (), prompt)
+        if phase.step is CalibrationStep.RECOVER:
             prompt = f"Relax and breathe. Effort {number + 1} of {p.efforts} next"
-            return CalibrationView(
-                "recover", number, p.efforts, remaining_s, p.kind,
-                self._relative_peaks(phase.effort_index), prompt,
-            )
-        if p.kind == "mvc":
+        elif p.kind == "mvc":
             prompt = f"Effort {number} of {p.efforts}: push as hard as you can!"
         else:
             prompt = f"Effort {number} of {p.efforts}: contract firmly, stop short of pain"
         return CalibrationView(
-            "effort", number, p.efforts, remaining_s, p.kind,
+            phase.step.value, number, p.efforts, remaining_s, p.kind,
             self._relative_peaks(phase.effort_index), prompt,
         )
 
@@ -208,20 +261,19 @@ class CalibrationProcedure:
         """An effort's amplitude above the resting noise floor (cached once it is over)."""
         if effort in self._finished_peaks:
             return self._finished_peaks[effort]
-        if not self._efforts[effort]:
+        pieces = self._efforts[effort]
+        if not pieces:
             return np.zeros(len(self.labels))
-        envelope = above_noise_floor(np.concatenate(self._efforts[effort]), self._rest_level())
-        usable = np.concatenate(self._efforts_ok[effort])
-        peak = effort_amplitude(envelope, self.rate_hz, usable)
-        phase = next(ph for ph in self._phases if ph.step == "effort" and ph.effort_index == effort)
-        if self._position >= phase.stop:
+        envelope = above_noise_floor(pieces.envelope(), self._rest_level())
+        peak = effort_amplitude(envelope, self.rate_hz, pieces.usable())
+        if self._position >= self._schedule.effort(effort).stop:
             self._finished_peaks[effort] = peak
         return peak
 
     def _rest_level(self) -> FloatArray:
         if self._rest_mean is None:
-            rest = np.concatenate(self._rest)
-            usable = np.concatenate(self._rest_ok)
+            rest = self._rest.envelope()
+            usable = self._rest.usable()
             counts = np.maximum(usable.sum(axis=0), 1)
             self._rest_mean = np.where(usable, rest, 0.0).sum(axis=0) / counts
         return self._rest_mean
@@ -231,16 +283,14 @@ class CalibrationProcedure:
         if not self.done:
             raise CalibrationError("the calibration is not finished yet")
         p = self.protocol
-        rest = np.concatenate(self._rest)
-        rest_ok = np.concatenate(self._rest_ok)
         calibration = build_calibration(
             self.labels,
-            rest,
-            [np.concatenate(e) for e in self._efforts],
+            self._rest.envelope(),
+            [e.envelope() for e in self._efforts],
             self.rate_hz,
             self._signature,
-            rest_usable=rest_ok,
-            effort_usable=[np.concatenate(e) for e in self._efforts_ok],
+            rest_usable=self._rest.usable(),
+            effort_usable=[e.usable() for e in self._efforts],
             kind=p.kind,
             reference_pct_mvc=p.reference_pct_mvc,
             t_ns=self._end_t_ns,

@@ -24,21 +24,6 @@ class SessionClock(Protocol):
         ...
 
 
-class ManualClock:
-    """A clock that moves only when told to; for pure tests and offline tools."""
-
-    def __init__(self, start_ns: int = 0) -> None:
-        self._now_ns = start_ns
-
-    def now_ns(self) -> int:
-        return self._now_ns
-
-    def advance_ns(self, delta_ns: int) -> None:
-        if delta_ns < 0:
-            raise ValueError("a clock cannot go backwards")
-        self._now_ns += delta_ns
-
-
 def s_to_ns(seconds: float) -> int:
     """Convert seconds to integer nanoseconds, rounding to the nearest."""
     return round(seconds * NS_PER_S)

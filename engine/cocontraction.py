@@ -1,4 +1,6 @@
-"""Co-contraction of an agonist/antagonist pair over a window of normalised envelopes (%MVC).
+"""Co-contraction of an agonist/antagonist pair on normalised envelopes (%MVC). The one home of
+the co-contraction formulas: the rules' compensation monitor
+(:mod:`engine.rules.compensation`) applies the scalar ones to its window means.
 
 The indices are not interchangeable, so every result names the one used:
 
@@ -9,9 +11,10 @@ The indices are not interchangeable, so every result names the one used:
   and I_ant integrate the agonist's and antagonist's envelopes. Reads as "antagonist share" and
   passes 100 % when the antagonist dominates; right when the task fixes the agonist (quad sets:
   quadriceps agonist, hamstrings antagonist).
+- the antagonist ratio, mean antagonist over mean agonist (what a compensation rule limits).
 
 For a cue, feed back the ratio itself (separate per-muscle cues do not reduce co-contraction).
-Both return None when neither muscle reaches ``min_activation_pct`` on average.
+The window functions return None when neither muscle reaches ``min_activation_pct`` on average.
 """
 
 from __future__ import annotations
@@ -24,6 +27,23 @@ import numpy.typing as npt
 CoContractionIndex = Literal["winter", "falconer_winter"]
 DEFAULT_INDEX: CoContractionIndex = "winter"
 MIN_ACTIVATION_PCT = 5.0
+
+
+def winter_pct(common: float, agonist: float, antagonist: float) -> float:
+    """Winter's common area, 2·common / (agonist + antagonist) × 100 %, from integrals."""
+    return 2.0 * common / (agonist + antagonist) * 100.0
+
+
+def falconer_winter_pct(agonist: float, antagonist: float) -> float:
+    """Falconer & Winter's CCI, 2·antagonist / (antagonist + agonist) × 100 %."""
+    return 2.0 * antagonist / (antagonist + agonist) * 100.0
+
+
+def antagonist_ratio_of(agonist: float, antagonist: float, floor_pct: float) -> float:
+    """Antagonist over agonist; a negative antagonist counts as 0 and the agonist as at least
+    ``floor_pct`` (a silent agonist under an active antagonist reads as a large ratio, not as a
+    division by zero)."""
+    return max(antagonist, 0.0) / max(agonist, floor_pct)
 
 
 def co_contraction(
@@ -41,11 +61,11 @@ def co_contraction(
         return None
     if max(a.mean(), b.mean()) < min_activation_pct:
         return None
-    total = float(a.sum() + b.sum())
+    agonist, antagonist = float(a.sum()), float(b.sum())
     if index == "winter":
-        return 200.0 * float(np.minimum(a, b).sum()) / total
+        return winter_pct(float(np.minimum(a, b).sum()), agonist, antagonist)
     if index == "falconer_winter":
-        return 200.0 * float(b.sum()) / total
+        return falconer_winter_pct(agonist, antagonist)
     raise ValueError(f"unknown co-contraction index {index!r}; use 'winter' or 'falconer_winter'")
 
 
@@ -59,4 +79,4 @@ def antagonist_ratio(
     b = float(np.asarray(antagonist_pct, dtype=np.float64).mean())
     if not (np.isfinite(a) and np.isfinite(b)) or a < min_activation_pct:
         return None
-    return max(b, 0.0) / a
+    return antagonist_ratio_of(a, b, min_activation_pct)

@@ -185,7 +185,7 @@ class OfflineEngine:
 
     def step(self, item: SampleFrame | Gap) -> list[Record]:
         """Process one recorded frame or gap; returns the outputs it caused."""
-        block = self.pipeline.gap(item) if isinstance(item, Gap) else self.pipeline.process(item)
+        block = self.pipeline.feed(item)
         if not block.n_samples:
             return []
         end_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
@@ -195,32 +195,3 @@ class OfflineEngine:
             self.core.apply(pending[self._taken])
             self._taken += 1
         return self.core.step(block)
-
-
-def split_recording(records: Iterable[Record]) -> tuple[
-    SourceInfo, list[SampleFrame | Gap], list[UserInput | ConfigChange], list[Record]
-]:
-    """Sort a recording's records into (source, samples, inputs, recorded outputs).
-
-    Only for recordings that fit in memory (tests, short files); the CLI streams instead.
-    """
-    source: SourceInfo | None = None
-    samples: list[SampleFrame | Gap] = []
-    inputs: list[UserInput | ConfigChange] = []
-    outputs: list[Record] = []
-    for record in records:
-        if isinstance(record, SourceInfo):
-            if source is not None and record.source_id != source.source_id:
-                raise ReplayError("recordings with several sources cannot be replayed yet",
-                                  hint="export each source to CSV and import it on its own")
-            source = record
-        elif isinstance(record, SampleFrame | Gap):
-            samples.append(record)
-        elif is_output(record):
-            outputs.append(record)
-        elif is_input(record):
-            assert isinstance(record, UserInput | ConfigChange)
-            inputs.append(record)
-    if source is None:
-        raise ReplayError("the recording describes no source", hint="it holds no samples")
-    return source, samples, inputs, outputs

@@ -3,7 +3,7 @@
 A protocol names the target muscle and side, the %MVC band (or, for a relaxation drill, the line
 to stay below), the hold, rest, rep and set timing, and which rules apply with their parameters
 (symmetry, compensation, quality gating, progression, adaptive difficulty, feedback schedule).
-Built-in protocols ship in ``engine/protocols/``; users write their own in the same format.
+Built-in protocols ship in ``engine/builtin_protocols/``; users write their own in the same format.
 
 Every file is checked completely before use. A bad file raises
 :class:`~engine.errors.ProtocolFileError` with one message that names the file, the field and
@@ -615,7 +615,7 @@ def _parse(raw: bytes, source: str, default_id: str) -> Protocol:
 
 def builtin_protocol_names() -> tuple[str, ...]:
     """Ids of the protocols shipped with myoplay, sorted."""
-    folder = resources.files("engine.protocols")
+    folder = resources.files("engine.builtin_protocols")
     return tuple(sorted(
         entry.name.removesuffix(".toml")
         for entry in folder.iterdir()
@@ -631,5 +631,5 @@ def builtin_protocol(name: str) -> Protocol:
             f"no built-in protocol named {name!r}",
             hint="choose one of " + ", ".join(names),
         )
-    entry = resources.files("engine.protocols") / f"{name}.toml"
+    entry = resources.files("engine.builtin_protocols") / f"{name}.toml"
     return _parse(entry.read_bytes(), f"built-in protocol {name}.toml", name)

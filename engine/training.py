@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.calibration import Calibration, Normalisation, OverMvcMonitor
+from engine.calibration import Calibration
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
+from engine.calibration_stage import CalibrationStage
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, ConfigError
 from engine.messages import (
@@ -37,9 +38,9 @@ from engine.messages import (
     canonical,
 )
 from engine.protocol import Protocol, protocol_from_plain
-from engine.rules import RulesEngine
-from engine.rules.summary import SessionSummary
-from engine.rules.ticks import decimation_factor
+from engine.rules import EventKind, RulesEngine
+from engine.rules.config_changes import PROTOCOL_KEY
+from engine.rules.session_summary import SessionSummary
 from engine.view import ChannelView, SessionView
 
 #: Config key of a finished calibration (also what a replay's inspector lists).
@@ -52,7 +53,7 @@ PAUSE_INPUT = "pause"
 #: How many recent events the snapshot carries for the event log.
 RECENT_EVENTS = 12
 #: Knowledge-of-results events the final snapshot carries in full, for the summary screen.
-RESULT_EVENTS = ("rep_completed", "set_completed")
+RESULT_EVENTS = (EventKind.REP_COMPLETED, EventKind.SET_COMPLETED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,92 @@ class TrainingConfig:
             raise ConfigError(f"{source}: the session settings are unreadable ({error})") from None
 
 
+class StampedInputs:
+    """User inputs and config changes waiting for the sample time they take effect at.
+
+    ``next_t_ns`` is the time of the first sample not yet processed: where a new input takes
+    effect, and the earliest stamp accepted (an earlier one would depend on arrival).
+    """
+
+    __slots__ = ("_pending", "next_t_ns")
+
+    def __init__(self) -> None:
+        self._pending: list[UserInput | ConfigChange] = []
+        self.next_t_ns = 0
+
+    def stamp(self, item: UserInput | ConfigChange) -> UserInput | ConfigChange:
+        return dataclasses.replace(item, t_ns=self.next_t_ns)
+
+    def add(self, item: UserInput | ConfigChange) -> None:
+        if item.t_ns < self.next_t_ns:
+            raise ConfigError(
+                f"input {item.to_list()[:3]} is stamped {item.t_ns} ns, before samples already "
+                f"processed ({self.next_t_ns} ns)",
+                hint="stamp inputs with TrainingSession.stamp",
+            )
+        self._pending.append(item)
+        self._pending.sort(key=lambda i: i.t_ns)
+
+    def pop_due(self, t_ns: int) -> UserInput | ConfigChange | None:
+        """The oldest input taking effect at or before ``t_ns``, or None."""
+        if self._pending and self._pending[0].t_ns <= t_ns:
+            return self._pending.pop(0)
+        return None
+
+    def split_at(self, block: ProcessedBlock, start: int) -> int:
+        """End of the part of ``block`` from row ``start`` that no pending input falls inside."""
+        if not self._pending:
+            return block.n_samples
+        t = self._pending[0].t_ns
+        offsets = block.sample_times_ns()[start:]
+        inside = int(np.searchsorted(offsets, t, side="left"))
+        return block.n_samples if inside == 0 or start + inside >= block.n_samples else (
+            start + inside
+        )
+
+
+class EventHistory:
+    """The events a snapshot carries: the latest few for the event log, and every result."""
+
+    __slots__ = ("finished", "recent", "results")
+
+    def __init__(self) -> None:
+        self.recent: list[RuleEvent] = []
+        self.results: list[RuleEvent] = []
+        self.finished = False
+        """True once the protocol's last rep and set are done."""
+
+    def add(self, events: list[RuleEvent]) -> None:
+        self.recent = (self.recent + events)[-RECENT_EVENTS:]
+        self.results += [e for e in events if e.kind in RESULT_EVENTS]
+        if any(e.kind == EventKind.SESSION_COMPLETED for e in events):
+            self.finished = True
+
+    def for_view(self) -> tuple[RuleEvent, ...]:
+        """The latest events; once finished, every rep's and set's result first (the summary
+        screen shows them all)."""
+        if not self.finished:
+            return tuple(self.recent)
+        return tuple(self.results + [e for e in self.recent if e.kind not in RESULT_EVENTS])
+
+
+class LastSamples:
+    """Every channel's last processed sample, for the snapshot."""
+
+    __slots__ = ("pct", "quality", "uv")
+
+    def __init__(self, n_channels: int) -> None:
+        self.uv = np.zeros(n_channels)
+        self.pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
+        """%MVC of the last sample judged (None before the first)."""
+        self.quality = np.zeros(n_channels, dtype=np.uint8)
+
+    def take(self, part: ProcessedBlock) -> None:
+        """Keep ``part``'s last envelope and quality (its %MVC comes from the judging)."""
+        self.uv = np.asarray(part.envelope_uv[-1], dtype=np.float64)
+        self.quality = np.asarray(part.quality[-1], dtype=np.uint8)
+
+
 class TrainingSession:
     """Steps calibration and rules over processed blocks of one source."""
 
@@ -113,29 +200,20 @@ class TrainingSession:
                  config: TrainingConfig) -> None:
         self.source = source
         self.config = config
-        self._signature = dict(signature)
         self._rules = RulesEngine(
             config.protocol,
             source.channels,
             np.random.default_rng(config.seed),
             involved_side=config.involved_side,
         )
-        self._calibration: Calibration | None = None
-        self._over_mvc: OverMvcMonitor | None = None
-        self._normalisation: Normalisation | None = None
-        self._procedure: CalibrationProcedure | None = None
+        self._calibration = CalibrationStage(source, signature)
         if config.calibration is not None:
-            self._use_calibration(config.calibration)
+            self._calibration.use(config.calibration)
         else:
-            self._procedure = self._new_procedure(config.calibration_protocol)
-        self._next_t_ns = 0
-        self._pending: list[UserInput | ConfigChange] = []
-        self._recent: list[RuleEvent] = []
-        self._results: list[RuleEvent] = []
-        self._last_uv = np.zeros(source.n_channels)
-        self._last_pct: np.ndarray[Any, np.dtype[np.float64]] | None = None
-        self._last_quality = np.zeros(source.n_channels, dtype=np.uint8)
-        self._finished = False
+            self._calibration.start(config.calibration_protocol)
+        self._inputs = StampedInputs()
+        self._history = EventHistory()
+        self._last = LastSamples(source.n_channels)
         self._paused = False
         self._waiting = config.wait_for_start
 
@@ -144,22 +222,15 @@ class TrainingSession:
     @property
     def next_t_ns(self) -> int:
         """Sample time of the first sample not yet processed: where a new input takes effect."""
-        return self._next_t_ns
+        return self._inputs.next_t_ns
 
     def stamp(self, item: UserInput | ConfigChange) -> UserInput | ConfigChange:
         """``item`` re-timed to take effect at the next unprocessed sample."""
-        return dataclasses.replace(item, t_ns=self._next_t_ns)
+        return self._inputs.stamp(item)
 
     def apply(self, item: UserInput | ConfigChange) -> None:
         """Queue a stamped input; it takes effect at its ``t_ns`` (never in the past)."""
-        if item.t_ns < self._next_t_ns:
-            raise ConfigError(
-                f"input {item.to_list()[:3]} is stamped {item.t_ns} ns, before samples already "
-                f"processed ({self._next_t_ns} ns)",
-                hint="stamp inputs with TrainingSession.stamp",
-            )
-        self._pending.append(item)
-        self._pending.sort(key=lambda i: i.t_ns)
+        self._inputs.add(item)
 
     # -- samples ----------------------------------------------------------------------------
 
@@ -174,50 +245,35 @@ class TrainingSession:
         while start < block.n_samples:
             t_ns = block.t_ns + sample_offset_ns(start, block.rate_hz)
             self._take_due(t_ns, out)
-            stop = self._split_at(block, start)
+            stop = self._inputs.split_at(block, start)
             start = self._step_part(_slice(block, start, stop), out) + start
-        self._next_t_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
-        events = [r for r in out if isinstance(r, RuleEvent)]
-        self._recent = (self._recent + events)[-RECENT_EVENTS:]
-        self._results += [e for e in events if e.kind in RESULT_EVENTS]
-        if any(e.kind == "session_completed" for e in events):
-            self._finished = True
+        self._inputs.next_t_ns = block.t_ns + sample_offset_ns(block.n_samples, block.rate_hz)
+        self._history.add([r for r in out if isinstance(r, RuleEvent)])
         return out
 
-    def _split_at(self, block: ProcessedBlock, start: int) -> int:
-        """End of the part starting at ``start`` that no pending input falls inside."""
-        if not self._pending:
-            return block.n_samples
-        t = self._pending[0].t_ns
-        offsets = block.sample_times_ns()[start:]
-        inside = int(np.searchsorted(offsets, t, side="left"))
-        return block.n_samples if inside == 0 or start + inside >= block.n_samples else (
-            start + inside
-        )
-
     def _take_due(self, t_ns: int, out: list[Record]) -> None:
-        while self._pending and self._pending[0].t_ns <= t_ns:
-            item = self._pending.pop(0)
+        while (item := self._inputs.pop_due(t_ns)) is not None:
             if isinstance(item, ConfigChange):
-                self._configure(item, out)
+                self._configure(item)
             elif item.kind == START_INPUT and isinstance(item.value, dict):
                 self._waiting = False
                 protocol = item.value.get("protocol")
                 if isinstance(protocol, str) and protocol != self._rules.protocol.id:
-                    self._rules.apply(ConfigChange(t_ns, "rules.protocol", protocol))
-            elif item.kind == PAUSE_INPUT and self._procedure is None:
+                    self._rules.apply(ConfigChange(t_ns, PROTOCOL_KEY, protocol))
+            elif item.kind == PAUSE_INPUT and self._calibration.procedure is None:
                 self._paused = not self._paused
                 self._rules.apply(ConfigChange(t_ns, "rules.paused", self._paused))
             elif item.kind == CALIBRATION_INPUT and item.value == "submax":
-                self._recalibrate(dataclasses.replace(
-                    self.config.calibration_protocol, kind="submax"
-                ), t_ns, out)
+                submax = dataclasses.replace(self.config.calibration_protocol, kind="submax")
+                self._calibration.start(submax)
+                out.append(RuleEvent(t_ns, EventKind.CALIBRATION_STARTED.value, "",
+                                     {"kind": submax.kind}))
 
-    def _configure(self, change: ConfigChange, out: list[Record]) -> None:
+    def _configure(self, change: ConfigChange) -> None:
         if self._rules.apply(change):
             return
         if change.key == CALIBRATION_KEY:
-            self._use_calibration(Calibration.from_plain(change.value))
+            self._calibration.use(Calibration.from_plain(change.value))
             return
         raise ConfigError(
             f"unknown setting {change.key!r}",
@@ -226,122 +282,81 @@ class TrainingSession:
 
     def _step_part(self, part: ProcessedBlock, out: list[Record]) -> int:
         """Step calibration or rules over ``part``; returns how many samples were consumed."""
-        self._last_uv = np.asarray(part.envelope_uv[-1], dtype=np.float64)
-        self._last_quality = np.asarray(part.quality[-1], dtype=np.uint8)
+        self._last.take(part)
         if self._waiting:
             return part.n_samples
-        procedure = self._procedure
-        if procedure is not None:
-            before = procedure.position
-            procedure.step(part)
-            if not procedure.done:
-                return part.n_samples
-            consumed = procedure.position - before
-            end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
-            self._finish_calibration(procedure, end_t_ns, out)
-            return consumed
-        out.extend(self._judge(part))
-        return part.n_samples
+        procedure = self._calibration.procedure
+        if procedure is None:
+            events, last_pct = self._calibration.judge(self._rules, part)
+            out.extend(events)
+            if last_pct is not None:
+                self._last.pct = last_pct
+            return part.n_samples
+        before = procedure.position
+        procedure.step(part)
+        if not procedure.done:
+            return part.n_samples
+        consumed = procedure.position - before
+        end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
+        self._finish_calibration(procedure, end_t_ns, out)
+        return consumed
 
     def _finish_calibration(
         self, procedure: CalibrationProcedure, t_ns: int, out: list[Record]
     ) -> None:
-        try:
-            calibration = procedure.result()
-        except CalibrationError as error:
-            out.append(RuleEvent(t_ns, "calibration_failed", "", {"reason": str(error)}))
-            self._procedure = self._new_procedure(procedure.protocol)
+        result = self._calibration.finish(procedure, t_ns)
+        if isinstance(result, RuleEvent):
+            out.append(result)
             return
-        self._use_calibration(calibration)
-        out.append(ConfigChange(t_ns, CALIBRATION_KEY, calibration.to_plain()))
-        out.append(RuleEvent(t_ns, "calibration_completed", "", {
-            "kind": calibration.kind,
-            "reference_uv": list(calibration.reference_uv),
-            "baseline_uv": list(calibration.baseline_uv),
+        out.append(ConfigChange(t_ns, CALIBRATION_KEY, result.to_plain()))
+        out.append(RuleEvent(t_ns, EventKind.CALIBRATION_COMPLETED.value, "", {
+            "kind": result.kind,
+            "reference_uv": list(result.reference_uv),
+            "baseline_uv": list(result.baseline_uv),
         }))
-
-    def _recalibrate(self, protocol: CalibrationProtocol, t_ns: int, out: list[Record]) -> None:
-        self._procedure = self._new_procedure(protocol)
-        out.append(RuleEvent(t_ns, "calibration_started", "", {"kind": protocol.kind}))
-
-    def _new_procedure(self, protocol: CalibrationProtocol) -> CalibrationProcedure:
-        return CalibrationProcedure(
-            self.source.labels, self.source.rate_hz, self._signature, protocol
-        )
-
-    def _use_calibration(self, calibration: Calibration) -> None:
-        if calibration.channels != self.source.labels:
-            raise CalibrationError(
-                f"calibration is for channels {', '.join(calibration.channels)}, the sensor has "
-                f"{', '.join(self.source.labels)}",
-                hint="calibrate again with this sensor",
-            )
-        if dict(calibration.pipeline) != self._signature:
-            raise CalibrationError(
-                "calibration was made with different processing settings",
-                hint="calibrate again: a different envelope changes the %MVC scale",
-            )
-        self._calibration = calibration
-        rate_hz = self.source.rate_hz
-        self._over_mvc = OverMvcMonitor(calibration, rate_hz / decimation_factor(rate_hz))
-        self._procedure = None
-        self._normalisation = Normalisation.of(calibration)
-
-    def _judge(self, part: ProcessedBlock) -> list[RuleEvent]:
-        """Rule events for raw-envelope ``part``, normalised by the calibration. Only the
-        samples the rules tick on are normalised: the over-MVC check takes the same ones."""
-        normalisation = self._normalisation
-        assert normalisation is not None, "judged only once calibrated"
-        assert self._over_mvc is not None
-        events = self._rules.step(part, normalisation)
-        if part.n_samples:
-            envelope = np.asarray(part.envelope_uv)
-            self._over_mvc.update(normalisation.apply(envelope[self._rules.tick_rows(part)])[1])
-            self._last_pct = normalisation.apply(envelope[-1:])[1][0]
-        return events
 
     # -- outputs ----------------------------------------------------------------------------
 
     @property
     def calibration(self) -> Calibration | None:
-        return self._calibration
+        return self._calibration.calibration
 
     @property
     def calibrating(self) -> bool:
-        return self._procedure is not None
+        return self._calibration.procedure is not None
 
     @property
     def finished(self) -> bool:
         """True once the protocol's last rep and set are done."""
-        return self._finished
+        return self._history.finished
 
     def summary(self) -> SessionSummary:
         return self._rules.summary()
 
     def view(self) -> SessionView:
         """The snapshot a mode draws, as of the last processed sample."""
-        pct = self._last_pct if self._calibration is not None else None
+        last, stage = self._last, self._calibration
+        pct = last.pct if stage.calibration is not None else None
+        over_mvc = stage.over_mvc
         channels = tuple(
             ChannelView(
                 label=info.label,
                 muscle=info.muscle,
                 side=info.side,
-                envelope_uv=float(self._last_uv[i]),
+                envelope_uv=float(last.uv[i]),
                 pct_mvc=float(pct[i]) if pct is not None else None,
-                quality=int(self._last_quality[i]),
-                over_mvc=bool(self._over_mvc.over[i]) if self._over_mvc else False,
+                quality=int(last.quality[i]),
+                over_mvc=bool(over_mvc.over[i]) if over_mvc else False,
             )
             for i, info in enumerate(self.source.channels)
         )
-        procedure = self._procedure
+        procedure = stage.procedure
         return SessionView(
-            t_ns=self._next_t_ns,
+            t_ns=self._inputs.next_t_ns,
             channels=channels,
             calibration=procedure.view if procedure is not None else None,
             exercise=self._rules.view() if procedure is None else None,
-            recent_events=tuple(self._recent) if not self._finished else tuple(
-                self._results + [e for e in self._recent if e.kind not in RESULT_EVENTS]
-            ),
+            recent_events=self._history.for_view(),
         )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from engine.errors import ConfigError
 from engine.protocol import builtin_protocol_names
+from modes.training_modes import TRAINING_MODES
 
 #: The menu's rows, top to bottom.
 ROWS = ("protocol", "mode", "start")
@@ -17,10 +18,13 @@ ROWS = ("protocol", "mode", "start")
 
 @dataclass(frozen=True)
 class StartMenu:
-    """Which protocol and mode are highlighted, which row has the focus, and whether confirmed."""
+    """Which protocol and mode are highlighted, which row has the focus, and whether confirmed.
+
+    It offers the built-in protocols and every training mode unless told otherwise.
+    """
 
     protocols: tuple[str, ...] = field(default_factory=builtin_protocol_names)
-    modes: tuple[str, ...] = ("hold", "symmetry", "runner", "clinician")
+    modes: tuple[str, ...] = TRAINING_MODES
     protocol_index: int = 0
     mode_index: int = 0
     row: int = 0

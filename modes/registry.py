@@ -13,19 +13,25 @@ from engine.errors import ConfigError
 from engine.view import SessionView
 from modes.alerts import AlertOverlay
 from modes.base import Mode, ModeContext
-from modes.calibration import CalibrationScreen
+from modes.calibration_screen import CalibrationScreen
 from modes.clinician import ClinicianView
 from modes.hold import HoldGame
 from modes.pause import PauseOverlay
 from modes.runner import RunnerGame
 from modes.start import StartScreen
 from modes.status import SensorStatusScreen
-from modes.summary import SummaryScreen
-from modes.symmetry import SymmetryGame
+from modes.summary_screen import SummaryScreen
+from modes.symmetry_game import SymmetryGame
+
+# check_training_mode is re-exported: the renderer checks a chosen mode through this module.
+from modes.training_modes import TRAINING_MODES, check_training_mode
+
+__all__ = ["MODES", "TRAINING_MODES", "ModeFactory", "check_training_mode", "create", "layers_for"]
 
 ModeFactory = Callable[[ModeContext], Mode]
 
-#: Every registered screen, game and overlay.
+#: Every registered screen, game and overlay; every name in
+#: :data:`~modes.training_modes.TRAINING_MODES` has its game here.
 MODES: Mapping[str, ModeFactory] = MappingProxyType({
     "start": StartScreen,
     "status": SensorStatusScreen,
@@ -39,10 +45,6 @@ MODES: Mapping[str, ModeFactory] = MappingProxyType({
     "alerts": AlertOverlay,
 })
 
-#: The modes a player can choose to train with.
-TRAINING_MODES: tuple[str, ...] = ("hold", "symmetry", "runner", "clinician")
-
-
 def create(name: str, context: ModeContext | None = None) -> Mode:
     """Build the mode called ``name``, or raise :class:`ConfigError` listing the known ones."""
     try:
@@ -52,15 +54,6 @@ def create(name: str, context: ModeContext | None = None) -> Mode:
             f"unknown mode {name!r}", hint=f"choose one of: {', '.join(TRAINING_MODES)}"
         ) from None
     return factory(context if context is not None else ModeContext())
-
-
-def check_training_mode(name: str) -> str:
-    """Return ``name`` if a player can train with it, else raise :class:`ConfigError`."""
-    if name not in TRAINING_MODES:
-        raise ConfigError(
-            f"{name!r} is not a training mode", hint=f"choose one of: {', '.join(TRAINING_MODES)}"
-        )
-    return name
 
 
 def layers_for(view: SessionView | None, training: str) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from engine.clock import NS_PER_S
 from engine.dsp import Pipeline, PipelineConfig
 from engine.errors import CalibrationError, ReplayError
 from engine.messages import ConfigChange, Gap, ProcessedBlock, SampleFrame, SourceInfo
+from engine.training import CALIBRATION_KEY
 from replays.reader import ReplayReader
 
 #: Column names before the channels'.
@@ -39,8 +40,6 @@ UNIT_SUFFIX = "_uv"
 _ROWS_PER_SLICE = 4096
 #: Mains frequency for a recording whose header does not say (Hz).
 DEFAULT_MAINS_HZ = 50.0
-#: Config keys whose last dotted part is this carry a calibration (``dsp.calibration``).
-CALIBRATION_KEY = "calibration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +108,7 @@ class _ProcessedRows:
         return self._write(self._pipeline.gap(gap), None)
 
     def config(self, change: ConfigChange) -> None:
-        if change.key.rpartition(".")[2] != CALIBRATION_KEY:
+        if change.key != CALIBRATION_KEY:
             return
         if change.value is None:
             self._pipeline.set_calibration(None)

@@ -137,6 +137,14 @@ def _counts(value: object, what: str) -> dict[str, int]:
     return dict(value)
 
 
+def _plain_map(value: object) -> dict[str, PlainValue]:
+    """A mapping field (already checked to be a dict) as canonical plain data."""
+    plain = canonical(value)
+    if not isinstance(plain, dict):
+        raise MessageFormatError(f"expected a mapping, got {type(value).__name__}")
+    return plain
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     """Record 0: what wrote the file and with which settings.
@@ -189,7 +197,7 @@ class Header:
         return cls(
             engine_version=items[3],
             seed=items[4],
-            config=canonical(items[5]),  # type: ignore[arg-type]
+            config=_plain_map(items[5]),
             version=(major, minor),
             library_versions=_versions(items[6]) if stores_versions else {},
         )
@@ -245,7 +253,7 @@ class Summary:
     @classmethod
     def from_list(cls, items: Sequence[Any]) -> Summary:
         _fields(items, cls.TAG, [dict])
-        return cls(canonical(items[1]))  # type: ignore[arg-type]
+        return cls(_plain_map(items[1]))
 
 
 @dataclass(frozen=True, slots=True)

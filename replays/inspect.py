@@ -26,8 +26,12 @@ from engine.messages import (
     SampleFrame,
     UserInput,
 )
+from engine.rules.config_changes import PROTOCOL_KEY
+from engine.training import CALIBRATION_KEY
 from replays.reader import ReplayReader, ReplayStatus
 
+_CALIBRATION_NAME = CALIBRATION_KEY.rsplit(".", 1)[-1]
+_PROTOCOL_NAME = PROTOCOL_KEY.rsplit(".", 1)[-1]
 #: Most entries kept per listed item (gaps, calibrations, protocols, errors).
 LIST_LIMIT = 50
 
@@ -293,10 +297,12 @@ def _tally(
     elif isinstance(record, ConfigChange):
         config_keys[record.key] += 1
         entry = {"t_s": _t_s(record.t_ns), "key": record.key, "value": record.value}
-        # Components prefix their keys ("rules.protocol", "dsp.calibration"): match the name.
-        if "calibration" in record.key:
+        # A key is "component.name" (CALIBRATION_KEY, PROTOCOL_KEY); the name decides, so files
+        # whose writer named the component otherwise (or not at all) are listed too.
+        name = record.key.rsplit(".", 1)[-1]
+        if name == _CALIBRATION_NAME:
             _keep(report.calibration, entry)
-        elif "protocol" in record.key:
+        elif name == _PROTOCOL_NAME:
             _keep(report.protocol, entry)
     elif isinstance(record, UserInput):
         inputs[record.kind] += 1

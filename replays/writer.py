@@ -117,11 +117,6 @@ class RecordingWriter:
         self.sync()
 
     @property
-    def records_written(self) -> int:
-        """Records in the file so far, the header, syncs and the end record included."""
-        return self._index
-
-    @property
     def samples_t_ns(self) -> int:
         """Session time just after the last sample written (0 before any frame)."""
         return self._samples_t_ns

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from engine import __version__
-from engine.cli import main
+from myoplay.cli import main
 
 
 def test_version(capsys):
@@ -24,8 +27,15 @@ def test_usage_error_is_one_line_and_status_2(capsys):
     assert "Traceback" not in err
 
 
-def test_console_script_runs():
+def test_the_console_script_is_the_application_command_line():
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    scripts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]
+    module, _, function = scripts["myoplay"].partition(":")
+    assert getattr(importlib.import_module(module), function) is main
+
+
+def test_python_dash_m_myoplay_runs():
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "myoplay", "--help"], capture_output=True, text=True, check=True
     )
     assert "myoplay" in done.stdout

@@ -13,7 +13,7 @@ def myoplay(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "myoplay", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
 

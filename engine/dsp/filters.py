@@ -9,14 +9,44 @@ filtering a stream chunk by chunk gives exactly what one call over the whole rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
-from scipy.signal._sosfilt import _sosfilt
+from scipy import signal
 
 from engine.dsp import iir_design
 from engine.errors import ConfigError
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def sosfilt_public(sos: FloatArray, x: FloatArray, zi: FloatArray) -> None:
+    """Filter ``x`` (channels, samples) in place through ``sos``, state ``zi`` (channels,
+    sections, 2) updated in place, with scipy's public ``sosfilt`` (the same compiled kernel,
+    after validation and copies)."""
+    # The public function wants the state section-major: (sections, channels, 2).
+    y, zf = signal.sosfilt(sos, x, axis=1, zi=zi.transpose(1, 0, 2))
+    x[...] = y
+    zi[...] = zf.transpose(1, 0, 2)
+
+
+def _in_place_kernel() -> Callable[[FloatArray, FloatArray, FloatArray], None]:
+    """scipy's private in-place kernel where this scipy has it, else the public function.
+
+    The private kernel skips ``sosfilt``'s per-call validation and copies, which cost more than
+    the filtering itself on 10–20 ms chunks; a scipy release may rename it, and then the public
+    API (same kernel, same bits) takes over.
+    """
+    try:
+        from scipy.signal._sosfilt import _sosfilt
+    except ImportError:
+        return sosfilt_public
+    kernel: Callable[[FloatArray, FloatArray, FloatArray], None] = _sosfilt
+    return kernel
+
+
+sosfilt_in_place = _in_place_kernel()
 
 #: The band-pass upper corner is kept at or below this fraction of the Nyquist frequency:
 #: a Butterworth corner right at Nyquist has no room to roll off and its bilinear warping is
@@ -117,4 +147,4 @@ class SosCascade:
     def process(self, x: FloatArray) -> None:
         """Filter ``x`` (channels, samples), C-contiguous float64, in place."""
         if self.n_sections:
-            _sosfilt(self.sos, x, self._zi)
+            sosfilt_in_place(self.sos, x, self._zi)

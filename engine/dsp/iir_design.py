@@ -120,8 +120,8 @@ def _sections(
             b = (1.0, 0.0, 0.0)
         built.append((*b, 1.0, a1, a2))
     built.reverse()
-    b0, b1, b2, *a = built[0]
-    built[0] = (gain * b0, gain * b1, gain * b2, *a)  # type: ignore[assignment]
+    b0, b1, b2, a0, a1, a2 = built[0]
+    built[0] = (gain * b0, gain * b1, gain * b2, a0, a1, a2)
     return built
 
 

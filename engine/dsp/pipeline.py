@@ -33,9 +33,9 @@ from engine.dsp.filters import (
     group_delay_s,
     notch_frequencies_hz,
 )
+from engine.dsp.quality import QualityConfig, QualityMonitor
 from engine.errors import CalibrationError, ConfigError, SignalError
 from engine.messages import Gap, PlainValue, ProcessedBlock, QualityFlag, SampleFrame, SourceInfo
-from engine.quality import QualityConfig, QualityMonitor
 
 EnvelopeKind = Literal["linear", "rms"]
 
@@ -113,6 +113,8 @@ class PipelineConfig:
             mains_hz=mains_hz,
             quality=quality,
         )
+        # The overrides are keyword arguments of any type (a caller's settings); mypy cannot
+        # match them to the fields, and __post_init__ checks the values that matter.
         return replace(config, **overrides)  # type: ignore[arg-type]
 
     @property
@@ -228,27 +230,18 @@ class Pipeline:
         self._calibration = calibration
         self._normalisation = Normalisation.of(calibration)
 
+    def feed(self, item: SampleFrame | Gap) -> ProcessedBlock:
+        """One source item: a frame is filtered, a gap carries the filter state across the
+        missing samples. The one place that tells the two apart, for the live DSP actor and a
+        replay alike, so both step the pipeline the same way."""
+        return self.gap(item) if isinstance(item, Gap) else self.process(item)
+
     def process(self, frame: SampleFrame) -> ProcessedBlock:
         """Process one frame. A frame that starts after the expected index is treated as
         following a gap of the missing samples (flagged, never silently joined)."""
         cfg = self.config
         data = frame.data
-        if frame.source_id != cfg.source_id:
-            raise SignalError(
-                f"frame from {frame.source_id!r} fed to the {cfg.source_id!r} pipeline"
-            )
-        if data.shape[1] != cfg.n_channels:
-            raise SignalError(
-                f"frame {frame.seq} has {data.shape[1]} channels, expected {cfg.n_channels}"
-            )
-        if self._next_index is not None and frame.first_index != self._next_index:
-            if frame.first_index < self._next_index:
-                raise SignalError(
-                    f"frame {frame.seq} starts at sample {frame.first_index}, before sample "
-                    f"{self._next_index} already processed",
-                    hint="frames must arrive in order without overlap",
-                )
-            self._skip(frame.first_index - self._next_index)
+        self._follow(frame)
         n = data.shape[0]
         raw = np.empty((cfg.n_channels, n))
         np.multiply(data.T, cfg.scale, out=raw)
@@ -291,6 +284,27 @@ class Pipeline:
             pct_mvc=pct,
             quality=quality.T,
         )
+
+    def _follow(self, frame: SampleFrame) -> None:
+        """Check that ``frame`` belongs here and comes in order; skip over missing samples."""
+        cfg = self.config
+        if frame.source_id != cfg.source_id:
+            raise SignalError(
+                f"frame from {frame.source_id!r} fed to the {cfg.source_id!r} pipeline"
+            )
+        if frame.data.shape[1] != cfg.n_channels:
+            raise SignalError(
+                f"frame {frame.seq} has {frame.data.shape[1]} channels, expected "
+                f"{cfg.n_channels}"
+            )
+        if self._next_index is not None and frame.first_index != self._next_index:
+            if frame.first_index < self._next_index:
+                raise SignalError(
+                    f"frame {frame.seq} starts at sample {frame.first_index}, before sample "
+                    f"{self._next_index} already processed",
+                    hint="frames must arrive in order without overlap",
+                )
+            self._skip(frame.first_index - self._next_index)
 
     def gap(self, gap: Gap) -> ProcessedBlock:
         """Account for samples that never arrived; returns them as held values flagged GAP.

@@ -9,17 +9,9 @@ clamped to the protocol's bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from engine.protocol import AdaptiveRule
-from engine.rules.summary import RepResult
-
-
-@dataclass(frozen=True, slots=True)
-class Difficulty:
-    low_pct: float
-    high_pct: float
-    hold_s: float
+from engine.rules.session_summary import RepResult
+from engine.rules.target import Difficulty
 
 
 class AdaptiveTarget:
@@ -28,9 +20,6 @@ class AdaptiveTarget:
     def __init__(self, rule: AdaptiveRule) -> None:
         self.rule = rule
         self._streak: list[RepResult] = []
-
-    def reset(self) -> None:
-        self._streak.clear()
 
     def after_rep(self, rep: RepResult) -> tuple[Difficulty, str] | None:
         """Take a finished rep; return the new difficulty and why, when it should change."""

@@ -1,49 +1,57 @@
-"""Compensation: a muscle that should stay quiet taking over the target muscle's work.
+"""The compensation monitor: a muscle that should stay quiet taking over the target's work.
 
 The judgement is on a ratio of channel groups (window means of %MVC), never on the channels one
-by one: separate per-muscle cues do not reduce co-contraction.
+by one: separate per-muscle cues do not reduce co-contraction. The formulas are in
+:mod:`engine.cocontraction`; the numerator is the compensating muscle (the antagonist's place),
+the denominator the target muscle (the agonist's).
 """
 
 from __future__ import annotations
 
+from engine.cocontraction import antagonist_ratio_of, falconer_winter_pct
+from engine.messages import PlainValue
 from engine.protocol import CompensationRule
-from engine.rules.windows import WindowMean
+from engine.rules.kinds import EventKind
+from engine.rules.windows import PairWindow, below_gate, denominator_floor_pct
 from engine.rules.zones import Debounced
-
-DENOMINATOR_FLOOR_PCT = 1.0
-"""The denominator never counts as less than this (or the gate): a silent target muscle with an
-active compensator is the worst case, and must read as a large ratio, not a division by zero."""
 
 
 class CompensationMonitor:
     """Window means of both groups, the current metric, and the debounced alert with cool-down."""
 
-    __slots__ = ("_den", "_num", "alert", "rule", "value")
+    __slots__ = ("_window", "alert", "rule", "value")
 
     def __init__(self, rule: CompensationRule, window_ticks: int) -> None:
         self.rule = rule
-        self._num = WindowMean(window_ticks)
-        self._den = WindowMean(window_ticks)
+        self._window = PairWindow(window_ticks)
         dwell_ns = round(rule.min_duration_s * 1e9)
         self.alert = Debounced(dwell_ns, dwell_ns, round(rule.cooldown_s * 1e9))
         self.value: float | None = None
 
     def reset_window(self) -> None:
-        self._num.reset()
-        self._den.reset()
+        self._window.reset()
         self.value = None
 
     def update(self, t_ns: int, numerator_pct: float, denominator_pct: float) -> bool:
         """Push one tick of both group means; True when the alert was raised or cleared."""
-        num = self._num.push(numerator_pct)
-        den = self._den.push(denominator_pct)
+        num, den = self._window.push(numerator_pct, denominator_pct)
         rule = self.rule
-        if max(num, den) < rule.min_activation_pct or num + den <= 0.0:
+        if below_gate(num, den, rule.min_activation_pct):
             self.value = None
             return self.alert.update(t_ns, False, False)
         if rule.metric == "ratio":
-            value = max(num, 0.0) / max(den, rule.min_activation_pct, DENOMINATOR_FLOOR_PCT)
+            value = antagonist_ratio_of(den, num, denominator_floor_pct(rule.min_activation_pct))
         else:
-            value = 2.0 * max(num, 0.0) / (max(num, 0.0) + max(den, 0.0)) * 100.0
+            value = falconer_winter_pct(max(den, 0.0), max(num, 0.0))
         self.value = value
         return self.alert.update(t_ns, value > rule.limit, value <= rule.limit - rule.hysteresis)
+
+    def report(self) -> tuple[EventKind, str, dict[str, PlainValue]]:
+        """The event for the alert's latest flip: kind, subject ("hamstrings/gluteus_maximus"),
+        and the numbers."""
+        active = self.alert.active
+        kind = EventKind.COMPENSATION_ALERT if active else EventKind.COMPENSATION_CLEARED
+        rule = self.rule
+        return kind, f"{rule.numerator}/{rule.denominator}", {
+            "metric": rule.metric, "value": self.value, "limit": rule.limit,
+        }

@@ -29,6 +29,9 @@ class FeedbackScheduler:
         self.reps_prescribed = reps_prescribed
         self.rng = rng
         self.rep_shows = True
+        self.showing = True
+        """Whether the live bar is shown now (set by :meth:`start_rep`, :meth:`show` and
+        :meth:`rest`)."""
 
     def fraction(self, rep_number: int) -> float:
         """The fade stage's fraction for 0-based ``rep_number`` of the session."""
@@ -40,19 +43,25 @@ class FeedbackScheduler:
         """Decide whether rep ``rep_number`` (0-based, whole session) shows live feedback."""
         if self.rule.mode != "faded":
             self.rep_shows = True
-            return True
-        fraction = self.fraction(rep_number)
-        if self.rng is not None:
-            self.rep_shows = bool(self.rng.random() < fraction)
+        elif self.rng is not None:
+            self.rep_shows = bool(self.rng.random() < self.fraction(rep_number))
         else:
+            fraction = self.fraction(rep_number)
             self.rep_shows = math.floor((rep_number + 1) * fraction) > math.floor(
                 rep_number * fraction
             )
+        self.showing = self.rep_shows
         return self.rep_shows
 
     def show(self, level_pct: float, low_pct: float, high_pct: float) -> bool:
         """Whether to show the live bar now, during a contraction."""
         if self.rule.mode == "bandwidth":
             margin = self.rule.bandwidth_pct
-            return not (low_pct - margin <= level_pct <= high_pct + margin)
-        return self.rep_shows
+            self.showing = not (low_pct - margin <= level_pct <= high_pct + margin)
+        else:
+            self.showing = self.rep_shows
+        return self.showing
+
+    def rest(self) -> None:
+        """Between contractions the bar is always shown (there is nothing to fade)."""
+        self.showing = True

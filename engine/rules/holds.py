@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 
+from engine.rules.kinds import EventKind
+
 
 class HoldChange(enum.Enum):
-    STARTED = "hold_started"
-    COMPLETED = "hold_completed"
-    BROKEN = "hold_broken"
+    """What happened to a hold at a tick; the value is the event that reports it."""
+
+    STARTED = EventKind.HOLD_STARTED
+    COMPLETED = EventKind.HOLD_COMPLETED
+    BROKEN = EventKind.HOLD_BROKEN
 
 
 class Hold:

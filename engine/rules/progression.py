@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from engine.messages import PlainValue
 from engine.protocol import ProgressionRule
-from engine.rules.summary import RepResult
+from engine.rules.session_summary import RepResult
 
 
 def progression_evidence(
@@ -36,3 +36,21 @@ def progression_evidence(
         "required_peak_pct": rule.min_peak_pct,
         "required_symmetry_pct": rule.min_symmetry_pct,
     }
+
+
+class ProgressionWatch:
+    """Says once per exercise when the patient is ready for more load (None: no rule)."""
+
+    __slots__ = ("ready", "rule")
+
+    def __init__(self, rule: ProgressionRule | None) -> None:
+        self.rule = rule
+        self.ready = False
+
+    def after_rep(self, reps: Sequence[RepResult]) -> dict[str, PlainValue] | None:
+        """The evidence, the first time the reps so far meet the rule; else None."""
+        if self.rule is None or self.ready:
+            return None
+        evidence = progression_evidence(self.rule, reps)
+        self.ready = evidence is not None
+        return evidence

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.calibration import Normalisation
 from engine.clock import sample_offset_ns
@@ -108,18 +109,8 @@ class TickStream:
         same values as normalising every sample, for a fraction of the work).
         """
         self._check(block)
-        first, n, factor = block.first_index, block.n_samples, self.factor
-        if first != self._next_index:
-            if self._next_index is not None and first < self._next_index:
-                raise SignalError(
-                    f"processed block from {block.source_id!r} starts at sample {first}, "
-                    f"before the previous block ended ({self._next_index})",
-                    hint="blocks must arrive in order without overlap",
-                )
-            self._anchor_index, self._anchor_t_ns = first, block.t_ns
-            self._quality_carry[:] = 0
-            self._carry_set = False
-        self._next_index = first + n
+        self._follow(block)
+        n, factor = block.n_samples, self.factor
         pct_mvc = block.pct_mvc
         normalise = normalisation is not None and pct_mvc is None
         if need_pct and pct_mvc is None and not normalise and n:
@@ -127,39 +118,15 @@ class TickStream:
                 "the exercise needs %MVC but no calibration is active",
                 hint="run the MVC calibration first",
             )
-        start = self._first_tick(first)
-        quality = block.quality
-        flagged = bool(quality.any())
+        start = self._first_tick(block.first_index)
         if start >= n:
-            if flagged:
-                self._quality_carry |= np.bitwise_or.reduce(quality, axis=0)
+            if block.quality.any():
+                self._quality_carry |= np.bitwise_or.reduce(block.quality, axis=0)
                 self._carry_set = True
             return Ticks([], [] if pct_mvc is not None or normalise else None, [], None)
         ends = range(start, n, factor)
-        last = ends[-1]
-        rows: list[list[int]] | None = None
-        if flagged:
-            bounds = np.arange(start + 1 - factor, last + 1, factor)
-            bounds[0] = 0
-            window_or = np.bitwise_or.reduceat(quality[: last + 1], bounds, axis=0)
-            window_or[0] |= self._quality_carry
-            rows = window_or.tolist()
-            self._quality_carry = np.bitwise_or.reduce(quality[last + 1 :], axis=0)
-            self._carry_set = bool(self._quality_carry.any())
-        elif self._carry_set:
-            rows = [self._quality_carry.tolist()] + [[0] * self.n_channels] * (len(ends) - 1)
-            self._quality_carry = np.zeros(self.n_channels, dtype=np.uint8)
-            self._carry_set = False
-        anchor_t, step_ns = self._anchor_t_ns, self._ns_per_sample
-        offset = first - self._anchor_index
-        times = [anchor_t + round((offset + e) * step_ns) for e in ends]
-        if self._last_t_ns is not None and times[0] <= self._last_t_ns:
-            raise SignalError(
-                f"processed block from {block.source_id!r} at sample {first} is stamped "
-                f"{block.t_ns} ns, not after the previous samples ({self._last_t_ns} ns)",
-                hint="sample times must increase",
-            )
-        self._last_t_ns = times[-1]
+        rows = self._quality_rows(block.quality, ends)
+        times = self._times(block, ends)
         envelope = block.envelope_uv[start::factor]
         pct = None if pct_mvc is None else pct_mvc[start::factor]
         if normalise:
@@ -171,3 +138,58 @@ class TickStream:
             envelope_uv=envelope.tolist(),
             quality=rows,
         )
+
+    def _follow(self, block: ProcessedBlock) -> None:
+        """Take ``block``'s place in the stream: after a gap, re-anchor the tick times and
+        restart the quality window; a block that overlaps the previous one is refused."""
+        first = block.first_index
+        if first != self._next_index:
+            if self._next_index is not None and first < self._next_index:
+                raise SignalError(
+                    f"processed block from {block.source_id!r} starts at sample {first}, "
+                    f"before the previous block ended ({self._next_index})",
+                    hint="blocks must arrive in order without overlap",
+                )
+            self._anchor_index, self._anchor_t_ns = first, block.t_ns
+            self._quality_carry[:] = 0
+            self._carry_set = False
+        self._next_index = first + block.n_samples
+
+    def _quality_rows(
+        self, quality: npt.NDArray[np.uint8], ends: range
+    ) -> list[list[int]] | None:
+        """Each tick's OR of the quality masks since the previous tick (None: all clean).
+
+        The samples after the last tick are carried into the next block's first tick.
+        """
+        last, factor = ends[-1], self.factor
+        if quality.any():
+            bounds = np.arange(ends.start + 1 - factor, last + 1, factor)
+            bounds[0] = 0
+            window_or = np.bitwise_or.reduceat(quality[: last + 1], bounds, axis=0)
+            window_or[0] |= self._quality_carry
+            rows: list[list[int]] = window_or.tolist()
+            self._quality_carry = np.bitwise_or.reduce(quality[last + 1 :], axis=0)
+            self._carry_set = bool(self._quality_carry.any())
+            return rows
+        if self._carry_set:
+            rows = [self._quality_carry.tolist()] + [[0] * self.n_channels] * (len(ends) - 1)
+            self._quality_carry = np.zeros(self.n_channels, dtype=np.uint8)
+            self._carry_set = False
+            return rows
+        return None
+
+    def _times(self, block: ProcessedBlock, ends: range) -> list[int]:
+        """Sample times of the ticks at rows ``ends``, from the anchor: the same for any
+        chunking. Raises unless they come after the previous block's."""
+        offset = block.first_index - self._anchor_index
+        anchor_t, step_ns = self._anchor_t_ns, self._ns_per_sample
+        times = [anchor_t + round((offset + e) * step_ns) for e in ends]
+        if self._last_t_ns is not None and times[0] <= self._last_t_ns:
+            raise SignalError(
+                f"processed block from {block.source_id!r} at sample {block.first_index} is "
+                f"stamped {block.t_ns} ns, not after the previous samples ({self._last_t_ns} ns)",
+                hint="sample times must increase",
+            )
+        self._last_t_ns = times[-1]
+        return times

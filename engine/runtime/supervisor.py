@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +29,7 @@ import trio
 from engine.errors import RestartIntensityError
 from engine.runtime.events import EventKind, SupervisionEvent, SupervisionLog
 from engine.runtime.incarnation import Incarnation, enter_incarnation
+from engine.runtime.restart_policy import Backoff, RestartIntensity
 
 
 class Restart(enum.Enum):
@@ -52,36 +52,6 @@ class StartFn(Protocol):
     """A child's entry point: call ``task_status.started()`` when ready, then run until done."""
 
     def __call__(self, *, task_status: trio.TaskStatus[None]) -> Awaitable[None]: ...
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delay before the k-th consecutive restart of a child: ``initial_s * factor**(k-1)``,
-    capped at ``max_s``. A child that ran healthy for ``reset_after_s`` starts again from k=1.
-    """
-
-    initial_s: float = 0.05
-    factor: float = 2.0
-    max_s: float = 5.0
-    reset_after_s: float = 10.0
-
-    def __post_init__(self) -> None:
-        if min(self.initial_s, self.max_s, self.reset_after_s) < 0 or self.factor < 1.0:
-            raise ValueError(f"{self!r}: delays must be >= 0 and the factor >= 1")
-
-    def delay_s(self, consecutive: int) -> float:
-        """Seconds to wait before consecutive restart number ``consecutive`` (1-based)."""
-        if consecutive < 1:
-            return 0.0
-        if self.factor == 1.0:
-            return min(self.initial_s, self.max_s)
-        # Bounded loop rather than ``factor ** k``, which overflows for long restart runs.
-        delay_s = self.initial_s
-        for _ in range(consecutive - 1):
-            delay_s *= self.factor
-            if delay_s >= self.max_s:
-                break
-        return min(delay_s, self.max_s)
 
 
 @dataclass(frozen=True)
@@ -184,6 +154,32 @@ class _Ready:
         self._outer.started()
 
 
+async def _stop_in_reverse(
+    slots: Sequence[_Slot], reason: str, emit: Callable[[_Slot, EventKind, str], None]
+) -> None:
+    """Stop ``slots`` one by one in reverse start order, each within its timeout."""
+    for slot in sorted(slots, key=lambda s: s.index, reverse=True):
+        if slot.state not in (_State.STARTING, _State.RUNNING, _State.STOPPING):
+            continue
+        if slot.overdue:
+            continue
+        assert slot.scope is not None
+        assert slot.done is not None
+        slot.state = _State.STOPPING
+        slot.stop_reason = reason
+        slot.scope.cancel()
+        with trio.move_on_after(slot.spec.shutdown_timeout_s):
+            await slot.done.wait()
+        if not slot.done.is_set():
+            slot.overdue = True
+            emit(
+                slot,
+                "stop_timeout",
+                f"still running {slot.spec.shutdown_timeout_s} s after it was cancelled "
+                f"({reason}); moving on, Trio cannot kill it",
+            )
+
+
 class Supervisor:
     """Runs ``children`` in order and keeps them running under an OTP restart ``strategy``.
 
@@ -209,15 +205,13 @@ class Supervisor:
             raise ValueError(f"supervisor {id!r}: duplicate child ids {duplicated}")
         if max_restarts < 0 or not period_s > 0:
             raise ValueError(f"supervisor {id!r}: need max_restarts >= 0 and period_s > 0")
+        self._intensity = RestartIntensity(max_restarts, period_s)
         self.id = id
         self.children: tuple[ChildSpec, ...] = tuple(children)
         self.strategy = strategy
-        self.max_restarts = max_restarts
-        self.period_s = period_s
         self.backoff = backoff if backoff is not None else Backoff()
         self.events = events if events is not None else SupervisionLog()
         self._slots: list[_Slot] = []
-        self._restart_times_s: deque[float] = deque()
         self._nursery: trio.Nursery | None = None
         self._supervise_scope: trio.CancelScope | None = None
         self._stop_requested = False
@@ -253,7 +247,7 @@ class Supervisor:
             raise RuntimeError(f"supervisor {self.id!r} is already running")
         self._running = True
         self._slots = [_Slot(spec, index) for index, spec in enumerate(self.children)]
-        self._restart_times_s.clear()
+        self._intensity.clear()
         # A fresh queue per run: exits left over from an earlier run must not leak into this one.
         self._exits_send, self._exits_receive = trio.open_memory_channel[_Exit](math.inf)
         gave_up: _GiveUp | None = None
@@ -270,13 +264,14 @@ class Supervisor:
                     self._emit(
                         give_up.slot,
                         "gave_up",
-                        f"{_restarts(give_up.restarts)} within {self.period_s} s (more than "
-                        f"{self.max_restarts}); last cause: {_describe(give_up.cause)}",
+                        f"{_restarts(give_up.restarts)} within {self._intensity.period_s} s "
+                        f"(more than {self._intensity.max_restarts}); last cause: "
+                        f"{_describe(give_up.cause)}",
                     )
                 finally:
                     reason = "supervisor gave up" if gave_up else "supervisor stopping"
                     with trio.CancelScope(shield=True):
-                        await self._stop(self._slots, reason)
+                        await _stop_in_reverse(self._slots, reason, self._emit)
         finally:
             self._running = False
             self._nursery = None
@@ -286,8 +281,9 @@ class Supervisor:
             child_id = gave_up.slot.spec.id
             raise RestartIntensityError(
                 f"supervisor {self.id!r} gave up: child {child_id!r} needed "
-                f"{_restarts(gave_up.restarts)} within {self.period_s} s, more than the "
-                f"{self.max_restarts} allowed; last cause: {_describe(gave_up.cause)}",
+                f"{_restarts(gave_up.restarts)} within {self._intensity.period_s} s, more than "
+                f"the {self._intensity.max_restarts} allowed; last cause: "
+                f"{_describe(gave_up.cause)}",
                 child_id=child_id,
                 hint="see the log for the child's errors; the failure repeats, so restarting "
                 "will not fix it",
@@ -328,7 +324,9 @@ class Supervisor:
             if sibling.pending_exit is not None:
                 self._emit_exit(sibling.pending_exit)
                 sibling.pending_exit = None
-        await self._stop([s for s in affected if s is not slot], f"restart of {slot.spec.id!r}")
+        await _stop_in_reverse(
+            [s for s in affected if s is not slot], f"restart of {slot.spec.id!r}", self._emit
+        )
         await self._back_off(slot)
         for s in affected:
             if s is slot or s.spec.restart is not Restart.TEMPORARY:
@@ -336,12 +334,9 @@ class Supervisor:
 
     def _count_restart(self, slot: _Slot, error: Exception | None) -> None:
         """Record one restart in the intensity window; raise _GiveUp when it overflows."""
-        now_s = trio.current_time()
-        self._restart_times_s.append(now_s)
-        while self._restart_times_s[0] <= now_s - self.period_s:
-            self._restart_times_s.popleft()
-        if len(self._restart_times_s) > self.max_restarts:
-            raise _GiveUp(slot, error, len(self._restart_times_s))
+        count = self._intensity.record(trio.current_time())
+        if self._intensity.exceeded(count):
+            raise _GiveUp(slot, error, count)
 
     async def _back_off(self, slot: _Slot) -> None:
         """Sleep before restarting ``slot``, longer for each consecutive restart."""
@@ -427,29 +422,6 @@ class Supervisor:
             done.set()
         if not ready.called:
             task_status.started()
-
-    async def _stop(self, slots: Sequence[_Slot], reason: str) -> None:
-        """Stop ``slots`` one by one in reverse start order, each within its timeout."""
-        for slot in sorted(slots, key=lambda s: s.index, reverse=True):
-            if slot.state not in (_State.STARTING, _State.RUNNING, _State.STOPPING):
-                continue
-            if slot.overdue:
-                continue
-            assert slot.scope is not None
-            assert slot.done is not None
-            slot.state = _State.STOPPING
-            slot.stop_reason = reason
-            slot.scope.cancel()
-            with trio.move_on_after(slot.spec.shutdown_timeout_s):
-                await slot.done.wait()
-            if not slot.done.is_set():
-                slot.overdue = True
-                self._emit(
-                    slot,
-                    "stop_timeout",
-                    f"still running {slot.spec.shutdown_timeout_s} s after it was cancelled "
-                    f"({reason}); moving on, Trio cannot kill it",
-                )
 
     def _emit_exit(self, ended: _Exit) -> None:
         kind: EventKind = "exited" if ended.error is None else "crashed"

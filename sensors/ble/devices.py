@@ -1,4 +1,5 @@
-"""Which BLE devices myoplay supports, and :func:`open_ble_source` to open one."""
+"""The profile of each BLE sensor kind (:mod:`sensors.sensor_kinds` lists them), and
+:func:`open_ble_source` to open one."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from sensors.ble.ganglion import GanglionProfile
 from sensors.ble.myo import MyoProfile
 from sensors.ble.profile import DeviceProfile
 from sensors.ble.source import DEFAULT_RECONNECT, BleSource, Reconnect
-
-KINDS = ("myo", "ganglion", "diy")
+from sensors.sensor_kinds import BLE_SENSOR_KINDS
 
 
 def make_profile(
@@ -26,11 +26,13 @@ def make_profile(
         return GanglionProfile(firmware=firmware)
     if kind == "diy":
         return DiyProfile()
-    raise ConfigError(f"unknown BLE sensor {kind!r}", hint=f"choose one of {', '.join(KINDS)}")
+    raise ConfigError(
+        f"unknown BLE sensor {kind!r}", hint=f"choose one of {', '.join(BLE_SENSOR_KINDS)}"
+    )
 
 
 def all_profiles() -> list[DeviceProfile]:
-    return [make_profile(kind) for kind in KINDS]
+    return [make_profile(kind) for kind in BLE_SENSOR_KINDS]
 
 
 async def open_ble_source(

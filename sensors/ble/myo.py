@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from engine.errors import DecodeError
 from engine.messages import ChannelInfo, SourceInfo
-from sensors.ble.clock import DeviceClock
+from sensors.ble.device_clock import DeviceClock
 from sensors.ble.profile import (
     Chunk,
     DeviceDetails,

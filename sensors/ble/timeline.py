@@ -2,15 +2,16 @@
 
 The timeline owns the absolute sample index of a source, which runs on across packet loss and
 reconnects, so a recording shows every hole as a :class:`~engine.messages.Gap` and never
-repeats or overlaps samples. Session times come from a :class:`~sensors.ble.clock.DeviceClock`
-fitted to (sample index, arrival time) pairs. Pure: arrival times are handed in.
+repeats or overlaps samples. Session times come from a
+:class:`~sensors.ble.device_clock.DeviceClock` fitted to (sample index, arrival time) pairs.
+Pure: arrival times are handed in.
 """
 
 from __future__ import annotations
 
 from engine.clock import NS_PER_S
 from engine.messages import Gap, SampleFrame
-from sensors.ble.clock import DeviceClock
+from sensors.ble.device_clock import DeviceClock
 from sensors.ble.profile import Chunk
 
 Record = SampleFrame | Gap

@@ -15,12 +15,13 @@ import trio.testing
 from actors.session import SessionOutcome, SessionPlan, run_session
 from engine.calibration_procedure import CalibrationProtocol
 from engine.messages import Gap, Record, RuleEvent, SampleFrame, Side
-from engine.offline import OfflineEngine, rechunk, split_recording
+from engine.offline import OfflineEngine, rechunk
 from engine.protocol import builtin_protocol
 from engine.training import TrainingConfig
 from modes.registry import MODES
 from replays.reader import ReplayReader
 from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
+from tests.replays.replay_fixtures import split_recording
 
 QUICK_CALIBRATION = CalibrationProtocol(rest_s=2.0, efforts=2, effort_s=2.0, recover_s=2.0)
 

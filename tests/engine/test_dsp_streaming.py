@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from engine.dsp import Pipeline, PipelineConfig
+from engine.dsp import Pipeline, PipelineConfig, filters
 from engine.errors import ConfigError, SignalError
 from engine.messages import ChannelInfo, Gap, QualityFlag, SampleFrame, SourceInfo
 
@@ -212,3 +212,18 @@ def test_integer_sources_are_scaled_and_rail_checked():
     block = Pipeline(config).process(SampleFrame("dev", 0, 0, 0, data))
     assert (block.quality[200:210, 0] & QualityFlag.SATURATED).all()
     assert not (block.quality[:200, 0] & QualityFlag.SATURATED).any()
+
+
+def test_the_public_sosfilt_fallback_gives_the_private_kernels_bits():
+    # filters.sosfilt_in_place is scipy's private in-place kernel when scipy has it; if a
+    # release drops it, the public sosfilt takes over and must filter identically.
+    sos = Pipeline(PipelineConfig.for_source(_info())).band_sos
+    x = _signal().T.astype(np.float64).copy()
+    zi = np.zeros((x.shape[0], sos.shape[0], 2))
+    y_private, zi_private = x.copy(), zi.copy()
+    filters.sosfilt_in_place(sos, y_private, zi_private)
+    y_public, zi_public = x.copy(), zi.copy()
+    filters.sosfilt_public(sos, y_public, zi_public)
+    assert y_public.tobytes() == y_private.tobytes()
+    assert zi_public.tobytes() == zi_private.tobytes()
+    assert not np.array_equal(y_private, x), "the signal was filtered"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.dsp import Pipeline, PipelineConfig
+from engine.dsp.quality import QualityConfig, QualityMonitor, describe
 from engine.messages import ChannelInfo, QualityFlag, SampleFrame, SourceInfo
-from engine.quality import QualityConfig, QualityMonitor, describe
 from sensors.virtual_patient import PatientConfig
 from sensors.virtual_patient import script as s
 from tests.engine.virtual_session import run_session

@@ -7,9 +7,9 @@ import pytest
 from scipy import signal
 
 from engine.dsp import Pipeline, PipelineConfig
+from engine.dsp.quality import QualityConfig
 from engine.messages import ChannelInfo, SampleFrame, Side, SourceInfo
-from engine.quality import QualityConfig
-from tests.conftest import TEST_DATA
+from tests.data_folder import TEST_DATA
 
 UCI_CHANNELS = (
     ChannelInfo("RF", "rectus femoris", Side.RIGHT),

@@ -9,9 +9,9 @@ import os
 import numpy as np
 import pygame
 import pytest
-import view_samples
 
 from modes.audio import SAMPLE_RATE_HZ, AudioCues, Cue, cues_between, synthesize
+from tests.modes import view_samples
 
 
 @pytest.mark.parametrize("cue", list(Cue))

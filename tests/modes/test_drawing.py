@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pygame
 import pytest
-import view_samples
 
 from modes import registry
 from modes.base import ModeContext
 from modes.trace import EnvelopeTrace
+from tests.modes import view_samples
 
 SIZES = [(1280, 720), (320, 180), (1920, 1080), (800, 1000)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
-import view_samples
 
 from engine.errors import ConfigError
 from engine.view import SessionView
@@ -13,7 +12,8 @@ from modes import palette, registry
 from modes.alerts import alert_lines
 from modes.base import ModeContext
 from modes.course import GateCourse
-from modes.symmetry import MAX_TILT_DEG, limb_symmetry_index, tilt_deg
+from modes.symmetry_game import MAX_TILT_DEG, limb_symmetry_index, tilt_deg
+from tests.modes import view_samples
 
 SIZE = (1280, 720)
 
@@ -136,7 +136,7 @@ def test_the_alert_overlay_paints_only_when_there_is_an_alert() -> None:
 
 
 def test_the_summary_shows_the_real_success_rate() -> None:
-    from modes.summary import success_rate, verdict
+    from modes.summary_screen import success_rate, verdict
 
     assert success_rate(view_samples.session(reps_completed=8)) == 0.8
     assert success_rate(view_samples.session(reps_completed=3, sets_total=2)) == 0.15
@@ -164,7 +164,7 @@ def test_faded_feedback_hides_the_muscles_in_every_game(name: str) -> None:
 
 
 def test_the_summary_reports_the_mean_symmetry_of_the_reps() -> None:
-    from modes.summary import mean_rep_lsi
+    from modes.summary_screen import mean_rep_lsi
 
     assert mean_rep_lsi(view_samples.every_kind()["done"]) == 92.0
     assert mean_rep_lsi(view_samples.session()) is None

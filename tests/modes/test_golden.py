@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-import view_samples
 
 from engine.view import SessionView
 from modes import registry
 from modes.base import ModeContext
 from modes.trace import EnvelopeTrace
+from tests.modes import view_samples
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 SIZE = (640, 360)

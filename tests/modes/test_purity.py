@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.source_imports import imported_modules
+
 MODES = Path(__file__).resolve().parents[2] / "modes"
 FORBIDDEN_MODULES = {"time", "datetime", "random", "secrets"}
 #: numpy.random members that do not touch the global state.
@@ -14,14 +16,13 @@ ALLOWED_NUMPY_RANDOM = {"default_rng", "Generator"}
 
 
 def offences(source: str) -> list[str]:
-    found = []
+    found = [
+        imported.module for imported in imported_modules(source)
+        if imported.module.split(".")[0] in FORBIDDEN_MODULES
+        or (imported.module + ".").startswith("pygame.time.")
+    ]
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [a.name for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            if node.module.split(".")[0] in FORBIDDEN_MODULES or node.module == "pygame.time":
-                found.append(node.module)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
             owner = node.value
             if isinstance(owner.value, ast.Name) and owner.value.id in ("np", "numpy") and (
                 owner.attr == "random" and node.attr not in ALLOWED_NUMPY_RANDOM
@@ -42,5 +43,10 @@ def test_no_clock_and_no_global_randomness(path: Path) -> None:
 def test_the_check_catches_what_it_should() -> None:
     bad = "import time\nfrom datetime import datetime\nimport numpy as np\nnp.random.rand(3)\n" \
           "pygame.time.get_ticks()\n"
-    assert offences(bad) == ["time", "datetime", "np.random.rand", "pygame.time.get_ticks"]
+    assert offences(bad) == [
+        "time", "datetime.datetime", "np.random.rand", "pygame.time.get_ticks"
+    ]
+    assert offences("from pygame import time\nfrom pygame.time import Clock\n") == [
+        "pygame.time", "pygame.time.Clock"
+    ]
     assert offences("import numpy as np\nnp.random.default_rng(1)\n") == []

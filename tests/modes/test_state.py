@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-import view_samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from modes.latency import LatencyStats
 from modes.menu import StartMenu
 from modes.registry import layers_for
 from modes.trace import EnvelopeTrace
+from tests.modes import view_samples
 
 
 def test_the_menu_is_driven_by_the_keyboard_alone() -> None:
@@ -153,7 +153,7 @@ def test_long_text_is_set_smaller_to_fit_never_clipped() -> None:
 
 def test_encouragement_suits_the_calibration() -> None:
     from engine.view import CalibrationView
-    from modes.calibration import cheer_for
+    from modes.calibration_screen import cheer_for
 
     second = CalibrationView("effort", 2, 3, 3.0, "mvc", (90.0, 104.0))
     assert cheer_for(second, 0) == "New best!"

@@ -78,7 +78,7 @@ def test_a_whole_set_from_the_rules_engine_draws_on_every_screen() -> None:
 
 def test_the_calibration_screen_follows_the_real_procedure() -> None:
     from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
-    from modes.calibration import efforts_done
+    from modes.calibration_screen import efforts_done
 
     procedure = CalibrationProcedure(
         [c.label for c in CHANNELS], RATE_HZ, {"pipeline": "test"},

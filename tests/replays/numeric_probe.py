@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.dsp import Pipeline, PipelineConfig
+from engine.dsp.quality import QualityConfig, QualityMonitor
 from engine.messages import SampleFrame, SourceInfo
 from engine.portable_trig import sin_cos_turns
-from engine.quality import QualityConfig, QualityMonitor
 from engine.training import TrainingConfig
 from replays.format import pack
 from replays.headless import replay_headless

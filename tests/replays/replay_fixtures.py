@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from engine.messages import (
     SourceInfo,
     UserInput,
 )
+from engine.offline import is_input, is_output
 from replays.format import FORMAT_NAME, LIBRARY_VERSIONS_SINCE, SYNC_MARKER, pack
 from replays.writer import RecordingWriter
 
@@ -134,3 +135,26 @@ EIGHT_CHANNELS = SourceInfo(
     dtype="<i2",
     scale=0.5,
 )
+
+
+def split_recording(records: Iterable[Record]) -> tuple[
+    SourceInfo, list[SampleFrame | Gap], list[UserInput | ConfigChange], list[Record]
+]:
+    """Sort a short recording's records into (source, samples, inputs, recorded outputs)."""
+    source: SourceInfo | None = None
+    samples: list[SampleFrame | Gap] = []
+    inputs: list[UserInput | ConfigChange] = []
+    outputs: list[Record] = []
+    for record in records:
+        if isinstance(record, SourceInfo):
+            assert source is None or record.source_id == source.source_id, "one source only"
+            source = record
+        elif isinstance(record, SampleFrame | Gap):
+            samples.append(record)
+        elif is_output(record):
+            outputs.append(record)
+        elif is_input(record):
+            assert isinstance(record, UserInput | ConfigChange)
+            inputs.append(record)
+    assert source is not None, "the recording describes no source"
+    return source, samples, inputs, outputs

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from replay_fixtures import EIGHT_CHANNELS, frame
 
 from replays.reader import ReplayReader
 from replays.verify import verify
+from tests.replays.replay_fixtures import EIGHT_CHANNELS, frame
 
 KILLS = 50
 PARALLEL = 10
@@ -26,7 +26,7 @@ MAX_LOSS_NS = 1_000_000_000
 CHILD = """
 import sys, time
 sys.path.insert(0, sys.argv[3])
-from replay_fixtures import EIGHT_CHANNELS, frame
+from tests.replays.replay_fixtures import EIGHT_CHANNELS, frame
 from replays.writer import RecordingWriter
 
 path, seed = sys.argv[1], int(sys.argv[2])

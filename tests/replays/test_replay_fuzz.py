@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from replay_fixtures import SOURCE, craft, record, session
 
 from engine.errors import UnsupportedReplayVersionError
 from replays.reader import ReplayReader, ReplayStatus
 from replays.verify import verify
+from tests.replays.replay_fixtures import SOURCE, craft, record, session
 
 Mutation = Callable[[np.random.Generator, bytes], bytes]
 

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from replay_fixtures import LIBRARY_VERSIONS, record, session
 
 from engine.training import TrainingConfig
 from replays.format import pack
 from replays.headless import replay_headless
 from replays.reader import ReplayReader
 from replays.verify import verify
+from tests.replays.replay_fixtures import LIBRARY_VERSIONS, record, session
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 

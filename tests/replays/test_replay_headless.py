@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 
 from engine import __version__
-from engine.cli import main
 from engine.errors import CorruptReplayError
 from engine.messages import Record, RuleEvent, SourceInfo, UserInput
-from engine.offline import OfflineEngine, is_input, is_output, split_recording
+from engine.offline import OfflineEngine, is_input, is_output
 from engine.training import TrainingConfig
 from engine.versions import running_versions
+from myoplay.cli import main
 from replays.headless import LOOKAHEAD_S, replay_headless
 from replays.reader import ReplayReader
 from replays.writer import RecordingWriter
+from tests.replays.replay_fixtures import split_recording
 
 SESSION = Path(__file__).resolve().parents[1] / "data" / "replays" / "quad_set_session.myoplay"
 
@@ -183,7 +184,7 @@ def test_a_different_event_is_a_bug_only_for_the_same_versions(tmp_path, capsys,
 def test_the_window_replays_fast_to_the_events_recorded_live(tmp_path, capsys, monkeypatch):
     # SDL's dummy driver stands in for the screen this machine lacks: the replay opens its
     # window, draws every frame and plays to the end exactly as on a desktop.
-    monkeypatch.setattr("engine.cli.play.has_screen", lambda: True)
+    monkeypatch.setattr("myoplay.replay_command.has_screen", lambda: True)
     events = tmp_path / "events.jsonl"
     assert main(["replay", "--fast", str(SESSION), "--events-out", str(events)]) == 0
     assert "identical to the events recorded live" in capsys.readouterr().out

@@ -8,18 +8,8 @@ import json
 
 import numpy as np
 import pytest
-from replay_fixtures import (
-    EIGHT_CHANNELS,
-    LIBRARY_VERSIONS,
-    SOURCE,
-    craft,
-    frame,
-    record,
-    session,
-)
 
 from engine.calibration import Calibration
-from engine.cli import main
 from engine.dsp import Pipeline, PipelineConfig
 from engine.messages import (
     ChannelInfo,
@@ -29,11 +19,22 @@ from engine.messages import (
     SampleFrame,
     SourceInfo,
 )
+from engine.training import CALIBRATION_KEY
+from myoplay.cli import main
 from replays.csv_export import export_csv
 from replays.csv_import import import_csv
 from replays.inspect import inspect_replay
 from replays.reader import ReplayReader
 from replays.writer import RecordingWriter
+from tests.replays.replay_fixtures import (
+    EIGHT_CHANNELS,
+    LIBRARY_VERSIONS,
+    SOURCE,
+    craft,
+    frame,
+    record,
+    session,
+)
 
 
 @pytest.fixture
@@ -226,7 +227,7 @@ def _calibration(mains_hz: float | None = 50.0) -> Calibration:
 def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tmp_path):
     frames = [frame(i) for i in range(60)]
     lost = frames[30]
-    calibration = ConfigChange(frames[40].t_ns, "dsp.calibration", _calibration().to_plain())
+    calibration = ConfigChange(frames[40].t_ns, CALIBRATION_KEY, _calibration().to_plain())
     records = [SOURCE, *frames[:30],
                Gap("sim", lost.first_index, 20, lost.t_ns, 10_000_000, "radio"),
                *frames[31:40], calibration, *frames[40:]]
@@ -256,7 +257,7 @@ def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tm
 
 def test_processed_export_refuses_a_calibration_from_another_pipeline(tmp_path, capsys):
     path = tmp_path / "s.myoplay"
-    change = ConfigChange(0, "dsp.calibration", _calibration(mains_hz=60.0).to_plain())
+    change = ConfigChange(0, CALIBRATION_KEY, _calibration(mains_hz=60.0).to_plain())
     path.write_bytes(record([SOURCE, change, frame(0)]))
     assert main(["export", str(path), "--processed", "-o", str(tmp_path / "o.csv")]) == 2
     assert "--mains" in capsys.readouterr().err

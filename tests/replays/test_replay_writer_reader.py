@@ -7,15 +7,6 @@ import tracemalloc
 import msgpack
 import numpy as np
 import pytest
-from replay_fixtures import (
-    EIGHT_CHANNELS,
-    LIBRARY_VERSIONS,
-    SOURCE,
-    craft,
-    frame,
-    record,
-    session,
-)
 
 from engine import __version__
 from engine.errors import (
@@ -36,6 +27,15 @@ from replays.format import (
 from replays.reader import ReplayReader
 from replays.verify import verify
 from replays.writer import RecordingWriter
+from tests.replays.replay_fixtures import (
+    EIGHT_CHANNELS,
+    LIBRARY_VERSIONS,
+    SOURCE,
+    craft,
+    frame,
+    record,
+    session,
+)
 
 
 def read_all(data: bytes, **options: object) -> tuple[ReplayReader, list[object]]:

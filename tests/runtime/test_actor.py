@@ -7,8 +7,7 @@ import trio
 import trio.testing
 
 from engine.runtime import Actor, Restart, SupervisionLog, Supervisor
-
-from .children import kinds_of
+from tests.runtime.children import kinds_of
 
 
 class Recorder(Actor):

@@ -16,8 +16,7 @@ from engine.runtime import (
     SupervisionLog,
     Supervisor,
 )
-
-from .children import Child, kinds_of
+from tests.runtime.children import Child, kinds_of
 
 
 class Producer(Actor):

@@ -19,8 +19,7 @@ from engine.runtime import (
     SupervisionLog,
     Supervisor,
 )
-
-from .children import Child, ChildFailure, kinds_of, started
+from tests.runtime.children import Child, ChildFailure, kinds_of, started
 
 NO_BACKOFF = Backoff(initial_s=0.0)
 

@@ -8,13 +8,13 @@ import itertools
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scripted_patient import BRIDGE, chunked
 
 from engine.calibration import Normalisation
 from engine.clock import sample_offset_ns
 from engine.messages import ConfigChange, ProcessedBlock, QualityFlag, RuleEvent
 from engine.protocol import Protocol, protocol_from_plain
 from engine.rules import RulesEngine
+from tests.engine.rules.scripted_patient import BRIDGE, chunked
 
 EVERYTHING: dict[str, object] = {
     "id": "everything",

@@ -9,16 +9,10 @@ import pytest
 from engine.errors import MessageFormatError
 from engine.messages import Side, canonical
 from engine.protocol import CompensationRule, SymmetryRule
-from engine.rules import (
-    RepResult,
-    SessionSummary,
-    SetResult,
-    limb_symmetry_index_pct,
-    robinson_index_pct,
-    symmetry_angle_pct,
-)
+from engine.rules import RepResult, SessionSummary, SetResult
 from engine.rules.compensation import CompensationMonitor
-from engine.rules.symmetry import SymmetryMonitor
+from engine.rules.symmetry_monitor import SymmetryMonitor
+from engine.symmetry import limb_symmetry_index_pct, robinson_index_pct, symmetry_angle_pct
 
 NS = 1_000_000_000
 

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from scripted_patient import (
+
+from engine.errors import CalibrationError, ConfigError, SignalError
+from engine.messages import ConfigChange, QualityFlag, RuleEvent, Side
+from engine.protocol import builtin_protocol, protocol_from_plain
+from engine.rules import Phase, RulesEngine
+from engine.view import ExerciseView
+from tests.engine.rules.scripted_patient import (
     BRIDGE,
     LEGS,
     Intent,
@@ -17,12 +23,6 @@ from scripted_patient import (
     make_block,
     run_patient,
 )
-
-from engine.errors import CalibrationError, ConfigError, SignalError
-from engine.messages import ConfigChange, QualityFlag, RuleEvent, Side
-from engine.protocol import builtin_protocol, protocol_from_plain
-from engine.rules import Phase, RulesEngine
-from engine.view import ExerciseView
 
 NS = 1_000_000_000
 

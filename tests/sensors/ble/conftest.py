@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from bumble_backend import VirtualAir, make_backend
 
 from sensors.ble.adapter import BleBackend
 from sensors.ble.bridge import BleLoop
+from tests.sensors.ble.bumble_backend import VirtualAir, make_backend
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.hci import Address
-from bumble_backend import VirtualAir
 
 from sensors.ble import diy, ganglion, myo
+from tests.sensors.ble.bumble_backend import VirtualAir
 
 NOTIFY = Characteristic.Properties.NOTIFY
 READ = Characteristic.Properties.READ

@@ -14,7 +14,6 @@ from contextlib import aclosing
 import numpy as np
 import pytest
 import trio
-from peripherals import DiyPeripheral, GanglionPeripheral, MyoPeripheral, VirtualPeripheral
 
 from engine.errors import LinkLostError
 from engine.messages import Gap, SampleFrame
@@ -22,6 +21,12 @@ from sensors.ble import myo
 from sensors.ble.devices import open_ble_source
 from sensors.ble.diy import DiyProfile
 from sensors.ble.source import BleSource, Reconnect
+from tests.sensors.ble.peripherals import (
+    DiyPeripheral,
+    GanglionPeripheral,
+    MyoPeripheral,
+    VirtualPeripheral,
+)
 
 FAST_RECONNECT = Reconnect(initial_s=0.02, max_s=0.2)
 N_DISCONNECTS = 20

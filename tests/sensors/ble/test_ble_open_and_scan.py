@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from peripherals import DiyPeripheral, GanglionPeripheral, MyoPeripheral
 
-from engine.cli.scan import format_table
 from engine.errors import BluetoothUnavailableError, ConfigError, DeviceNotFoundError
+from myoplay.scan_command import format_table
 from sensors.ble.bridge import BleLoop
 from sensors.ble.devices import open_ble_source
 from sensors.ble.scan import scan
+from tests.sensors.ble.peripherals import DiyPeripheral, GanglionPeripheral, MyoPeripheral
 
 #: A system D-Bus address with nothing behind it: BlueZ is unreachable, as on a machine with
 #: no Bluetooth (the test machines have none anyway; this keeps the tests hermetic elsewhere).
@@ -22,7 +22,7 @@ NO_SYSTEM_BUS = "unix:path=/nonexistent/myoplay-test-system-bus"
 
 def test_scan_command_without_bluetooth_says_so_in_one_line_and_exits_2():
     env = {**os.environ, "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS}
-    done = subprocess.run([sys.executable, "-m", "engine", "scan", "--timeout", "1"],
+    done = subprocess.run([sys.executable, "-m", "myoplay", "scan", "--timeout", "1"],
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()

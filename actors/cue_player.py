@@ -1,0 +1,38 @@
+"""Sounds for the exercise's moments: start, stop, hold complete, alert.
+
+Each new view is compared with the previous one (:func:`modes.audio.cues_between`), so a cue
+plays once when its moment comes, however many frames show it. The speakers open when the
+render actor starts, at most once per session.
+"""
+
+from __future__ import annotations
+
+from engine.view import SessionView
+from modes.audio import AudioCues, cues_between
+
+
+class CuePlayer:
+    """Plays the cues between consecutive views, when sound is wanted."""
+
+    def __init__(self, *, sound: bool) -> None:
+        self.sound = sound
+        self.audio: AudioCues | None = None
+        """The synthesized cues, once opened (None without sound)."""
+        self._last_view: SessionView | None = None
+
+    def open(self) -> None:
+        """Synthesize the cues the first time (a restarted renderer keeps them)."""
+        if self.audio is None and self.sound:
+            self.audio = AudioCues()
+
+    def follow(self, view: SessionView) -> None:
+        """Play what ``view`` (a new one) calls for since the previous view."""
+        if self.audio is not None:
+            for cue in cues_between(self._last_view, view):
+                self.audio.play(cue)
+        self._last_view = view
+
+    def toggle_mute(self) -> None:
+        """Mute or unmute (nothing without sound)."""
+        if self.audio is not None:
+            self.audio.toggle_mute()

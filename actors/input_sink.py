@@ -1,0 +1,26 @@
+"""The send side of the player-inputs channel, as the actors that only write to it see it.
+
+The session's inputs channel carries user inputs and configuration changes (a clinician's new
+band), but the render actor and the autopilot only ever send user inputs. Channels are
+invariant in their item type, so those actors ask for this send-only view instead: it is
+contravariant, and a channel of ``UserInput | ConfigChange`` is a sink of ``UserInput``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from engine.messages import UserInput
+
+ItemT_contra = TypeVar("ItemT_contra", contravariant=True)
+
+
+class Sink(Protocol[ItemT_contra]):
+    """Anything with ``await send(item)`` (a :class:`~engine.runtime.channels.LosslessChannel`)."""
+
+    async def send(self, item: ItemT_contra) -> None:
+        """Send ``item``, waiting while the channel is full."""
+
+
+#: Where player inputs go: the rules actor's inputs channel.
+InputSink = Sink[UserInput]

@@ -1,0 +1,82 @@
+"""Which modes paint a view, and the mode objects that paint it.
+
+The training mode is the player's choice (the start menu's, or the session's); Tab switches to
+the clinician view and back. Before the menu is confirmed only the start screen shows; after
+that :func:`modes.registry.layers_for` says which layers a view calls for. Each mode is built
+once, on first use, from the registered factory, and built again after :meth:`reset` (a
+restarted renderer must not keep a mode that crashed it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pygame
+
+from engine.messages import PlainValue
+from engine.view import SessionView
+from modes import registry
+from modes.base import Mode, ModeContext
+from modes.course import GateCourse
+from modes.menu import StartMenu
+from modes.trace import EnvelopeTrace
+
+#: The view every training mode can switch to with Tab.
+CLINICIAN = "clinician"
+
+
+class ModeStage:
+    """The chosen training mode, the start menu and the modes built so far."""
+
+    def __init__(self, training: str, *, menu: StartMenu | None,
+                 factories: Mapping[str, registry.ModeFactory], seed: int) -> None:
+        self.training = registry.check_training_mode(training)
+        """The mode on screen now (the chosen one, or the clinician view)."""
+        self._chosen = self.training
+        self.menu = menu
+        self.context = ModeContext(trace=EnvelopeTrace(), course=GateCourse(seed=seed),
+                                   menu=menu if menu is not None else StartMenu())
+        self._factories = factories
+        self._built: dict[str, Mode] = {}
+
+    @property
+    def menu_open(self) -> bool:
+        """Whether the start menu is waiting for the player's choice."""
+        return self.menu is not None and not self.menu.confirmed
+
+    def reset(self) -> None:
+        """Forget the modes built so far: the next paint builds fresh ones."""
+        self._built.clear()
+
+    def observe(self, view: SessionView) -> None:
+        """Take in a new view (once each): the envelope trace keeps the recent history."""
+        self.context.trace.observe(view)
+
+    def press_menu(self, key: str) -> dict[str, PlainValue] | None:
+        """Move the start menu; returns the "start" input's value once the choice is confirmed."""
+        if self.menu is None:
+            return None
+        self.menu = self.menu.press(key)
+        self.context = dataclasses.replace(self.context, menu=self.menu)
+        self._built.pop("start", None)  # the start screen reads the menu when it is built
+        if not self.menu.confirmed:
+            return None
+        self.training = self._chosen = registry.check_training_mode(self.menu.mode)
+        return {"protocol": self.menu.protocol, "mode": self.menu.mode}
+
+    def switch_view(self) -> None:
+        """Between the chosen training mode and the clinician view."""
+        self.training = self._chosen if self.training == CLINICIAN else CLINICIAN
+
+    def paint(self, surface: pygame.Surface, view: SessionView) -> None:
+        """Draw every layer ``view`` calls for, bottom first."""
+        layers = ("start",) if self.menu_open else registry.layers_for(view, self.training)
+        for name in layers:
+            self._mode(name).draw(surface, view)
+
+    def _mode(self, name: str) -> Mode:
+        mode = self._built.get(name)
+        if mode is None:
+            mode = self._built[name] = self._factories[name](self.context)
+        return mode

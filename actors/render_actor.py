@@ -1,0 +1,195 @@
+"""The render actor: owns the pygame window, draws the newest view at a fixed frame rate.
+
+It reads the newest :class:`~actors.actor_messages.ViewUpdate` from a latest-value channel (a
+stale frame is worthless, so it never queues), paints it, presents the frame, and measures the
+latency of every view it puts on screen. Keys become :class:`~engine.messages.UserInput`
+records on a lossless channel; with a simulated sensor they drive the virtual muscles.
+
+The actor only composes pieces with one job each, so that each is tested on its own:
+
+- :class:`~actors.frame_pacer.FramePacer` — when to draw (integer-indexed deadlines);
+- :class:`~actors.latency_meter.LatencyMeter` — arrival-to-screen latency;
+- :class:`~actors.player_controls.PlayerControls` — keyboard and mouse to commands;
+- :class:`~actors.mode_stage.ModeStage` — which modes paint, and the start menu;
+- :class:`~actors.poison_view.PoisonViewGuard` — the view that crashed it twice is skipped;
+- :class:`~actors.cue_player.CuePlayer`, :class:`~actors.game_window.GameWindow`,
+  :class:`~actors.frame_saver.FrameSaver` — sound, window and full screen, PNGs on disk.
+
+It is an :class:`engine.runtime.actor.Actor`: if a mode raises while drawing, the session's
+supervisor restarts it, and these pieces carry over, so a restart keeps the window, the frame
+count, the latency figures and the poison count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+import pygame
+import trio
+
+from actors.actor_messages import QUIT_INPUT, ViewUpdate
+from actors.cue_player import CuePlayer
+from actors.frame_pacer import FramePacer
+from actors.frame_saver import FrameSaver
+from actors.game_window import DEFAULT_SIZE_PX, GameWindow
+from actors.input_sink import InputSink
+from actors.latency_meter import LatencyMeter
+from actors.mode_stage import ModeStage
+from actors.player_controls import LocalAction, MenuKey, PlayerControls
+from actors.poison_view import PoisonViewGuard
+from engine.messages import UserInput
+from engine.runtime.actor import Actor
+from engine.runtime.channels import LatestValue
+from engine.view import SessionView
+from modes import registry
+from modes.latency import LatencyStats
+from modes.menu import StartMenu
+
+#: Shown before the first view arrives: no channels, nothing connected yet.
+WAITING_VIEW = SessionView(t_ns=0, channels=(), sensor_status="waiting")
+
+
+class RenderActor(Actor):
+    """Draws the session, turns keys into inputs, measures latency.
+
+    ``views`` carries :class:`ViewUpdate` records; ``inputs`` receives every
+    :class:`UserInput` (stamped with the newest view's sample time; the rules actor restamps
+    them when it takes them in). ``mode`` is the training mode; with a ``menu`` the start
+    screen comes first and the choice is sent as a "start" input. Pressing Esc (or closing the
+    window) sends "quit" and ends the actor normally, so give it ``Restart.TRANSIENT``.
+    ``time_scale`` is Trio seconds per real second (a simulated session run faster than real
+    time), so latency is still reported in real milliseconds.
+    """
+
+    def __init__(
+        self,
+        views: LatestValue[ViewUpdate],
+        inputs: InputSink,
+        *,
+        mode: str = "hold",
+        fps: float = 60.0,
+        size: tuple[int, int] = DEFAULT_SIZE_PX,
+        menu: StartMenu | None = None,
+        seed: int = 0,
+        sound: bool = True,
+        headless: bool = False,
+        frames_dir: Path | None = None,
+        save_every_frames: int = 0,
+        modes: Mapping[str, registry.ModeFactory] = registry.MODES,
+        actor_id: str = "render",
+        time_scale: float = 1.0,
+    ) -> None:
+        super().__init__(actor_id)
+        self.latency = LatencyMeter(time_scale)
+        self.pacer = FramePacer(fps)
+        self.stage = ModeStage(mode, menu=menu, factories=modes, seed=seed)
+        self.views = views
+        self.inputs = inputs
+        self.controls = PlayerControls()
+        self.window = GameWindow(size, headless=headless)
+        self.saver = FrameSaver(frames_dir, save_every_frames)
+        self.cues = CuePlayer(sound=sound)
+        self.poison = PoisonViewGuard()
+        self.frame_index = 0
+        """Frames presented so far, across restarts."""
+        self._seen_version = -1
+        self._quit = False
+
+    # -- what the session reports ----------------------------------------------------------
+
+    @property
+    def stats(self) -> LatencyStats:
+        """The latency of every view shown so far, in ms."""
+        return self.latency.stats
+
+    @property
+    def saved_frames(self) -> list[Path]:
+        """Every PNG written so far."""
+        return self.saver.saved
+
+    def save_png(self, path: Path) -> Path:
+        """Write what is on screen now to ``path`` (PNG), creating its folder."""
+        return self.saver.save(self.window.surface(), path)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        self.window.open(afresh=self.frame_index == 0)
+        self.cues.open()
+        self.stage.reset()
+
+    async def loop(self) -> None:
+        self.pacer.start(trio.current_time())
+        while not self._quit:
+            # A new view is drawn the moment it arrives (its latency is what the player feels);
+            # without one, frames keep the integer-index cadence for animations and input.
+            with trio.move_on_at(self.pacer.next_deadline_s()) as deadline:
+                await self.views.wait_newer(self._seen_version)
+            await self.frame()
+            self.pacer.frame_done(trio.current_time(), on_deadline=deadline.cancelled_caught)
+
+    async def teardown(self) -> None:
+        if self._quit:
+            self.window.close()
+
+    # -- one frame -------------------------------------------------------------------------
+
+    async def frame(self) -> None:
+        """Handle input, draw the newest view, present it and count its latency."""
+        update = self.views.get()
+        version = self.views.version
+        view = update.view if update is not None else WAITING_VIEW
+        for record in self._player_inputs(view):
+            await self.inputs.send(record)
+        fresh = update is not None and version != self._seen_version
+        if fresh:
+            self._seen_version = version
+            self.stage.observe(view)
+            self.cues.follow(view)
+        if update is not None and self.poison.is_poison(version):
+            return
+        latency = self.latency.readout(update)
+        shown = dataclasses.replace(view, latency=latency) if latency is not None else view
+        surface = self.window.surface()
+        with self.poison.drawing(version):
+            self.stage.paint(surface, shown)
+        self.window.present()
+        self.frame_index += 1
+        if fresh and update is not None:
+            self.latency.presented(update, trio.current_time())
+        self.saver.after_frame(surface, self.frame_index)
+
+    def _player_inputs(self, view: SessionView) -> list[UserInput]:
+        """The session inputs in the pending events; local actions are carried out here."""
+        out: list[UserInput] = []
+        for event in pygame.event.get():
+            command = self.controls.command_for(event, view.t_ns,
+                                                menu_open=self.stage.menu_open)
+            if isinstance(command, UserInput):
+                out.append(command)
+            elif isinstance(command, MenuKey):
+                start = self.stage.press_menu(command.name)
+                if start is not None:
+                    out.append(UserInput(view.t_ns, "start", start))
+            elif command is not None:
+                self._act(command)
+        activation = self.controls.activation_input(view)
+        if activation is not None:
+            out.append(activation)
+        if self._quit:
+            out.append(UserInput(view.t_ns, QUIT_INPUT))
+        return out
+
+    def _act(self, action: LocalAction) -> None:
+        if action is LocalAction.QUIT:
+            self._quit = True
+        elif action is LocalAction.MUTE:
+            self.cues.toggle_mute()
+        elif action is LocalAction.FULLSCREEN:
+            self.window.toggle_fullscreen()
+        elif action is LocalAction.SWITCH_VIEW:
+            self.stage.switch_view()
+        elif action is LocalAction.SCREENSHOT:
+            self.saver.screenshot(self.window.surface(), self.frame_index)

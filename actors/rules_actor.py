@@ -1,0 +1,94 @@
+"""The rules actor: the session's merge point, a thin shell around :class:`TrainingSession`.
+
+Two inputs meet here: processed blocks from the DSP and inputs from the player (keys, menu
+choices) or the clinician (settings). Trio interleaves them differently from run to run, so each
+input is stamped, when taken in, with the sample time at which it takes effect; the stamped
+input is what the recorder stores and what a replay re-applies, which keeps live and replayed
+judgements identical. After each block the newest snapshot goes to the renderer (latest value:
+a stale frame is worthless) and every event to the recorder (lossless).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import trio
+
+from actors.actor_messages import ACTIVATION_INPUT, QUIT_INPUT, Processed, ViewUpdate
+from engine.messages import ConfigChange, Record, UserInput
+from engine.runtime.actor import Actor
+from engine.runtime.channels import LatestValue, LosslessChannel
+from engine.training import TrainingSession
+
+
+@dataclass
+class RulesHooks:
+    """What the session does when the player acts outside the judgements."""
+
+    on_activation: Callable[[dict[str, float]], None] | None = None
+    on_finished: Callable[[str], None] = field(default=lambda reason: None)
+    """Called once for each of "completed", "quit" and "source ended" that happens."""
+
+
+class RulesActor(Actor):
+    """Steps the training core with processed blocks and stamped inputs."""
+
+    def __init__(
+        self,
+        core: TrainingSession,
+        blocks: LosslessChannel[Processed],
+        inputs: LosslessChannel[UserInput | ConfigChange],
+        views: LatestValue[ViewUpdate],
+        to_recorder: LosslessChannel[Record],
+        *,
+        group_delay_ms: float,
+        hooks: RulesHooks | None = None,
+    ) -> None:
+        super().__init__("rules")
+        self.core = core
+        self.blocks = blocks
+        self.inputs = inputs
+        self.views = views
+        self.to_recorder = to_recorder
+        self.group_delay_ms = group_delay_ms
+        self.hooks = hooks or RulesHooks()
+        self._reasons: set[str] = set()
+
+    async def setup(self) -> None:
+        if self.views.get() is None:
+            self.views.publish(ViewUpdate(self.core.view(), trio.current_time(),
+                                          self.group_delay_ms))
+
+    async def loop(self) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._take_inputs)
+            async for processed in self.blocks:
+                for record in self.core.step(processed.block):
+                    self.to_recorder.send_nowait(record)
+                self.views.publish(
+                    ViewUpdate(self.core.view(), processed.arrival_s, self.group_delay_ms)
+                )
+                if self.core.finished:
+                    self._finish("completed")
+            self._finish("source ended")
+            nursery.cancel_scope.cancel()
+
+    async def _take_inputs(self) -> None:
+        async for item in self.inputs:
+            stamped = self.core.stamp(item)
+            self.core.apply(stamped)
+            self.to_recorder.send_nowait(stamped)
+            if isinstance(stamped, UserInput):
+                if stamped.kind == ACTIVATION_INPUT and self.hooks.on_activation is not None:
+                    levels = stamped.value if isinstance(stamped.value, dict) else {}
+                    self.hooks.on_activation(
+                        {k: float(v) for k, v in levels.items() if isinstance(v, int | float)}
+                    )
+                elif stamped.kind == QUIT_INPUT:
+                    self._finish("quit")
+
+    def _finish(self, reason: str) -> None:
+        if reason not in self._reasons:
+            self._reasons.add(reason)
+            self.hooks.on_finished(reason)

@@ -1,0 +1,268 @@
+"""One run of one exercise protocol: the per-tick composition of the rules' state machines.
+
+:class:`Exercise` wires small machines with one job each and decides in which order they see a
+tick; it holds no judgement of its own:
+
+- :class:`~engine.rules.phases.PhaseClock`: ready → contract → rest → … → done, and the timers;
+- :class:`~engine.rules.target.TargetHold`: the zone and the hold at the current difficulty;
+- :class:`~engine.rules.reps.RepCounter`: reps and sets, their measurements and results;
+- :class:`~engine.rules.comparisons.MuscleComparisons`: symmetry and compensation;
+- :class:`~engine.rules.quality_gate.QualityGate` and :class:`~engine.rules.pauses.PauseState`:
+  pausing on a bad signal or for the player, and resuming;
+- :class:`~engine.rules.adaptive.AdaptiveTarget` and
+  :class:`~engine.rules.progression.ProgressionWatch`: what the finished reps say about the
+  difficulty;
+- :class:`~engine.rules.feedback.FeedbackScheduler`: whether the live bar is shown.
+
+Everything is in sample time, so the events depend only on the samples and their stamps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.clock import NS_PER_S, s_to_ns
+from engine.messages import ChannelInfo, Side
+from engine.protocol import Protocol
+from engine.rules.adaptive import AdaptiveTarget
+from engine.rules.comparisons import MuscleComparisons
+from engine.rules.event_log import EventLog
+from engine.rules.feedback import FeedbackScheduler
+from engine.rules.holds import HoldChange
+from engine.rules.kinds import EventKind, Phase
+from engine.rules.muscle_columns import group_mean, map_muscles
+from engine.rules.pauses import PauseState
+from engine.rules.phases import PhaseClock
+from engine.rules.progression import ProgressionWatch
+from engine.rules.quality_gate import QualityGate, flag_names
+from engine.rules.reps import RepCounter
+from engine.rules.session_summary import RepResult
+from engine.rules.target import Difficulty, TargetHold
+from engine.rules.ticks import TickStream
+
+
+class Exercise:
+    """``protocol`` run from sample time ``t_ns`` on ``channels``, reporting to ``log``.
+
+    ``ticks`` is the rules' tick stream (its rate sizes the comparison windows and the time a
+    tick stands for); ``rng`` only varies which reps show feedback under a faded schedule.
+    """
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        channels: Sequence[ChannelInfo],
+        involved_side: Side | None,
+        rng: np.random.Generator | None,
+        *,
+        ticks: TickStream,
+        log: EventLog,
+        t_ns: int,
+    ) -> None:
+        columns = map_muscles(protocol, channels, involved_side)
+        self.protocol = protocol
+        self.columns = columns
+        self.log = log
+        self._ticks = ticks
+        self.clock = PhaseClock(t_ns, s_to_ns(protocol.timing.ready_s))
+        self.target = TargetHold(protocol, f"{protocol.target.muscle}:{columns.target_side}", log)
+        self.reps = RepCounter()
+        self.comparisons = MuscleComparisons(protocol, columns, involved_side, log)
+        self.gate = QualityGate(protocol.quality)
+        self.pauses = PauseState()
+        self.feedback = FeedbackScheduler(protocol.feedback, protocol.reps_prescribed, rng)
+        self.adaptive = AdaptiveTarget(protocol.adaptive) if protocol.adaptive else None
+        self.progression = ProgressionWatch(protocol.progression)
+        self.peaks_pct = dict.fromkeys(columns.columns, -math.inf)
+        """Each column's highest %MVC while not paused."""
+        self.comparisons.build(ticks)
+
+    @property
+    def is_mvc(self) -> bool:
+        """An MVC test: every effort counts, judged on its peak, with or without %MVC."""
+        return self.protocol.kind == "mvc"
+
+    # -- a tick -----------------------------------------------------------------------------
+
+    def tick(
+        self, t_ns: int, pct: list[float] | None, uv: list[float], quality: list[int] | None
+    ) -> None:
+        """Judge one tick: %MVC (None before a calibration), envelope µV and quality masks."""
+        clock = self.clock
+        if clock.phase is Phase.DONE or self.pauses.by_user:
+            return
+        values = uv if pct is None else pct
+        bad = self.gate.problems(self.columns.columns, values, uv, quality)
+        if clock.phase is Phase.PAUSED:
+            if not self.gate.clean_long_enough(t_ns, bad):
+                return
+            self._resume(t_ns, EventKind.QUALITY_RESUMED)
+        elif bad:
+            self._pause_for_quality(t_ns, quality, values, uv, bad)
+            return
+        level = group_mean(values, self.columns.target)
+        self.target.level_pct = level
+        if pct is not None:
+            # Peaks, symmetry and co-contraction compare muscles: only on normalised envelopes.
+            peaks = self.peaks_pct
+            for column in self.columns.columns:
+                if pct[column] > peaks[column]:
+                    peaks[column] = pct[column]
+            self.comparisons.update(t_ns, pct)
+        if clock.phase is Phase.CONTRACT:
+            self._contract_tick(t_ns, level, uv, pct is not None)
+        elif clock.expired(t_ns):
+            if clock.phase is Phase.REST:
+                rest_s = clock.elapsed_ns(t_ns) / NS_PER_S
+                self.log.emit(t_ns, EventKind.REST_ENDED, "", {"rest_s": rest_s})
+            self._start_contract(t_ns, restart=False)
+
+    def _contract_tick(self, t_ns: int, level: float, uv: list[float], calibrated: bool) -> None:
+        stats, target = self.reps.stats, self.target
+        stats.measure(level, uv, self.columns.target, self.comparisons.lsi_pct)
+        if self.is_mvc:
+            if self.clock.elapsed_ns(t_ns) >= target.hold_ns:
+                low_pct = target.difficulty.low_pct
+                self._finish_rep(t_ns, not calibrated or stats.peak >= low_pct, calibrated)
+            return
+        inside, change = target.update(t_ns, level)
+        if inside:
+            stats.zone_ticks += 1
+        if change is HoldChange.COMPLETED:
+            self._finish_rep(t_ns, True, calibrated)
+        elif self.clock.expired(t_ns):
+            target.break_hold(t_ns, "timeout")
+            self._finish_rep(t_ns, False, calibrated)
+        else:
+            difficulty = target.difficulty
+            self.feedback.show(level, difficulty.low_pct, difficulty.high_pct)
+
+    # -- reps, sets, rests --------------------------------------------------------------------
+
+    def _start_contract(self, t_ns: int, *, restart: bool) -> None:
+        timing = self.protocol.timing
+        self.reps.start(timing.reps, restart=restart)
+        hold_s = self.target.difficulty.hold_s
+        duration_s = hold_s if self.is_mvc else max(timing.contract_s, hold_s)
+        self.clock.enter(t_ns, Phase.CONTRACT, s_to_ns(duration_s))
+        self.target.reset()
+        show = self.feedback.start_rep(len(self.reps.results))
+        difficulty = self.target.difficulty
+        self.log.emit(t_ns, EventKind.REP_STARTED, "", {
+            "set": self.reps.set_index,
+            "rep": self.reps.rep_in_set,
+            "low_pct": difficulty.low_pct,
+            "high_pct": difficulty.high_pct,
+            "hold_s": difficulty.hold_s,
+            "show_feedback": show,
+            "restart": restart,
+        })
+
+    def _finish_rep(self, t_ns: int, success: bool, calibrated: bool) -> None:
+        self.target.close(t_ns, "rep_end")
+        result = self.reps.finish(
+            t_ns, success, start_ns=self.clock.start_ns, tick_ns=self._tick_ns,
+            calibrated=calibrated, difficulty=self.target.difficulty,
+        )
+        self.log.emit(t_ns, EventKind.REP_COMPLETED, "", result.to_plain())
+        self._judge_progress(t_ns, result)
+        timing = self.protocol.timing
+        if not self.reps.set_full(timing.reps):
+            self._start_rest(t_ns, timing.rest_s, "rep")
+            return
+        self.log.emit(t_ns, EventKind.SET_COMPLETED, "", self.reps.close_set().to_plain())
+        if self.reps.set_index < timing.sets:
+            self._start_rest(t_ns, timing.set_rest_s, "set")
+            return
+        self.clock.enter(t_ns, Phase.DONE, 0)
+        self.log.emit(t_ns, EventKind.SESSION_COMPLETED, "", {
+            "reps_completed": self.reps.completed,
+            "reps_prescribed": self.protocol.reps_prescribed,
+        })
+
+    def _judge_progress(self, t_ns: int, result: RepResult) -> None:
+        """What a finished rep says: ready for more load, or a new difficulty (shaping)."""
+        evidence = self.progression.after_rep(self.reps.results)
+        if evidence is not None:
+            self.log.emit(t_ns, EventKind.PROGRESSION_READY, self.target.subject, evidence)
+        proposal = self.adaptive.after_rep(result) if self.adaptive is not None else None
+        if proposal is not None:
+            self.set_difficulty(t_ns, *proposal)
+
+    def _start_rest(self, t_ns: int, rest_s: float, after: str) -> None:
+        self.clock.enter(t_ns, Phase.REST, s_to_ns(rest_s))
+        self.feedback.rest()
+        self.log.emit(t_ns, EventKind.REST_STARTED, "", {"rest_s": rest_s, "after": after})
+
+    def set_difficulty(self, t_ns: int, difficulty: Difficulty, reason: str) -> None:
+        """Change the band and hold from ``t_ns`` on (``reason``: "config", "shaping_up", ...)."""
+        previous = self.target.set_difficulty(difficulty)
+        self.log.emit(t_ns, EventKind.TARGET_ADJUSTED, self.target.subject, {
+            "low_pct": difficulty.low_pct, "high_pct": difficulty.high_pct,
+            "hold_s": difficulty.hold_s,
+            "previous": {"low_pct": previous.low_pct, "high_pct": previous.high_pct,
+                         "hold_s": previous.hold_s},
+            "reason": reason,
+        })
+
+    @property
+    def _tick_ns(self) -> int:
+        return self._ticks.tick_ns if self._ticks.rate_hz else 0
+
+    # -- pauses -------------------------------------------------------------------------------
+
+    def _pause_for_quality(
+        self, t_ns: int, quality: list[int] | None, values: list[float], uv: list[float],
+        bad: int,
+    ) -> None:
+        columns = self.columns
+        flagged = self.gate.flagged(columns.labels, columns.columns, values, uv, quality)
+        names = flag_names(bad)
+        self._enter_pause(t_ns, "quality")
+        self.gate.wait_for_clean()
+        self.pauses.reason = f"signal problem on {', '.join(flagged)}: {', '.join(names)}"
+        self.comparisons.reset_windows()
+        self.log.emit(t_ns, EventKind.QUALITY_PAUSED, ",".join(flagged), {
+            "flags": [*names], "phase": self.pauses.resume_phase.value,
+        })
+
+    def set_user_pause(self, t_ns: int, paused: bool) -> None:
+        """The player paused or resumed: timers stop, and an interrupted rep starts over."""
+        pauses = self.pauses
+        if paused == pauses.by_user or self.clock.phase is Phase.DONE:
+            return
+        pauses.by_user = paused
+        if not paused:
+            self._resume(t_ns, EventKind.USER_RESUMED)
+            return
+        pauses.reason = "paused by the player"
+        if self.clock.phase is Phase.PAUSED:
+            # Already paused for the signal: the player's pause takes over; resuming is theirs.
+            return
+        self._enter_pause(t_ns, "paused")
+        self.log.emit(t_ns, EventKind.USER_PAUSED, "", {"phase": pauses.resume_phase.value})
+
+    def _enter_pause(self, t_ns: int, reason: str) -> None:
+        """Stop the exercise where it is; a hold in progress is broken (its rep starts over)."""
+        clock = self.clock
+        if clock.phase is Phase.CONTRACT:
+            self.target.break_hold(t_ns, reason)
+            self.target.close(t_ns, "paused")
+        self.pauses.begin(t_ns, clock.phase)
+        clock.enter(t_ns, Phase.PAUSED, 0)
+
+    def _resume(self, t_ns: int, kind: EventKind) -> None:
+        paused_ns = self.pauses.end(t_ns)
+        self.log.emit(t_ns, kind, "", {"paused_s": paused_ns / NS_PER_S})
+        phase = self.pauses.resume_phase
+        timing = self.protocol.timing
+        if phase is Phase.CONTRACT:
+            # The interrupted rep starts over: time in a pause must never count as a hold.
+            self._start_contract(t_ns, restart=True)
+        elif phase is Phase.REST:
+            self._start_rest(t_ns, timing.rest_s, "pause")
+        else:
+            self.clock.enter(t_ns, phase, s_to_ns(timing.ready_s))

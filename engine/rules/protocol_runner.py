@@ -1,0 +1,174 @@
+"""The rules engine: processed envelopes in, typed and timestamped judgements out.
+
+:class:`RulesEngine` runs exercise protocols over one source's stream. It is stepped with
+:class:`~engine.messages.ProcessedBlock` s and returns :class:`~engine.messages.RuleEvent` s
+stamped with the *sample* time at which each judgement became true, plus an
+:class:`~engine.view.ExerciseView` snapshot and a :class:`SessionSummary`.
+
+Rules are evaluated on ticks decimated by absolute sample index (see :mod:`engine.rules.ticks`:
+50 Hz nominal, i.e. every 40th sample at 2 kHz), so the events depend only on the samples and
+their timestamps: the same samples in any chunking give the same events, in non-decreasing time.
+Config changes (:mod:`engine.rules.config_changes`) take effect at the first tick at or after
+their stamp. The judging itself is :class:`~engine.rules.exercise.Exercise`'s; the event kinds
+are :class:`~engine.rules.kinds.EventKind`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.calibration import Normalisation
+from engine.messages import ChannelInfo, ConfigChange, ProcessedBlock, RuleEvent, Side
+from engine.protocol import Protocol
+from engine.rules.config_changes import (
+    CONFIG_PREFIX,
+    BandSetting,
+    HoldSetting,
+    PauseSetting,
+    PendingChanges,
+    ProtocolSetting,
+    RulesSetting,
+    decode,
+)
+from engine.rules.event_log import EventLog
+from engine.rules.exercise import Exercise
+from engine.rules.exercise_report import exercise_summary, exercise_view
+from engine.rules.kinds import EventKind, Phase
+from engine.rules.session_summary import SessionSummary
+from engine.rules.target import Difficulty
+from engine.rules.ticks import TickStream
+from engine.view import ExerciseView
+
+
+class RulesEngine:
+    """Runs one exercise protocol at a time over a stream of processed blocks from one source.
+
+    ``channels`` are the source's channels (their ``muscle`` and ``side`` map the protocol's
+    muscles to columns); ``involved_side`` is the operated or weaker side for protocols that
+    train "involved"; ``rng`` only varies which reps show feedback under a faded schedule.
+    """
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        channels: Sequence[ChannelInfo],
+        rng: np.random.Generator | None = None,
+        *,
+        involved_side: Side | None = None,
+    ) -> None:
+        self.channels = tuple(channels)
+        self.involved_side = involved_side
+        self.rng = rng
+        self._pending = PendingChanges()
+        self._log = EventLog()
+        self._ticks = TickStream(len(self.channels))
+        self._last_tick_ns: int | None = None
+        self._exercise = self._start(protocol, 0)
+
+    def _start(self, protocol: Protocol, t_ns: int) -> Exercise:
+        """A fresh run of ``protocol`` from ``t_ns`` (alerts are counted per exercise)."""
+        self._log.reset_alerts()
+        return Exercise(protocol, self.channels, self.involved_side, self.rng,
+                        ticks=self._ticks, log=self._log, t_ns=t_ns)
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def apply(self, change: ConfigChange) -> bool:
+        """Queue a configuration change to take effect at the first tick at or after its time.
+
+        Handles keys starting with ``rules.`` (see :mod:`engine.rules.config_changes`); returns
+        False for keys of other components. Raises :class:`ConfigError` for a bad value or a
+        time before the last processed tick (it would make the result depend on arrival).
+        """
+        if not change.key.startswith(CONFIG_PREFIX):
+            return False
+        self._pending.refuse_late(change, self.t_ns)
+        self._decode(change)  # refuse a bad value now, not when it takes effect
+        self._pending.add(change)
+        return True
+
+    def _decode(self, change: ConfigChange) -> RulesSetting:
+        return decode(change, self.channels, self.involved_side,
+                      self.protocol.timing.contract_s)
+
+    def _apply_due(self, t_ns: int) -> None:
+        while self._pending.due(t_ns):
+            setting = self._decode(self._pending.pop())
+            exercise = self._exercise
+            current = exercise.target.difficulty
+            if isinstance(setting, PauseSetting):
+                exercise.set_user_pause(t_ns, setting.paused)
+            elif isinstance(setting, ProtocolSetting):
+                protocol = setting.protocol
+                self._exercise = self._start(protocol, t_ns)
+                self._log.emit(t_ns, EventKind.PROTOCOL_CHANGED, "",
+                               {"id": protocol.id, "name": protocol.name})
+            elif isinstance(setting, BandSetting):
+                band = Difficulty(setting.low_pct, setting.high_pct, current.hold_s)
+                exercise.set_difficulty(t_ns, band, "config")
+            elif isinstance(setting, HoldSetting):
+                hold = Difficulty(current.low_pct, current.high_pct, setting.hold_s)
+                exercise.set_difficulty(t_ns, hold, "config")
+
+    def step(
+        self, block: ProcessedBlock, normalisation: Normalisation | None = None
+    ) -> list[RuleEvent]:
+        """Judge one block of processed samples; return the events it caused, oldest first.
+
+        A block of raw envelopes (no ``pct_mvc``) is judged in %MVC through ``normalisation``.
+        """
+        exercise = self._exercise
+        ticks = self._ticks.feed(block, need_pct=not exercise.is_mvc,
+                                 normalisation=normalisation)
+        exercise.comparisons.build(self._ticks)  # at the first block, when the rate is known
+        pct, uv, quality = ticks.pct, ticks.envelope_uv, ticks.quality
+        for i, t_ns in enumerate(ticks.t_ns):
+            self._tick(
+                t_ns,
+                pct[i] if pct is not None else None,
+                uv[i],
+                quality[i] if quality is not None else None,
+            )
+        return self._log.take()
+
+    def tick_rows(self, block: ProcessedBlock) -> slice:
+        """The rows of ``block``, just stepped, that the rules judged."""
+        return self._ticks.rows(block)
+
+    def _tick(
+        self, t_ns: int, pct: list[float] | None, uv: list[float], quality: list[int] | None
+    ) -> None:
+        if self._pending.due(t_ns):
+            self._apply_due(t_ns)
+        if self._last_tick_ns is None:
+            # The countdown starts with the first sample the exercise sees, not at time zero:
+            # a session usually calibrates first.
+            self._exercise.clock.start_ns = t_ns
+        self._last_tick_ns = t_ns
+        self._exercise.tick(t_ns, pct, uv, quality)
+
+    # -- outputs ----------------------------------------------------------------------------
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol being run."""
+        return self._exercise.protocol
+
+    @property
+    def phase(self) -> Phase:
+        return self._exercise.clock.phase
+
+    @property
+    def t_ns(self) -> int:
+        """Sample time of the last tick judged (0 before the first)."""
+        return 0 if self._last_tick_ns is None else self._last_tick_ns
+
+    def view(self) -> ExerciseView:
+        """A snapshot of the exercise for the game to draw."""
+        return exercise_view(self._exercise, self.t_ns)
+
+    def summary(self) -> SessionSummary:
+        """The exercise so far: reps, time in zone, peaks, symmetry, alerts."""
+        return exercise_summary(self._exercise, self.t_ns)

@@ -1,0 +1,120 @@
+"""The ``myoplay`` command line.
+
+Each subcommand is a module ``myoplay.<name>_command`` that provides what :class:`Command`
+describes. A :class:`~engine.errors.MyoplayError` becomes one line on stderr and exit status 2;
+``--debug`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from engine import __version__
+from engine.errors import MyoplayError
+from myoplay import (
+    export_command,
+    import_command,
+    inspect_command,
+    play_command,
+    replay_command,
+    scan_command,
+    verify_command,
+)
+
+
+class Command(Protocol):
+    """What a subcommand module provides: its name and one-line help, its options, and the
+    function that runs it and returns the exit status."""
+
+    NAME: str
+    HELP: str
+
+    def configure(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS: tuple[Command, ...] = (
+    play_command,
+    replay_command,
+    verify_command,
+    inspect_command,
+    export_command,
+    import_command,
+    scan_command,
+)
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("myoplay")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors follow the same one-line, exit-2 rule."""
+
+    # argparse declares error() as returning NoReturn only in its stubs' newer releases; this
+    # one never returns either (it raises), which mypy cannot see through the override.
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise MyoplayError(message, hint=f"see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="myoplay",
+        description=(
+            "Real-time EMG biofeedback with game-like training modes: hold a muscle inside a "
+            "target band of %MVC, train left/right symmetry, get compensation alerts, and "
+            "record sessions that replay bit for bit."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"myoplay {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log to stderr (default: warning)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks for errors (for bug reports)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for command in COMMANDS:
+        command_parser = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.configure(command_parser)
+        command_parser.set_defaults(_run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``myoplay`` console script; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    debug = "--debug" in args_list
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        logging.basicConfig(
+            level=getattr(logging, args.log_level.upper()),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if getattr(args, "_run", None) is None:
+            parser.print_help()
+            return 0
+        status: int = args._run(args)
+        return status
+    except MyoplayError as error:
+        if debug:
+            log.exception("myoplay failed")
+        print(f"myoplay: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("myoplay: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+

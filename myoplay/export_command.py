@@ -1,0 +1,92 @@
+"""``myoplay export FILE --format csv``: a recording's samples as CSV for other tools."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Literal
+
+from engine.errors import ReplayError
+from myoplay.file_progress import add_progress_option, file_progress
+from replays.csv_export import export_csv
+
+NAME = "export"
+HELP = "export a replay file's samples as CSV (µV; --processed adds envelopes and MVC percentages)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="a replay file")
+    parser.add_argument("--format", choices=["csv"], default="csv", help="output format")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="output file (default: FILE with a .csv suffix; - for "
+        "stdout)"
+    )
+    parser.add_argument("--source", help="which source to export (default: the first one)")
+    parser.add_argument(
+        "--processed",
+        action="store_true",
+        help="add envelope, %%MVC and quality columns from the engine's pipeline",
+    )
+    parser.add_argument(
+        "--mains",
+        choices=["recorded", "50", "60", "none"],
+        default="recorded",
+        help="mains frequency the pipeline's notches remove (default: the session's, else 50)",
+    )
+    parser.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="export what a truncated recording holds up to its last sync point",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    add_progress_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export; a failed export leaves no output behind (it is written aside, then renamed)."""
+    path: Path = args.file
+    output: Path = args.output or path.with_suffix(".csv")
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not args.overwrite:
+        raise ReplayError(f"{output} already exists", hint="use --overwrite or choose -o")
+    partial = output.with_name(output.name + ".partial")
+    try:
+        out = sys.stdout if to_stdout else open(partial, "w", newline="", encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        raise ReplayError(f"cannot create {output}: {error.strerror}") from error
+    done = False
+    try:
+        with file_progress(args, "exporting", path) as progress:
+            result = export_csv(
+                path,
+                out,
+                source_id=args.source,
+                processed=args.processed,
+                mains_hz=_mains(args.mains),
+                allow_truncated=args.allow_truncated,
+                on_progress=progress,
+            )
+        done = True
+    finally:
+        if not to_stdout:
+            out.close()
+            if done:
+                os.replace(partial, output)
+            else:
+                partial.unlink(missing_ok=True)
+    where = "stdout" if to_stdout else str(output)
+    print(f"exported {result.rows} samples of {result.source_id!r} to {where}", file=sys.stderr)
+    if result.other_sources:
+        print(
+            f"not exported: sources {', '.join(result.other_sources)} (use --source)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _mains(choice: str) -> float | Literal["recorded"] | None:
+    if choice == "recorded":
+        return "recorded"
+    return None if choice == "none" else float(choice)

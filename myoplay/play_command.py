@@ -1,0 +1,134 @@
+"""``myoplay play``: a live training session with a sensor, a protocol and a game mode.
+
+With no screen (no X11/Wayland display) it runs headless: the simulated sensor's virtual patient
+follows the cues on its own (the autopilot), three reps of the protocol are played, and the
+recording, the summary and a few PNG frames are written to a numbered session folder. With a
+screen it opens the window: the keyboard (or mouse) drives the virtual muscles, or a real sensor
+does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.errors import ConfigError
+from modes.training_modes import TRAINING_MODES
+from myoplay.protocol_choice import protocol_help
+from myoplay.screen_detection import has_screen
+from sensors.sensor_kinds import SENSOR_KINDS, SIMULATED
+
+if TYPE_CHECKING:
+    from actors.session import SessionOutcome
+
+NAME = "play"
+HELP = "play a training session (simulated sensor by default; headless when there is no screen)"
+
+#: Settings of the headless demo: a short calibration and three reps, four times real time.
+DEMO_REPS = 3
+DEMO_SPEED = 4.0
+DEMO_FRAMES_EVERY = 240
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sensor", default=SIMULATED, choices=SENSOR_KINDS,
+                        help="where the EMG comes from (default: sim, the virtual patient)")
+    parser.add_argument("--address", help="Bluetooth address of the sensor (default: nearest)")
+    parser.add_argument("--protocol", default="quad_set", metavar="NAME|FILE",
+                        help=protocol_help("the exercise") + " (default: quad_set)")
+    parser.add_argument("--mode", default=None, choices=TRAINING_MODES,
+                        help="training mode (default: symmetry for symmetry protocols, else hold)")
+    parser.add_argument("--record", type=Path, metavar="FILE",
+                        help="recording file (default: session.myoplay in the session folder)")
+    parser.add_argument("--out", type=Path, default=Path("myoplay-output"), metavar="DIR",
+                        help="where session folders go (default: ./myoplay-output)")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window (automatic when there is no screen)")
+    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument("--reps", type=int, metavar="N",
+                        help=f"play N reps in one set (headless default: {DEMO_REPS})")
+    parser.add_argument("--calibration", type=Path, metavar="REPLAY",
+                        help="reuse the calibration of an earlier recording (same sensor)")
+    parser.add_argument("--quick-calibration", action="store_true",
+                        help="3 s efforts with 3 s recovery (default when headless)")
+    parser.add_argument("--submax", action="store_true",
+                        help="calibrate on a comfortable sub-maximal effort instead of a maximum")
+    parser.add_argument("--involved", choices=("left", "right"),
+                        help="the operated or weaker side (default: left)")
+    parser.add_argument("--mains", type=float, default=50.0, choices=(50.0, 60.0),
+                        help="mains frequency to notch out, Hz (default: 50)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the virtual patient and game")
+    parser.add_argument("--speed", type=float, metavar="X",
+                        help=f"simulated sessions only: run X times real time "
+                             f"(headless default: {DEMO_SPEED:g})")
+    parser.add_argument("--autopilot", action="store_true",
+                        help="let the virtual patient follow the cues by itself (headless default)")
+    parser.add_argument("--no-sound", action="store_true", help="mute the audio cues")
+
+
+def _speed(args: argparse.Namespace, *, headless: bool) -> float:
+    """How many times real time the session runs: ``--speed``, or the demo's when headless."""
+    simulated = args.sensor == SIMULATED
+    if args.speed is not None and not simulated:
+        raise ConfigError("--speed works only with the simulated sensor")
+    speed: float = args.speed if args.speed is not None else (
+        DEMO_SPEED if headless and simulated else 1.0
+    )
+    if not speed > 0:
+        raise ConfigError(f"--speed must be positive, got {speed}")
+    return speed
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so that the other commands never load Trio, pygame or the engine's core.
+    import trio
+
+    from actors.session import SessionPlan, run_session
+    from modes.training_modes import default_training_mode
+    from myoplay.scaled_clock import ScaledClock
+    from myoplay.session_folders import next_session_dir
+    from myoplay.session_report import report_session
+    from myoplay.session_setup import build_training, open_source
+
+    headless = args.headless or not has_screen()
+    if not headless:
+        os.environ.pop("SDL_VIDEODRIVER", None)
+    simulated = args.sensor == SIMULATED
+    speed = _speed(args, headless=headless)
+    training = build_training(args, headless=headless, demo_reps=DEMO_REPS)
+    mode = args.mode or default_training_mode(training.protocol)
+    if headless:
+        who = " with the virtual patient on autopilot" if simulated else ""
+        print(f"myoplay: no screen: running headless{who} at {speed:g}x real time",
+              file=sys.stderr)
+
+    folders: list[Path] = []
+
+    async def main() -> SessionOutcome:
+        source, on_activation = await open_source(args, training.protocol)
+        folder = next_session_dir(args.out)
+        folders.append(folder)
+        plan = SessionPlan(
+            source=source,
+            training=training,
+            record_path=args.record or folder / "session.myoplay",
+            mode=mode,
+            mains_hz=args.mains,
+            headless=headless,
+            frames_dir=folder / "frames",
+            save_every_frames=DEMO_FRAMES_EVERY if headless else 0,
+            sound=not args.no_sound,
+            menu=not headless,
+            duration_s=args.duration,
+            on_activation=on_activation,
+            autopilot=simulated and (args.autopilot or headless),
+            time_scale=speed,
+        )
+        return await run_session(plan)
+
+    outcome = trio.run(main, clock=ScaledClock(speed) if speed != 1.0 else None)
+    report_session(outcome, folders[0], speed)
+    return 0

@@ -1,0 +1,39 @@
+"""The ``--protocol NAME|FILE`` option of ``play`` and ``replay``: a built-in protocol by id or
+a TOML file.
+
+The built-in ids come from :func:`engine.protocol.builtin_protocol_names` (the protocol files
+shipped in ``engine/builtin_protocols/``), the same list the start menu offers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from engine.errors import ConfigError
+from engine.protocol import Protocol, builtin_protocol, builtin_protocol_names, load_protocol
+
+
+def protocol_help(what: str) -> str:
+    """``--protocol`` help: ``what`` the option does, then the built-in ids to choose from."""
+    return f"{what}: a built-in protocol ({', '.join(builtin_protocol_names())}) or a TOML file"
+
+
+def resolve_protocol(spec: str, reps: int | None) -> Protocol:
+    """A built-in protocol by id or a TOML file, optionally cut to ``reps`` reps in one set."""
+    if spec.endswith(".toml") or os.sep in spec or Path(spec).is_file():
+        protocol = load_protocol(spec)
+    elif spec in builtin_protocol_names():
+        protocol = builtin_protocol(spec)
+    else:
+        raise ConfigError(
+            f"unknown protocol {spec!r}",
+            hint=f"use one of {', '.join(builtin_protocol_names())}, or a .toml file",
+        )
+    if reps is not None:
+        if reps < 1:
+            raise ConfigError(f"--reps must be at least 1, got {reps}")
+        timing = dataclasses.replace(protocol.timing, reps=reps, sets=1)
+        protocol = dataclasses.replace(protocol, timing=timing)
+    return protocol

@@ -1,0 +1,166 @@
+"""``myoplay replay FILE``: feed a recording through a fresh engine, as fast as possible or live.
+
+The recording's samples and stamped inputs go through a new pipeline and training core. With
+the recorded settings the events come out identical to the live ones; the command says so, or
+how they differ (:mod:`replays.verdict`), and exits 1 if they differ although the recording was
+made by the same myoplay, Python (feature release), numpy and scipy. With ``--protocol`` the
+same muscle activity is judged by other rules, which is how a clinician asks "what if the band
+had been 30–50 %?".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine import __version__
+from engine.errors import ConfigError, ReplayError
+from modes.training_modes import TRAINING_MODES
+from myoplay.file_progress import add_progress_option, file_progress
+from myoplay.protocol_choice import protocol_help, resolve_protocol
+from myoplay.screen_detection import has_screen
+
+if TYPE_CHECKING:
+    from engine.messages import Record
+    from engine.training import TrainingConfig
+    from replays.format import Header
+    from replays.reader import ReplayStatus
+    from replays.verdict import ReplayVerdict
+
+#: What a replay gives: its outputs, the outputs recorded live, how far the file could be read
+#: and the recording's header (which says what made it).
+_Replayed = tuple[list["Record"], list["Record"], "ReplayStatus | None", "Header"]
+
+NAME = "replay"
+HELP = "replay a recording through a fresh engine (headless and --fast for tests and what-ifs)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="a recording (.myoplay)")
+    parser.add_argument("--fast", action="store_true",
+                        help="in the window, as fast as possible rather than in real time")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window, as fast as possible (the default with no screen)")
+    parser.add_argument("--protocol", metavar="NAME|FILE",
+                        help=protocol_help("judge the recording with another protocol (what-if)"))
+    parser.add_argument("--mode", choices=TRAINING_MODES,
+                        help="training mode to show (default: the recorded one)")
+    parser.add_argument("--events-out", type=Path, metavar="FILE",
+                        help="write the events as JSON lines")
+    parser.add_argument("--chunk", type=int, metavar="SAMPLES",
+                        help="re-cut the samples into frames of this many samples (headless "
+                             "default: 2 s worth; the events do not change)")
+    add_progress_option(parser)
+
+
+def _training(header_config: dict[str, Any], args: argparse.Namespace,
+              name: str) -> TrainingConfig:
+    import dataclasses
+
+    from engine.training import TrainingConfig
+
+    raw = header_config.get("training")
+    if not isinstance(raw, dict):
+        raise ReplayError(f"{name} has no session settings",
+                          hint="it was not recorded by 'myoplay play'; use inspect or export")
+    training = TrainingConfig.from_plain(raw, name)
+    if args.protocol:
+        training = dataclasses.replace(training, protocol=resolve_protocol(args.protocol, None))
+    return training
+
+
+def event_json(record: Record) -> str:
+    """One output as a JSON line (sorted keys, so the text is as deterministic as the bytes)."""
+    from engine.offline import output_fields
+
+    return json.dumps(output_fields(record), sort_keys=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.chunk is not None and args.chunk < 1:
+        raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
+    if args.headless or not has_screen():
+        outputs, recorded, status, header = _replay_headless(args)
+    else:
+        outputs, recorded, status, header = _replay_window(args)
+    if args.events_out:
+        args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
+    events = [r for r in outputs if r.TAG == "event"]
+    print(f"replayed {args.file}: {len(events)} events")
+    if args.protocol is None and recorded:
+        from replays.verdict import compare_outputs
+
+        return _report(compare_outputs(recorded, outputs), header, status)
+    return 0
+
+
+def _report(verdict: ReplayVerdict, header: Header, status: ReplayStatus | None) -> int:
+    """Print the verdict; a difference is a bug (exit 1) only when the versions that decide the
+    numbers are those that made the recording, and the recording is complete."""
+    from engine.versions import MYOPLAY, describe_changes, running_versions, version_changes
+
+    if verdict.outcome == "identical":
+        print(verdict.describe())
+        return 0
+    changes = version_changes({**header.library_versions, MYOPLAY: header.engine_version},
+                              {**running_versions(), MYOPLAY: __version__})
+    if changes:
+        print(f"{verdict.describe()}; as they may: {describe_changes(changes)}")
+    elif status is not None and status.state == "complete":
+        print(f"{verdict.describe()}\n{describe_changes(changes)}: please report this as a bug",
+              file=sys.stderr)
+        return 1
+    else:
+        print(f"{verdict.describe()}; as they may: the recording is incomplete")
+    return 0
+
+
+def _warn_if_incomplete(args: argparse.Namespace, status: ReplayStatus | None) -> None:
+    if status is not None and status.state != "complete":
+        print(f"myoplay: {args.file}: {status.describe()}; replaying what was saved",
+              file=sys.stderr)
+
+
+def _replay_headless(args: argparse.Namespace) -> _Replayed:
+    from replays.headless import replay_headless
+
+    with file_progress(args, "replaying", args.file) as progress:
+        done = replay_headless(
+            args.file, lambda config: _training(dict(config), args, str(args.file)),
+            chunk_samples=args.chunk, on_progress=progress,
+        )
+    _warn_if_incomplete(args, done.status)
+    return done.outputs, done.recorded, done.status, done.header
+
+
+def _replay_window(args: argparse.Namespace) -> _Replayed:
+    import trio
+
+    from actors.replay_viewer import view_replay
+    from engine.offline import is_input, is_output
+    from replays.reader import ReplayReader
+
+    inputs = []
+    recorded = []
+    with ReplayReader(args.file, allow_truncated=True) as reader:
+        header = reader.header
+        for record in reader:
+            if is_input(record):
+                inputs.append(record)
+            elif is_output(record):
+                recorded.append(record)
+        status = reader.status
+        sources = dict(reader.sources)
+    if len(sources) != 1:
+        raise ReplayError(f"{args.file} has {len(sources)} sources; replay needs exactly one")
+    training = _training(dict(header.config), args, str(args.file))
+    mains = header.config.get("mains_hz")
+    mode = args.mode or str(header.config.get("mode", "hold"))
+    source = next(iter(sources.values()))
+    _warn_if_incomplete(args, status)
+    outputs = trio.run(view_replay, args.file, source, training, mains, inputs, mode,
+                       not args.fast)
+    return outputs, recorded, status, header
