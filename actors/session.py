@@ -118,49 +118,52 @@ def recording_config(plan: SessionPlan) -> dict[str, PlainValue]:
     return plain
 
 
-async def run_session(plan: SessionPlan) -> SessionOutcome:
-    """Run one session to its end (exercise done, source ended, quit, or duration)."""
-    info = plan.source.info
-    pipeline = Pipeline(PipelineConfig.for_source(info, mains_hz=plan.mains_hz))
-    core = TrainingSession(info, pipeline.config.signature(), plan.training)
-    group_delay_ms = pipeline.group_delay_s * 1000.0
-    supervision = SupervisionLog()
-    writer = RecordingWriter(
-        plan.record_path,
-        seed=plan.training.seed,
-        config=recording_config(plan),
-        sources=[info],
-    )
+@dataclass
+class _Channels:
+    """The session's mailboxes, owned here so a restarted actor re-attaches to the same ones."""
 
-    frames: LosslessChannel[Arrival] = LosslessChannel("sensor→dsp", FRAMES_CAPACITY)
-    blocks: LosslessChannel[Processed] = LosslessChannel("dsp→rules", FRAMES_CAPACITY)
-    records: LosslessChannel[Record] = LosslessChannel("→recorder", RECORDER_CAPACITY)
-    inputs: LosslessChannel[UserInput | ConfigChange] = LosslessChannel(
-        "render→rules", INPUTS_CAPACITY
-    )
-    views: LatestValue[ViewUpdate] = LatestValue("rules→render")
-    reasons: list[str] = []
-    ended, quit = trio.Event(), trio.Event()
+    frames: LosslessChannel[Arrival] = field(
+        default_factory=lambda: LosslessChannel("sensor→dsp", FRAMES_CAPACITY))
+    blocks: LosslessChannel[Processed] = field(
+        default_factory=lambda: LosslessChannel("dsp→rules", FRAMES_CAPACITY))
+    records: LosslessChannel[Record] = field(
+        default_factory=lambda: LosslessChannel("→recorder", RECORDER_CAPACITY))
+    inputs: LosslessChannel[UserInput | ConfigChange] = field(
+        default_factory=lambda: LosslessChannel("render→rules", INPUTS_CAPACITY))
+    views: LatestValue[ViewUpdate] = field(default_factory=lambda: LatestValue("rules→render"))
 
-    def on_finished(reason: str) -> None:
-        reasons.append(reason)
-        ended.set()
+
+class _SessionEnd:
+    """Why the session ends (the first reason wins) and when to stop it."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self._ended, self._quit = trio.Event(), trio.Event()
+
+    def finished(self, reason: str) -> None:
+        self.reasons.append(reason)
+        self._ended.set()
         if reason == "quit":
-            quit.set()
+            self._quit.set()
 
-    def summary() -> dict[str, PlainValue]:
-        return core.summary().to_plain()
+    async def watch(self, plan: SessionPlan, session: Supervisor) -> None:
+        """Stop ``session`` when it is over; headless, after showing the summary a moment."""
+        with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
+            await self._ended.wait()
+        if not self.reasons:
+            self.reasons.append("duration reached")
+        if self.reasons[0] != "quit":
+            if plan.headless or not plan.render:
+                await trio.sleep(plan.linger_s)
+            else:
+                await self._quit.wait()
+        session.request_stop()
 
-    def show_sensor_status(message: str) -> None:
-        """Put a sensor problem on screen now: no block (so no new view) comes while it lasts."""
-        shown = views.get()
-        view = shown.view if shown is not None else core.view()
-        views.publish(ViewUpdate(dataclasses.replace(view, sensor_status=message),
-                                 trio.current_time(), group_delay_ms))
 
-    render = RenderActor(
-        views,
-        inputs,
+def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
+    return RenderActor(
+        channels.views,
+        channels.inputs,
         mode=plan.mode,
         fps=plan.fps,
         menu=_start_menu(plan) if plan.menu else None,
@@ -172,52 +175,30 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         modes=plan.modes,
         time_scale=plan.time_scale,
     )
-    sensors = Supervisor(
+
+
+def _sensor_tree(plan: SessionPlan, channels: _Channels, status: Callable[[str], None],
+                 supervision: SupervisionLog) -> Supervisor:
+    """The sensor under its own supervisor: a dropped link restarts it with growing back-off,
+    many times, without touching the rest of the session."""
+    return Supervisor(
         "sensors",
-        [SensorActor(plan.source, frames, records, status=show_sensor_status).spec(
+        [SensorActor(plan.source, channels.frames, channels.records, status=status).spec(
             Restart.TRANSIENT
         )],
-        strategy=Strategy.ONE_FOR_ONE,
-        max_restarts=10,
-        period_s=30.0,
-        backoff=Backoff(initial_s=0.2, factor=2.0, max_s=5.0),
-        events=supervision,
-    )
-    children = [
-        RecorderActor(writer, records, summary).spec(Restart.PERMANENT),
-        RulesActor(
-            core, blocks, inputs, views, records,
-            group_delay_ms=group_delay_ms,
-            hooks=RulesHooks(on_activation=plan.on_activation, on_finished=on_finished),
-        ).spec(Restart.TRANSIENT),
-        DspActor(pipeline, frames, blocks).spec(Restart.TRANSIENT),
-        sensors.as_child(Restart.TRANSIENT),
-    ]
-    if plan.autopilot:
-        children.append(AutopilotActor(views, inputs).spec(Restart.TRANSIENT))
-    if plan.render:
-        children.append(render.spec(Restart.TRANSIENT))
-    session = Supervisor(
-        "session", children, strategy=Strategy.REST_FOR_ONE, max_restarts=5, period_s=10.0,
-        events=supervision,
+        strategy=Strategy.ONE_FOR_ONE, max_restarts=10, period_s=30.0,
+        backoff=Backoff(initial_s=0.2, factor=2.0, max_s=5.0), events=supervision,
     )
 
-    async def watch_for_end() -> None:
-        """Stop the session when it is over; headless, after showing the summary a moment."""
-        with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
-            await ended.wait()
-        if not reasons:
-            reasons.append("duration reached")
-        if reasons[0] != "quit":
-            if plan.headless or not plan.render:
-                await trio.sleep(plan.linger_s)
-            else:
-                await quit.wait()
-        session.request_stop()
 
+async def _supervise(
+    plan: SessionPlan, session: Supervisor, end: _SessionEnd, writer: RecordingWriter
+) -> None:
+    """Run the session's tree until it ends; a recording cut short by an error is abandoned
+    (kept up to its last sync point), and the source is always closed."""
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(watch_for_end)
+            nursery.start_soon(end.watch, plan, session)
             await session.run()
             nursery.cancel_scope.cancel()
     except BaseException:
@@ -227,19 +208,69 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
     finally:
         with trio.CancelScope(shield=True):
             await plan.source.aclose()
-    saved = list(render.saved_frames)
-    if plan.render and plan.frames_dir is not None and render.frame_index:
-        saved.append(render.save_png(plan.frames_dir / "summary.png"))
+
+
+async def run_session(plan: SessionPlan) -> SessionOutcome:
+    """Run one session to its end (exercise done, source ended, quit, or duration)."""
+    info = plan.source.info
+    pipeline = Pipeline(PipelineConfig.for_source(info, mains_hz=plan.mains_hz))
+    core = TrainingSession(info, pipeline.config.signature(), plan.training)
+    group_delay_ms = pipeline.group_delay_s * 1000.0
+    supervision = SupervisionLog()
+    writer = RecordingWriter(
+        plan.record_path, seed=plan.training.seed, config=recording_config(plan), sources=[info],
+    )
+    channels = _Channels()
+    end = _SessionEnd()
+
+    def show_sensor_status(message: str) -> None:
+        """Put a sensor problem on screen now: no block (so no new view) comes while it lasts."""
+        shown = channels.views.get()
+        view = shown.view if shown is not None else core.view()
+        channels.views.publish(ViewUpdate(dataclasses.replace(view, sensor_status=message),
+                                          trio.current_time(), group_delay_ms))
+
+    render = _render_actor(plan, channels)
+    sensors = _sensor_tree(plan, channels, show_sensor_status, supervision)
+    children = [
+        RecorderActor(writer, channels.records, lambda: core.summary().to_plain()).spec(
+            Restart.PERMANENT
+        ),
+        RulesActor(
+            core, channels.blocks, channels.inputs, channels.views, channels.records,
+            group_delay_ms=group_delay_ms,
+            hooks=RulesHooks(on_activation=plan.on_activation, on_finished=end.finished),
+        ).spec(Restart.TRANSIENT),
+        DspActor(pipeline, channels.frames, channels.blocks).spec(Restart.TRANSIENT),
+        sensors.as_child(Restart.TRANSIENT),
+    ]
+    if plan.autopilot:
+        children.append(AutopilotActor(channels.views, channels.inputs).spec(Restart.TRANSIENT))
+    if plan.render:
+        children.append(render.spec(Restart.TRANSIENT))
+    session = Supervisor(
+        "session", children, strategy=Strategy.REST_FOR_ONE, max_restarts=5, period_s=10.0,
+        events=supervision,
+    )
+    await _supervise(plan, session, end, writer)
     return SessionOutcome(
-        reason=reasons[0] if reasons else "stopped",
+        reason=end.reasons[0] if end.reasons else "stopped",
         summary=core.summary(),
         record_path=plan.record_path,
         latency_p50_ms=render.stats.percentile(50) if render.stats.count else None,
         latency_p99_ms=render.stats.percentile(99) if render.stats.count else None,
         group_delay_ms=group_delay_ms,
-        frames=saved,
+        frames=_saved_frames(plan, render),
         supervision=supervision,
     )
+
+
+def _saved_frames(plan: SessionPlan, render: RenderActor) -> list[Path]:
+    """The frames saved during the session, and the summary screen as the last one."""
+    saved = list(render.saved_frames)
+    if plan.render and plan.frames_dir is not None and render.frame_index:
+        saved.append(render.save_png(plan.frames_dir / "summary.png"))
+    return saved
 
 
 def _start_menu(plan: SessionPlan) -> StartMenu:

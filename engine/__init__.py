@@ -1,8 +1,9 @@
 """myoplay's engine: pure EMG processing, rules and game state, plus the Trio runtime.
 
 Everything in this package except :mod:`engine.runtime` is plain Python and numpy: no Trio, no
-I/O, no wall clock and no global random state, so that a replay gives the same results byte for
-byte (see docs/architecture.md, "Determinism contract").
+wall clock, no global random state and no I/O but reading a protocol's TOML text, so that a
+replay gives the same results byte for byte, on any machine (see docs/architecture.md, "The
+determinism contract"). The application around it is the :mod:`myoplay` package.
 """
 
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ import math
 import pygame
 
 from engine.messages import Side
+from engine.symmetry import limb_symmetry_index_pct
 from engine.view import ExerciseView, SessionView
 from modes import palette, readouts, scenery, widgets
 from modes.base import Screen
@@ -28,7 +29,7 @@ def limb_symmetry_index(left_pct: float | None, right_pct: float | None) -> floa
     stronger = max(left_pct, right_pct)
     if stronger <= 0:
         return None
-    return 100.0 * min(left_pct, right_pct) / stronger
+    return limb_symmetry_index_pct(min(left_pct, right_pct), stronger)
 
 
 def tilt_deg(left_pct: float | None, right_pct: float | None, minimum_pct: float) -> float:
