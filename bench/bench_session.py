@@ -92,7 +92,7 @@ def replay_peak_rss_mb(path: Path) -> float:
     child of this benchmark process can be mistaken for it)."""
     probe = (
         "import resource, subprocess, sys\n"
-        "subprocess.run([sys.executable, '-m', 'engine', 'replay', '--fast', '--headless', "
+        "subprocess.run([sys.executable, '-m', 'myoplay', 'replay', '--fast', '--headless', "
         "sys.argv[1]], check=True, capture_output=True)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
