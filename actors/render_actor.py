@@ -58,7 +58,8 @@ class RenderActor(Actor):
     :class:`UserInput` (stamped with the newest view's sample time; the rules actor restamps
     them when it takes them in). ``mode`` is the training mode; with a ``menu`` the start
     screen comes first and the choice is sent as a "start" input. Pressing Esc (or closing the
-    window) sends "quit" and ends the actor normally, so give it ``Restart.TRANSIENT``.
+    window) sends "quit" and ends the actor normally, so give it ``Restart.TRANSIENT``; the
+    window closes then, or at :meth:`finish`, after the screen is saved to ``summary_path``.
     ``time_scale`` is Trio seconds per real second (a simulated session run faster than real
     time), so latency is still reported in real milliseconds.
     """
@@ -77,6 +78,7 @@ class RenderActor(Actor):
         headless: bool = False,
         frames_dir: Path | None = None,
         save_every_frames: int = 0,
+        summary_path: Path | None = None,
         modes: Mapping[str, registry.ModeFactory] = registry.MODES,
         actor_id: str = "render",
         time_scale: float = 1.0,
@@ -90,12 +92,15 @@ class RenderActor(Actor):
         self.controls = PlayerControls()
         self.window = GameWindow(size, headless=headless)
         self.saver = FrameSaver(frames_dir, save_every_frames)
+        self.summary_path = summary_path
+        """Where :meth:`finish` saves the last screen (None: nowhere)."""
         self.cues = CuePlayer(sound=sound)
         self.poison = PoisonViewGuard()
         self.frame_index = 0
         """Frames presented so far, across restarts."""
         self._seen_version = -1
         self._quit = False
+        self._finished = False
 
     # -- what the session reports ----------------------------------------------------------
 
@@ -109,9 +114,22 @@ class RenderActor(Actor):
         """Every PNG written so far."""
         return self.saver.saved
 
-    def save_png(self, path: Path) -> Path:
-        """Write what is on screen now to ``path`` (PNG), creating its folder."""
-        return self.saver.save(self.window.surface(), path)
+    def finish(self) -> None:
+        """Close the window for good, saving what it shows to ``summary_path`` first.
+
+        The image must be taken while the display is still open, so the window's closing and
+        the summary image are one step: on the player's quit (from :meth:`teardown`) or, after
+        any other end, by the session once its tree has stopped. A renderer that is only being
+        restarted keeps its window, so nothing else closes it. Only the first call acts, and
+        nothing is saved before a frame was shown or while the start menu was still open
+        (nothing was played).
+        """
+        if self._finished:
+            return
+        self._finished = True
+        if self.summary_path is not None and self.frame_index and not self.stage.menu_open:
+            self.saver.save(self.window.surface(), self.summary_path)
+        self.window.close()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -132,7 +150,7 @@ class RenderActor(Actor):
 
     async def teardown(self) -> None:
         if self._quit:
-            self.window.close()
+            self.finish()
 
     # -- one frame -------------------------------------------------------------------------
 

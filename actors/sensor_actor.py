@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 import trio
 
 from actors.actor_messages import Arrival
+from actors.outbox import Outbox
 from engine.errors import LinkLostError
 from engine.messages import Record
 from engine.runtime.actor import Actor
@@ -31,8 +33,12 @@ class SensorActor(Actor):
     rescans and reconnects with back-off and reports the outage as a
     :class:`~engine.messages.Gap`. Anything else that goes wrong restarts this actor under its
     supervisor; sources keep their sample index running across restarts, so the timeline never
-    resets. The session, not this shell, closes the source at the end. When the source ends
-    normally the DSP channel is closed, which winds the pipeline down in order.
+    resets. An item taken from the source is handed on in full even across a crash: what the
+    crashed run had not sent yet waits in an :class:`~actors.outbox.Outbox` that the next run
+    sends first, so a restart loses only what the device produced while nobody read it, which the
+    source reports as an exact gap. The session, not this shell, closes the source at the end.
+    When the source ends normally the DSP channel is closed, which winds the pipeline down in
+    order.
     """
 
     def __init__(
@@ -48,8 +54,10 @@ class SensorActor(Actor):
         self.to_recorder = to_recorder
         self.status = status or (lambda message: None)
         self.links_lost = 0
+        self.outbox = Outbox()
 
     async def loop(self) -> None:
+        self.outbox.flush()
         while True:
             try:
                 await self._stream()
@@ -63,7 +71,11 @@ class SensorActor(Actor):
 
     async def _stream(self) -> None:
         async for item in self.source.stream():
-            # DSP first: if it has fallen behind (a fault) the frame reaches neither side, so
-            # the recording and the live judgements keep seeing the same samples.
-            self.to_dsp.send_nowait(Arrival(item, trio.current_time()))
-            self.to_recorder.send_nowait(item)
+            # DSP first: if it has fallen behind (a fault) the frame waits, for the next run,
+            # to reach both sides, so the recording and the live judgements keep seeing the
+            # same samples.
+            self.outbox.load(item, [
+                partial(self.to_dsp.send_nowait, Arrival(item, trio.current_time())),
+                partial(self.to_recorder.send_nowait, item),
+            ])
+            self.outbox.flush()

@@ -2,18 +2,19 @@
 
 ::
 
-    session (rest_for_one)
-    ├── recorder    permanent   lossless in: frames, gaps, stamped inputs, events
+    session (one_for_one)
+    ├── recorder    permanent   lossless in: frames, gaps, stamped inputs, events, errors
     ├── rules       transient   lossless in: blocks, inputs      latest out: view
     ├── dsp         transient   lossless in: frames              lossless out: blocks
     ├── sensors     (one_for_one, transient children, back-off)  lossless out: frames
     └── render      transient   latest in: view                  lossless out: inputs
 
-rest_for_one: a crash restarts that actor and every actor started after it, so a recorder
-crash restarts the whole chain while a render crash restarts only the renderer, and the
-recording never stops for anyone else's fault. The pure cores (pipeline, training session,
-recording writer) and every channel belong to the session, not to the actors, so a restarted
-actor re-attaches to the same state and mailboxes.
+one_for_one: a crash restarts that actor alone. The pure cores (pipeline, training session),
+the open recording with its unwritten records, and every channel belong to the session, not to
+the actors, so a restarted actor re-attaches to the same state and mailboxes while the others,
+the sensor above all, go on: a restart costs the recording no sample. Every crash, restart and
+give-up is recorded as an error record; a give-up anywhere in the tree ends the session with
+its recording complete.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ import trio
 from actors.actor_messages import Arrival, Processed, ViewUpdate
 from actors.autopilot import AutopilotActor
 from actors.dsp_actor import DspActor
+from actors.error_reports import ErrorRecording
+from actors.record_backlog import RecordBacklog
 from actors.recorder_actor import RecorderActor
 from actors.render_actor import RenderActor
 from actors.rules_actor import RulesActor, RulesHooks
 from actors.sensor_actor import SensorActor
+from actors.stop_request import StopRequest
+from actors.tree_give_up import TreeGiveUp
 from engine.dsp import Pipeline, PipelineConfig
-from engine.errors import ConfigError
+from engine.errors import ConfigError, RestartIntensityError
 from engine.messages import ConfigChange, PlainValue, Record, UserInput, canonical
 from engine.rules.session_summary import SessionSummary
 from engine.runtime import Backoff, Restart, Strategy, Supervisor
@@ -54,6 +59,8 @@ log = logging.getLogger(__name__)
 FRAMES_CAPACITY = 200
 RECORDER_CAPACITY = 2000
 INPUTS_CAPACITY = 256
+#: The screen a session ends on, saved in its frames folder.
+SUMMARY_IMAGE = "summary.png"
 
 
 @dataclass
@@ -85,6 +92,9 @@ class SessionPlan:
     render: bool = True
     time_scale: float = 1.0
     """Trio seconds per real second (a simulated session run faster than real time)."""
+    stop_request: StopRequest = field(default_factory=StopRequest)
+    """Asked from outside (``myoplay play`` on SIGTERM) to end the session at once, as Esc
+    does: the summary is saved and the recording closed normally."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.modes) - set(MODES))
@@ -107,6 +117,9 @@ class SessionOutcome:
     group_delay_ms: float
     frames: list[Path] = field(default_factory=list)
     supervision: SupervisionLog = field(default_factory=SupervisionLog)
+    played: bool = True
+    """False when the player left the start screen before choosing: nothing was judged, so
+    the command keeps no session folder for it."""
 
 
 def recording_config(plan: SessionPlan) -> dict[str, PlainValue]:
@@ -133,31 +146,49 @@ class _Channels:
     views: LatestValue[ViewUpdate] = field(default_factory=lambda: LatestValue("rules→render"))
 
 
+#: The reason a session ends when its ``duration_s`` runs out.
+DURATION_REACHED = "duration reached"
+
+
 class _SessionEnd:
-    """Why the session ends (the first reason wins) and when to stop it."""
+    """Why the session ends (the first reason wins) and when to stop it.
+
+    The player's quit (Esc, closing the window) and a stop request from outside end it at
+    once. Any other end leaves the summary up first: headless for ``linger_s`` (so the saved
+    frames show it), in a window until the player closes it — except the time limit, which
+    bounds the window too (the game would otherwise carry on past it).
+    """
 
     def __init__(self) -> None:
         self.reasons: list[str] = []
-        self._ended, self._quit = trio.Event(), trio.Event()
+        self._ended, self._now = trio.Event(), trio.Event()
 
     def finished(self, reason: str) -> None:
+        log.info("session over: %s", reason)
         self.reasons.append(reason)
         self._ended.set()
         if reason == "quit":
-            self._quit.set()
+            self._now.set()
 
     async def watch(self, plan: SessionPlan, session: Supervisor) -> None:
-        """Stop ``session`` when it is over; headless, after showing the summary a moment."""
-        with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
-            await self._ended.wait()
-        if not self.reasons:
-            self.reasons.append("duration reached")
-        if self.reasons[0] != "quit":
+        """Stop ``session`` when it is over."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._stop_when_asked, plan.stop_request)
+            with trio.move_on_after(plan.duration_s if plan.duration_s else math.inf):
+                await self._ended.wait()
+            if not self.reasons:
+                self.reasons.append(DURATION_REACHED)
             if plan.headless or not plan.render:
-                await trio.sleep(plan.linger_s)
-            else:
-                await self._quit.wait()
+                with trio.move_on_after(plan.linger_s):
+                    await self._now.wait()
+            elif self.reasons[0] != DURATION_REACHED:
+                await self._now.wait()
+            nursery.cancel_scope.cancel()
         session.request_stop()
+
+    async def _stop_when_asked(self, request: StopRequest) -> None:
+        self.finished(await request.wait())
+        self._now.set()
 
 
 def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
@@ -172,6 +203,7 @@ def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
         headless=plan.headless,
         frames_dir=plan.frames_dir,
         save_every_frames=plan.save_every_frames,
+        summary_path=plan.frames_dir / SUMMARY_IMAGE if plan.frames_dir is not None else None,
         modes=plan.modes,
         time_scale=plan.time_scale,
     )
@@ -179,35 +211,43 @@ def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
 
 def _sensor_tree(plan: SessionPlan, channels: _Channels, status: Callable[[str], None],
                  supervision: SupervisionLog) -> Supervisor:
-    """The sensor under its own supervisor: a dropped link restarts it with growing back-off,
-    many times, without touching the rest of the session."""
+    """The sensor under its own supervisor: a failed sensor restarts with growing back-off
+    without touching the rest of the session. A sensor that fails on every reconnect gives up
+    after about 16 s (the 7th restart of 0.2, 0.4, … 5 s waits falls within 30 s)."""
     return Supervisor(
         "sensors",
         [SensorActor(plan.source, channels.frames, channels.records, status=status).spec(
             Restart.TRANSIENT
         )],
-        strategy=Strategy.ONE_FOR_ONE, max_restarts=10, period_s=30.0,
+        strategy=Strategy.ONE_FOR_ONE, max_restarts=6, period_s=30.0,
         backoff=Backoff(initial_s=0.2, factor=2.0, max_s=5.0), events=supervision,
     )
 
 
 async def _supervise(
-    plan: SessionPlan, session: Supervisor, end: _SessionEnd, writer: RecordingWriter
+    plan: SessionPlan, session: Supervisor, end: _SessionEnd, backlog: RecordBacklog,
+    give_up: TreeGiveUp, summary: Callable[[], dict[str, PlainValue]],
 ) -> None:
-    """Run the session's tree until it ends; a recording cut short by an error is abandoned
-    (kept up to its last sync point), and the source is always closed."""
+    """Run the session's tree until it ends or gives up, then close the recording: complete,
+    with the give-up recorded, before the give-up is raised. Only an error of our own (a bug,
+    an interrupt) abandons it (kept up to its last sync point). The source is always closed."""
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(end.watch, plan, session)
-            await session.run()
+            try:
+                await session.run()
+            except RestartIntensityError as error:
+                give_up.gave_up(error)
             nursery.cancel_scope.cancel()
+        backlog.finish(summary())
     except BaseException:
-        if not writer.closed:
-            writer.abandon()
+        if not backlog.writer.closed:
+            backlog.writer.abandon()
         raise
     finally:
         with trio.CancelScope(shield=True):
             await plan.source.aclose()
+    give_up.raise_first()
 
 
 async def run_session(plan: SessionPlan) -> SessionOutcome:
@@ -221,6 +261,9 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         plan.record_path, seed=plan.training.seed, config=recording_config(plan), sources=[info],
     )
     channels = _Channels()
+    backlog = RecordBacklog(writer, channels.records)
+    supervision.subscribe(ErrorRecording(channels.records, backlog, lambda: core.next_t_ns))
+    give_up = TreeGiveUp()
     end = _SessionEnd()
 
     def show_sensor_status(message: str) -> None:
@@ -233,26 +276,25 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
     render = _render_actor(plan, channels)
     sensors = _sensor_tree(plan, channels, show_sensor_status, supervision)
     children = [
-        RecorderActor(writer, channels.records, lambda: core.summary().to_plain()).spec(
-            Restart.PERMANENT
-        ),
+        RecorderActor(backlog).spec(Restart.PERMANENT),
         RulesActor(
             core, channels.blocks, channels.inputs, channels.views, channels.records,
             group_delay_ms=group_delay_ms,
             hooks=RulesHooks(on_activation=plan.on_activation, on_finished=end.finished),
         ).spec(Restart.TRANSIENT),
         DspActor(pipeline, channels.frames, channels.blocks).spec(Restart.TRANSIENT),
-        sensors.as_child(Restart.TRANSIENT),
+        give_up.final(sensors, Restart.TRANSIENT),
     ]
     if plan.autopilot:
         children.append(AutopilotActor(channels.views, channels.inputs).spec(Restart.TRANSIENT))
     if plan.render:
         children.append(render.spec(Restart.TRANSIENT))
     session = Supervisor(
-        "session", children, strategy=Strategy.REST_FOR_ONE, max_restarts=5, period_s=10.0,
+        "session", children, strategy=Strategy.ONE_FOR_ONE, max_restarts=5, period_s=10.0,
         events=supervision,
     )
-    await _supervise(plan, session, end, writer)
+    give_up.stops(session)
+    await _supervise(plan, session, end, backlog, give_up, lambda: core.summary().to_plain())
     return SessionOutcome(
         reason=end.reasons[0] if end.reasons else "stopped",
         summary=core.summary(),
@@ -262,15 +304,19 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         group_delay_ms=group_delay_ms,
         frames=_saved_frames(plan, render),
         supervision=supervision,
+        played=not core.waiting_for_start,
     )
 
 
 def _saved_frames(plan: SessionPlan, render: RenderActor) -> list[Path]:
-    """The frames saved during the session, and the summary screen as the last one."""
-    saved = list(render.saved_frames)
-    if plan.render and plan.frames_dir is not None and render.frame_index:
-        saved.append(render.save_png(plan.frames_dir / "summary.png"))
-    return saved
+    """The frames saved during the session, the summary image the last of them.
+
+    The renderer takes that image just before it closes the window: it already has when the
+    player quit; after any other end it does so here, now that the whole tree has stopped.
+    """
+    if plan.render:
+        render.finish()
+    return list(render.saved_frames)
 
 
 def _start_menu(plan: SessionPlan) -> StartMenu:

@@ -347,6 +347,20 @@ class OverMvcMonitor:
         self._groups = groups[:, groups.shape[1] - (span - 1) :]
         return self.over
 
+    def update_held(self, pct_mvc: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.bool_]:
+        """Take ``count`` samples that all have the %MVC of the (1, channels) row ``pct_mvc``
+        (the ticks of a gap's held values), in work bounded by the window, not by ``count``.
+
+        Past the first window and a group of them, more equal samples only add windows whose
+        average is that of the windows already seen and leave the same last groups; so it takes
+        just enough of them to reach every window mixing older samples, plus the remainder
+        that leaves the same loose samples: the result of taking all ``count``."""
+        size = self._group_n
+        enough = (self._groups_per_window + 2) * size
+        if count > enough:
+            count = enough + (count - enough) % size
+        return self.update(np.broadcast_to(pct_mvc, (count, pct_mvc.shape[1])))
+
 
 def build_calibration(
     channels: Sequence[str],

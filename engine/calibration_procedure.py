@@ -171,6 +171,11 @@ class CalibrationProcedure:
         return self._position >= self._schedule.total
 
     @property
+    def length(self) -> int:
+        """Samples the whole calibration takes."""
+        return self._schedule.total
+
+    @property
     def position(self) -> int:
         """Samples taken in so far (the block that finishes it may hold more than it needs)."""
         return self._position
@@ -201,19 +206,21 @@ class CalibrationProcedure:
 
     def _store(self, block: ProcessedBlock, offset: int) -> None:
         """Keep the rest's and the efforts' samples of ``block`` (which starts at ``offset``)."""
-        usable = block.quality == 0
         schedule = self._schedule
         for phase in schedule.phases:
             lo, hi = max(phase.start, offset), min(phase.stop, offset + block.n_samples)
             if lo >= hi:
                 continue
             part = slice(lo - offset, hi - offset)
+            # Usable samples judged per stored part, never over the whole block: a gap's block
+            # can hold billions of samples past the calibration's end.
             if phase.step is CalibrationStep.REST:
                 skip = max(0, phase.start + schedule.settle - lo)
                 part = slice(part.start + min(skip, hi - lo), part.stop)
-                self._rest.add(block.envelope_uv[part], usable[part])
+                self._rest.add(block.envelope_uv[part], block.quality[part] == 0)
             elif phase.step is CalibrationStep.EFFORT:
-                self._efforts[phase.effort_index].add(block.envelope_uv[part], usable[part])
+                self._efforts[phase.effort_index].add(block.envelope_uv[part],
+                                                      block.quality[part] == 0)
 
     @property
     def view(self) -> CalibrationView:

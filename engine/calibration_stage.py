@@ -15,6 +15,7 @@ import numpy as np
 from engine.calibration import Calibration, Normalisation, OverMvcMonitor
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.errors import CalibrationError
+from engine.held_blocks import held_row, is_held
 from engine.messages import PlainValue, ProcessedBlock, RuleEvent, SourceInfo
 from engine.rules import RulesEngine
 from engine.rules.kinds import EventKind
@@ -87,6 +88,12 @@ class CalibrationStage:
         if not part.n_samples:
             return events, None
         envelope = np.asarray(part.envelope_uv)
-        self.over_mvc.update(normalisation.apply(envelope[rules.tick_rows(part)])[1])
         last_pct: FloatArray = normalisation.apply(envelope[-1:])[1][0]
+        rows = rules.tick_rows(part)
+        if is_held(part):
+            # A gap's held values: as many ticks as it spans, without listing them.
+            n_ticks = len(range(part.n_samples)[rows])
+            self.over_mvc.update_held(normalisation.apply(held_row(envelope))[1], n_ticks)
+        else:
+            self.over_mvc.update(normalisation.apply(envelope[rows])[1])
         return events, last_pct

@@ -5,9 +5,12 @@ to stay below), the hold, rest, rep and set timing, and which rules apply with t
 (symmetry, compensation, quality gating, progression, adaptive difficulty, feedback schedule).
 Built-in protocols ship in ``engine/builtin_protocols/``; users write their own in the same format.
 
-Every file is checked completely before use. A bad file raises
-:class:`~engine.errors.ProtocolFileError` with one message that names the file, the field and
-what is allowed, because a physiotherapist editing a file needs to know exactly what to fix.
+Every file is checked completely before use, field by field for type and range (the bounds are
+the constants below and are listed in ``docs/protocols.md``: minimum holds and rests, a cap on
+reps in all however they are given, known muscles, short printable text, a bounded file size and
+nesting). A bad file raises :class:`~engine.errors.ProtocolFileError` with one message that names
+the file, the field and what is allowed, because a physiotherapist editing a file needs to know
+exactly what to fix; a hostile one gets the same single line, never a traceback.
 
 The validated :class:`Protocol` converts to plain data (:meth:`Protocol.to_plain`) and back
 (:func:`protocol_from_plain`), so a session log can carry the exact protocol it ran.
@@ -17,10 +20,11 @@ File layout (optional keys show their default)::
     id = "<file name>"        name = "..." (required)   kind = "hold" | "relax" | "mvc"
     description = ""
     [target]       muscle (required), side = "both" | "left" | "right" | "involved",
-                   hold: low_pct, high_pct (0 < low < high <= 150); relax: line_pct;
+                   hold: low_pct, high_pct (1 <= low, low + 2 <= high <= 150); relax: line_pct;
                    mvc: effort_pct = 20; hysteresis_pct = 2, dwell_s = 0.2
-    [timing]       hold_s (required), rest_s (required), reps or set_s (one of them),
-                   ready_s = 3, contract_s = hold_s + 5 (time limit of one attempt),
+    [timing]       hold_s (required, 0.5-300), rest_s (required, >= 0.5), reps or set_s (one
+                   of them; at most 1000 reps in all, sets included),
+                   ready_s = 3, contract_s = hold_s + 5 (time limit of one attempt, ≤ 600),
                    sets = 1, set_rest_s = rest_s, dip_tolerance_s = min(0.5, hold_s / 2)
     [symmetry]     metric = "lsi" | "symmetry_angle" | "robinson", threshold_pct,
                    hysteresis_pct = 3, window_s = 1, min_activation_pct = 10,
@@ -40,9 +44,8 @@ File layout (optional keys show their default)::
 from __future__ import annotations
 
 import itertools
-import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,6 +53,8 @@ from typing import Any
 
 from engine.errors import ProtocolFileError
 from engine.messages import PlainValue, QualityFlag, canonical
+from engine.muscle_names import KNOWN_MUSCLES, MAX_MUSCLE_NAME_CHARS, normalise_muscle
+from engine.protocol_fields import MAX_NESTING, FieldReader, check_shape, echo, echo_typed
 
 KINDS = ("hold", "relax", "mvc")
 """``hold``: stay in a %MVC band; ``relax``: stay below a line; ``mvc``: timed maximal efforts."""
@@ -59,7 +64,32 @@ COMPENSATION_METRICS = ("ratio", "cci")
 FEEDBACK_MODES = ("concurrent", "bandwidth", "faded")
 MAX_BAND_PCT = 150.0
 """Highest %MVC a band may reach: above this a calibration is wrong, not the patient strong."""
+MIN_LEVEL_PCT = 1.0
+"""Lowest band edge, relax line or effort threshold: below ~1 %MVC resting noise decides."""
+MIN_BAND_WIDTH_PCT = 2.0
+"""Narrowest hold band: a narrower one is inside the envelope's own ripple, nobody can hold it."""
+MIN_HOLD_S = 0.5
+"""Shortest hold: clinically a contraction counts once held 0.5 s (20 %MVC for ≥ 0.5 s)."""
+MAX_HOLD_S = 300.0
+"""Longest hold: the longest hold band in clinical use (120–300 s)."""
+MAX_CONTRACT_S = 600.0
+"""Longest attempt (time limit of one contract phase)."""
+MIN_REST_S = 0.5
+"""Shortest rest: the 10 Hz envelope and the zone dwell need that long to show relaxation."""
 MAX_DURATION_S = 3600.0
+"""Longest rest, set rest or cooldown."""
+MAX_SET_S = 4 * MAX_DURATION_S
+MAX_SETS = 100
+MAX_TOTAL_REPS = 1000
+"""Reps in all (per set, however given, times sets): more is no exercise session."""
+MIN_WINDOW_S = 0.01
+"""Shortest averaging window of a comparison rule: two samples at 200 Hz."""
+MAX_WINDOW_S = 60.0
+MAX_ID_CHARS = 64
+MAX_NAME_CHARS = 80
+MAX_DESCRIPTION_CHARS = 1000
+MAX_FILE_BYTES = 256 * 1024
+"""Largest protocol file read: real ones are about 1 kB."""
 QUALITY_FLAG_NAMES = {flag.name.lower(): flag for flag in QualityFlag if flag.name is not None}
 DEFAULT_PAUSE_ON = ("saturated", "flat", "mains", "lift_off", "gap", "nonfinite")
 
@@ -243,125 +273,35 @@ class Protocol:
         return plain
 
 
-class _Table:
-    """One TOML table being read, with typed getters that explain what is allowed."""
-
-    def __init__(self, data: Mapping[str, Any], where: str, source: str) -> None:
-        self.data = data
-        self.where = where
-        self.source = source
-
-    def field(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def fail(self, key: str, problem: str, allowed: str) -> ProtocolFileError:
-        return ProtocolFileError(
-            f"{self.source}: field '{self.field(key)}' {problem}; allowed: {allowed}",
-            hint="fix the protocol file and load it again",
-        )
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def text(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> str:
-        allowed = "one of " + ", ".join(repr(c) for c in choices) if choices else "a text string"
-        if key not in self.data:
-            if default is None:
-                raise self.fail(key, "is missing", allowed)
-            return default
-        value = self.data[key]
-        if not isinstance(value, str) or (choices and value not in choices):
-            raise self.fail(key, f"is {value!r}", allowed)
-        if not choices and not value.strip():
-            raise self.fail(key, "is empty", allowed)
-        return value
-
-    def number(
-        self,
-        key: str,
-        default: float | None,
-        low: float,
-        high: float,
-        *,
-        low_open: bool = False,
-        allowed: str | None = None,
-    ) -> float:
-        """A finite number in [low, high] (or (low, high] when ``low_open``)."""
-        opening = "above" if low_open else "from"
-        allowed = allowed or f"a number {opening} {low:g} to {high:g}"
-        if key not in self.data:
-            if default is None:
-                raise self.fail(key, "is missing", allowed)
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"is {value!r} ({type(value).__name__})", allowed)
-        value = float(value)
-        too_low = value <= low if low_open else value < low
-        if not math.isfinite(value) or too_low or value > high:
-            raise self.fail(key, f"is {value:g}", allowed)
-        return value
-
-    def integer(self, key: str, default: int | None, low: int, high: int) -> int:
-        allowed = f"a whole number from {low} to {high}"
-        if key not in self.data:
-            if default is None:
-                raise self.fail(key, "is missing", allowed)
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"is {value!r} ({type(value).__name__})", allowed)
-        if not low <= value <= high:
-            raise self.fail(key, f"is {value}", allowed)
-        return value
-
-    def table(self, key: str, required: bool = False) -> _Table | None:
-        if key not in self.data:
-            if required:
-                raise self.fail(key, "is missing", "a table")
-            return None
-        value = self.data[key]
-        if not isinstance(value, Mapping):
-            raise self.fail(key, f"is {value!r:.40} ({type(value).__name__})", "a table")
-        return _Table(value, self.field(key), self.source)
-
-    def expect(self, *keys: str) -> None:
-        """Refuse keys not in ``keys``: a typo must not silently fall back to a default."""
-        unknown = sorted(set(self.data) - set(keys), key=str)
-        if unknown:
-            raise self.fail(str(unknown[0]), "is not a known field", ", ".join(sorted(keys)))
+def _muscle(table: FieldReader, key: str, default: str | None = None) -> str:
+    """A muscle from :data:`~engine.muscle_names.KNOWN_MUSCLES`, normalised."""
+    name = normalise_muscle(table.text(key, default, max_chars=MAX_MUSCLE_NAME_CHARS))
+    if name not in KNOWN_MUSCLES:
+        raise table.fail(key, f"is {echo(name)}, not a known muscle",
+                         "one of " + ", ".join(sorted(KNOWN_MUSCLES)))
+    return name
 
 
-def _muscle(table: _Table, key: str, default: str | None = None) -> str:
-    name = table.text(key, default)
-    return normalise_muscle(name)
-
-
-def normalise_muscle(name: str) -> str:
-    """Muscle names compare case-blind with spaces and hyphens as underscores."""
-    return "_".join(name.strip().lower().replace("-", " ").split())
-
-
-def _target(table: _Table, kind: str) -> Target:
+def _target(table: FieldReader, kind: str) -> Target:
     band = {"hold": ("low_pct", "high_pct"), "relax": ("line_pct",), "mvc": ("effort_pct",)}
     table.expect("muscle", "side", "hysteresis_pct", "dwell_s", *band[kind])
     muscle = _muscle(table, "muscle")
-    side = table.text("side", "both", TARGET_SIDES)
+    side = table.choice("side", "both", TARGET_SIDES)
     if kind == "hold":
-        low = table.number("low_pct", None, 0.0, MAX_BAND_PCT, low_open=True)
+        low = table.number("low_pct", None, MIN_LEVEL_PCT, MAX_BAND_PCT - MIN_BAND_WIDTH_PCT)
         high = table.number(
             "high_pct",
             None,
-            low,
+            low + MIN_BAND_WIDTH_PCT,
             MAX_BAND_PCT,
-            low_open=True,
-            allowed=f"a number above target.low_pct ({low:g}) up to {MAX_BAND_PCT:g} %MVC",
+            allowed=f"a number from target.low_pct + {MIN_BAND_WIDTH_PCT:g} "
+            f"({low + MIN_BAND_WIDTH_PCT:g}) up to {MAX_BAND_PCT:g} %MVC",
         )
     elif kind == "relax":
         low = 0.0
-        high = table.number("line_pct", None, 0.0, MAX_BAND_PCT, low_open=True)
+        high = table.number("line_pct", None, MIN_LEVEL_PCT, MAX_BAND_PCT)
     else:
-        low = table.number("effort_pct", 20.0, 0.0, MAX_BAND_PCT, low_open=True)
+        low = table.number("effort_pct", 20.0, MIN_LEVEL_PCT, MAX_BAND_PCT)
         high = MAX_BAND_PCT
     hysteresis_cap = (high - low) / 2 if kind == "hold" else high / 2
     hysteresis = table.number(
@@ -375,34 +315,47 @@ def _target(table: _Table, kind: str) -> Target:
     return Target(muscle, side, low, high, hysteresis, dwell)
 
 
-def _timing(table: _Table) -> Timing:
+def _reps_per_set(table: FieldReader, hold: float, rest: float) -> int:
+    """``reps``, or as many hold + rest cycles as fit in ``set_s`` (at least one)."""
+    if table.has("reps") and table.has("set_s"):
+        raise table.fail("set_s", "is given together with timing.reps", "one of reps or set_s")
+    if not table.has("set_s"):
+        return table.integer("reps", None, 1, MAX_TOTAL_REPS)
+    set_s = table.number("set_s", None, 0.0, MAX_SET_S, low_open=True)
+    if hold > set_s:
+        raise table.fail(
+            "hold_s",
+            f"is {hold:g} s, longer than the set (timing.set_s = {set_s:g} s)",
+            "a hold no longer than the set",
+        )
+    return max(1, int(set_s // (hold + rest)))
+
+
+def _timing(table: FieldReader) -> Timing:
     table.expect("ready_s", "hold_s", "contract_s", "rest_s", "reps", "set_s", "sets",
                  "set_rest_s", "dip_tolerance_s")
     ready = table.number("ready_s", 3.0, 0.0, 60.0)
-    hold = table.number("hold_s", None, 0.0, MAX_DURATION_S, low_open=True)
+    hold = table.number("hold_s", None, MIN_HOLD_S, MAX_HOLD_S)
     contract = table.number(
         "contract_s",
-        hold + 5.0,
+        min(hold + 5.0, MAX_CONTRACT_S),
         hold,
-        MAX_DURATION_S,
-        allowed=f"a number from timing.hold_s ({hold:g}) to {MAX_DURATION_S:g} s",
+        MAX_CONTRACT_S,
+        allowed=f"a number from timing.hold_s ({hold:g}) to {MAX_CONTRACT_S:g} s",
     )
-    rest = table.number("rest_s", None, 0.0, MAX_DURATION_S)
-    if table.has("reps") and table.has("set_s"):
-        raise table.fail("set_s", "is given together with timing.reps", "one of reps or set_s")
-    if table.has("set_s"):
-        set_s = table.number("set_s", None, 0.0, 4 * MAX_DURATION_S, low_open=True)
-        if hold > set_s:
-            raise table.fail(
-                "hold_s",
-                f"is {hold:g} s, longer than the set (timing.set_s = {set_s:g} s)",
-                "a hold no longer than the set",
-            )
-        reps = max(1, int(set_s // (hold + rest)))
-    else:
-        reps = table.integer("reps", None, 1, 1000)
-    sets = table.integer("sets", 1, 1, 100)
-    set_rest = table.number("set_rest_s", rest, 0.0, MAX_DURATION_S)
+    rest = table.number("rest_s", None, MIN_REST_S, MAX_DURATION_S)
+    reps = _reps_per_set(table, hold, rest)
+    sets = table.integer("sets", 1, 1, MAX_SETS)
+    if reps * sets > MAX_TOTAL_REPS:
+        # Named after what the user can change: the set length or count that tipped it over.
+        key = "set_s" if table.has("set_s") else "sets"
+        raise table.fail(
+            key,
+            f"makes {reps} reps × {sets} sets = {reps * sets} reps",
+            f"at most {MAX_TOTAL_REPS} reps in all (reps, or set_s ÷ (hold_s + rest_s), "
+            "times sets)",
+        )
+    set_rest = table.number("set_rest_s", rest, MIN_REST_S, MAX_DURATION_S)
     dip = table.number(
         "dip_tolerance_s",
         min(0.5, hold / 2),
@@ -413,9 +366,9 @@ def _timing(table: _Table) -> Timing:
     return Timing(ready, hold, contract, rest, reps, sets, set_rest, dip)
 
 
-def _symmetry(table: _Table, target_muscle: str) -> SymmetryRule:
+def _symmetry(table: FieldReader, target_muscle: str) -> SymmetryRule:
     table.expect(*SymmetryRule.__dataclass_fields__)
-    metric = table.text("metric", "lsi", SYMMETRY_METRICS)
+    metric = table.choice("metric", "lsi", SYMMETRY_METRICS)
     high = {"lsi": 100.0, "symmetry_angle": 50.0, "robinson": 200.0}[metric]
     default_threshold = {"lsi": 90.0, "symmetry_angle": 5.0, "robinson": 10.0}[metric]
     rule = SymmetryRule(
@@ -426,16 +379,16 @@ def _symmetry(table: _Table, target_muscle: str) -> SymmetryRule:
             allowed=f"for metric {metric!r} a number above 0 up to {high:g} %",
         ),
         hysteresis_pct=table.number("hysteresis_pct", 3.0, 0.0, 50.0),
-        window_s=table.number("window_s", 1.0, 0.0, 60.0, low_open=True),
+        window_s=table.number("window_s", 1.0, MIN_WINDOW_S, MAX_WINDOW_S),
         min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
         min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
     )
     return rule
 
 
-def _compensation(table: _Table) -> CompensationRule:
+def _compensation(table: FieldReader) -> CompensationRule:
     table.expect(*CompensationRule.__dataclass_fields__)
-    metric = table.text("metric", "ratio", COMPENSATION_METRICS)
+    metric = table.choice("metric", "ratio", COMPENSATION_METRICS)
     high = 100.0 if metric == "ratio" else 200.0
     rule = CompensationRule(
         numerator=_muscle(table, "numerator"),
@@ -446,7 +399,7 @@ def _compensation(table: _Table) -> CompensationRule:
             allowed=f"for metric {metric!r} a number above 0 up to {high:g}",
         ),
         hysteresis=table.number("hysteresis", 0.0, 0.0, high),
-        window_s=table.number("window_s", 0.5, 0.0, 60.0, low_open=True),
+        window_s=table.number("window_s", 0.5, MIN_WINDOW_S, MAX_WINDOW_S),
         min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
         min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
         cooldown_s=table.number("cooldown_s", 5.0, 0.0, MAX_DURATION_S),
@@ -460,27 +413,26 @@ def _compensation(table: _Table) -> CompensationRule:
     return rule
 
 
-def _quality(table: _Table | None) -> QualityRule:
+def _quality(table: FieldReader | None) -> QualityRule:
     if table is None:
-        names: list[Any] = list(DEFAULT_PAUSE_ON)
-        resume = 1.0
-    else:
-        table.expect("pause_on", "resume_after_s")
-        names = table.data.get("pause_on", list(DEFAULT_PAUSE_ON))
-        allowed = "a list of " + ", ".join(repr(n) for n in QUALITY_FLAG_NAMES)
-        if not isinstance(names, list):
-            raise table.fail("pause_on", f"is {names!r}", allowed)
-        for name in names:
-            if name not in QUALITY_FLAG_NAMES:
-                raise table.fail("pause_on", f"contains {name!r}", allowed)
-        resume = table.number("resume_after_s", 1.0, 0.0, 60.0)
+        return QualityRule(_flag_mask(DEFAULT_PAUSE_ON), 1.0)
+    table.expect("pause_on", "resume_after_s")
+    allowed = "a list of " + ", ".join(repr(n) for n in QUALITY_FLAG_NAMES)
+    names = table.items("pause_on", DEFAULT_PAUSE_ON, allowed)
+    for name in names:
+        if not isinstance(name, str) or name not in QUALITY_FLAG_NAMES:
+            raise table.fail("pause_on", f"contains {echo_typed(name)}", allowed)
+    return QualityRule(_flag_mask(names), table.number("resume_after_s", 1.0, 0.0, 60.0))
+
+
+def _flag_mask(names: Iterable[str]) -> int:
     mask = 0
     for name in names:
         mask |= QUALITY_FLAG_NAMES[name]
-    return QualityRule(mask, resume)
+    return mask
 
 
-def _progression(table: _Table, has_symmetry: bool) -> ProgressionRule:
+def _progression(table: FieldReader, has_symmetry: bool) -> ProgressionRule:
     table.expect(*ProgressionRule.__dataclass_fields__)
     peak = table.number("min_peak_pct", 70.0, 0.0, MAX_BAND_PCT, low_open=True)
     symmetry: float | None = None
@@ -493,18 +445,22 @@ def _progression(table: _Table, has_symmetry: bool) -> ProgressionRule:
     return rule
 
 
-def _adaptive(table: _Table, target: Target, timing: Timing) -> AdaptiveRule:
+def _adaptive(table: FieldReader, target: Target, timing: Timing) -> AdaptiveRule:
     table.expect(*AdaptiveRule.__dataclass_fields__)
-    low_min = table.number("low_min_pct", target.low_pct, 0.0, target.low_pct,
-                           allowed=f"a number from 0 to target.low_pct ({target.low_pct:g})")
+    low_min = table.number(
+        "low_min_pct", target.low_pct, MIN_LEVEL_PCT, target.low_pct,
+        allowed=f"a number from {MIN_LEVEL_PCT:g} to target.low_pct ({target.low_pct:g})",
+    )
     width = target.high_pct - target.low_pct
     low_max = table.number(
         "low_max_pct", target.low_pct, target.low_pct, MAX_BAND_PCT - width,
         allowed=f"a number from target.low_pct ({target.low_pct:g}) to "
         f"{MAX_BAND_PCT - width:g} (the band may not pass {MAX_BAND_PCT:g} %MVC)",
     )
-    hold_min = table.number("hold_min_s", timing.hold_s, 0.0, timing.hold_s, low_open=True,
-                            allowed=f"a number above 0 up to timing.hold_s ({timing.hold_s:g})")
+    hold_min = table.number(
+        "hold_min_s", timing.hold_s, MIN_HOLD_S, timing.hold_s,
+        allowed=f"a number from {MIN_HOLD_S:g} to timing.hold_s ({timing.hold_s:g})",
+    )
     hold_max = table.number(
         "hold_max_s", timing.hold_s, timing.hold_s, timing.contract_s,
         allowed=f"a number from timing.hold_s ({timing.hold_s:g}) to timing.contract_s "
@@ -522,36 +478,41 @@ def _adaptive(table: _Table, target: Target, timing: Timing) -> AdaptiveRule:
     return rule
 
 
-def _feedback(table: _Table | None) -> FeedbackRule:
+def _feedback(table: FieldReader | None) -> FeedbackRule:
     if table is None:
         return FeedbackRule("concurrent", 5.0, (1.0,))
     table.expect("mode", "bandwidth_pct", "fade_stages")
-    mode = table.text("mode", "concurrent", FEEDBACK_MODES)
+    mode = table.choice("mode", "concurrent", FEEDBACK_MODES)
     bandwidth = table.number("bandwidth_pct", 5.0, 0.0, 50.0)
-    stages = table.data.get("fade_stages", [1.0, 0.5, 0.0])
     allowed = "a non-empty list of fractions from 0 to 1 that never increase"
-    if not (isinstance(stages, list) and stages):
-        raise table.fail("fade_stages", f"is {stages!r}", allowed)
+    stages = table.items("fade_stages", (1.0, 0.5, 0.0), allowed)
+    if not stages:
+        raise table.fail("fade_stages", "is empty", allowed)
     for value in stages:
+        # (not 0 <= value <= 1 also refuses NaN.)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise table.fail("fade_stages", f"contains {value!r}", allowed)
+            raise table.fail("fade_stages", f"contains {echo_typed(value)}", allowed)
     if any(b > a for a, b in itertools.pairwise(stages)):
-        raise table.fail("fade_stages", f"is {stages!r}", allowed)
+        raise table.fail("fade_stages", f"is {echo(stages)}", allowed)
     return FeedbackRule(mode, bandwidth, tuple(float(v) for v in stages))
 
 
-def protocol_from_plain(data: Mapping[str, Any], source: str, default_id: str = "") -> Protocol:
+def protocol_from_plain(data: object, source: str, default_id: str = "") -> Protocol:
     """Validate a protocol given as plain data (a parsed TOML file or :meth:`to_plain` output).
 
     ``source`` names where it came from in error messages (a file name, "config change", ...).
     """
-    root = _Table(data, "", source)
+    root = FieldReader(check_shape(data, source), "", source)
     root.expect("id", "name", "kind", "description", "target", "timing", "symmetry",
                 "compensation", "quality", "progression", "adaptive", "feedback")
-    protocol_id = root.text("id", default_id or None)
-    name = root.text("name")
-    kind = root.text("kind", "hold", KINDS)
-    description = root.text("description", "")
+    # The id defaults to the file name, which is checked like a written id: it is shown too.
+    if root.has("id") or not default_id:
+        protocol_id = root.text("id", max_chars=MAX_ID_CHARS)
+    else:
+        protocol_id = root.checked_text("id", default_id, max_chars=MAX_ID_CHARS)
+    name = root.text("name", max_chars=MAX_NAME_CHARS)
+    kind = root.choice("kind", "hold", KINDS)
+    description = root.text("description", "", max_chars=MAX_DESCRIPTION_CHARS, blank=True)
     target_table = root.table("target", required=True)
     timing_table = root.table("timing", required=True)
     assert target_table is not None
@@ -589,10 +550,15 @@ def protocol_from_plain(data: Mapping[str, Any], source: str, default_id: str = 
 
 
 def load_protocol(path: str | Path) -> Protocol:
-    """Read and validate a protocol file; its id defaults to the file name without ``.toml``."""
+    """Read and validate a protocol file; its id defaults to the file name without ``.toml``.
+
+    At most :data:`MAX_FILE_BYTES` + 1 bytes are read, so a huge file or a device such as
+    ``/dev/zero`` is refused in bounded time and memory.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ProtocolFileError(
             f"{path}: cannot read the protocol file ({exc.strerror or exc})",
@@ -602,14 +568,31 @@ def load_protocol(path: str | Path) -> Protocol:
 
 
 def _parse(raw: bytes, source: str, default_id: str) -> Protocol:
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProtocolFileError(
+            f"{source}: larger than {MAX_FILE_BYTES} bytes; allowed: a protocol file of at most "
+            f"{MAX_FILE_BYTES // 1024} kB",
+            hint="a protocol is a short TOML file: copy one from engine/builtin_protocols/",
+        )
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolFileError(f"{source}: not a UTF-8 text file",
                                 hint="save the protocol as UTF-8 TOML") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        # The parser's message quotes no file text (only line and column): safe to show.
         raise ProtocolFileError(f"{source}: not valid TOML ({exc})",
                                 hint="fix the syntax and load it again") from None
+    except (RecursionError, ValueError):
+        # tomllib parses nested arrays and inline tables recursively (deep nesting exhausts the
+        # stack) and lets int() refuse numbers of more than 4,300 digits; both are bad files.
+        raise ProtocolFileError(
+            f"{source}: not a usable TOML file (values nested too deeply or numbers too long); "
+            f"allowed: at most {MAX_NESTING} levels of tables and lists, ordinary numbers",
+            hint="fix the file and load it again",
+        ) from None
     return protocol_from_plain(data, source, default_id)
 
 
@@ -628,7 +611,7 @@ def builtin_protocol(name: str) -> Protocol:
     names = builtin_protocol_names()
     if name not in names:
         raise ProtocolFileError(
-            f"no built-in protocol named {name!r}",
+            f"no built-in protocol named {echo(name)}",
             hint="choose one of " + ", ".join(names),
         )
     entry = resources.files("engine.builtin_protocols") / f"{name}.toml"

@@ -26,6 +26,7 @@ from engine.calibration_procedure import CalibrationProcedure, CalibrationProtoc
 from engine.calibration_stage import CalibrationStage
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, ConfigError
+from engine.held_blocks import first_sample_at_or_after, held_row, is_held
 from engine.messages import (
     ConfigChange,
     PlainValue,
@@ -140,15 +141,16 @@ class StampedInputs:
         return None
 
     def split_at(self, block: ProcessedBlock, start: int) -> int:
-        """End of the part of ``block`` from row ``start`` that no pending input falls inside."""
+        """End of the part of ``block`` from row ``start`` that no pending input falls inside.
+
+        Found by bisection over the sample times, not by listing them: a gap's block can be
+        billions of samples long."""
+        n = block.n_samples
         if not self._pending:
-            return block.n_samples
+            return n
         t = self._pending[0].t_ns
-        offsets = block.sample_times_ns()[start:]
-        inside = int(np.searchsorted(offsets, t, side="left"))
-        return block.n_samples if inside == 0 or start + inside >= block.n_samples else (
-            start + inside
-        )
+        split = first_sample_at_or_after(block.t_ns, n, block.rate_hz, t, start)
+        return n if split == start or split >= n else split
 
 
 class EventHistory:
@@ -292,6 +294,9 @@ class TrainingSession:
             if last_pct is not None:
                 self._last.pct = last_pct
             return part.n_samples
+        doomed = _doomed_attempts(procedure, part)
+        if doomed:
+            return doomed
         before = procedure.position
         procedure.step(part)
         if not procedure.done:
@@ -330,6 +335,11 @@ class TrainingSession:
         """True once the protocol's last rep and set are done."""
         return self._history.finished
 
+    @property
+    def waiting_for_start(self) -> bool:
+        """True while the player has not chosen on the start screen: nothing judged yet."""
+        return self._waiting
+
     def summary(self) -> SessionSummary:
         return self._rules.summary()
 
@@ -358,6 +368,19 @@ class TrainingSession:
             exercise=self._rules.view() if procedure is None else None,
             recent_events=self._history.for_view(),
         )
+
+
+def _doomed_attempts(procedure: CalibrationProcedure, part: ProcessedBlock) -> int:
+    """Samples at the start of ``part`` to pass over without calibrating: all but the last of
+    the whole calibration attempts that a fresh ``procedure`` would make inside a held block
+    flagged on every channel (a gap). Such an attempt has no usable sample and can only fail,
+    the same way each time; one failure says so, where one per attempt would cost work and
+    events in proportion to the gap's length."""
+    length = procedure.length
+    if procedure.position or not is_held(part) or not held_row(part.quality).all():
+        return 0
+    attempts = part.n_samples // length
+    return (attempts - 1) * length if attempts > 1 else 0
 
 
 def _slice(block: ProcessedBlock, start: int, stop: int) -> ProcessedBlock:

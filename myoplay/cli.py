@@ -16,6 +16,7 @@ from typing import Protocol
 
 from engine import __version__
 from engine.errors import MyoplayError
+from engine.printable import escape_controls
 from myoplay import (
     export_command,
     import_command,
@@ -112,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MyoplayError as error:
         if debug:
             log.exception("myoplay failed")
-        print(f"myoplay: error: {error}", file=sys.stderr)
+        # The message may quote a file's content or name: escaped, it stays one line.
+        print(f"myoplay: error: {escape_controls(str(error))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("myoplay: interrupted", file=sys.stderr)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from engine.errors import ReplayError
+from engine.printable import escape_controls
 from myoplay.file_progress import add_progress_option, file_progress
-from replays.csv_export import export_csv
+from myoplay.output_files import check_output_path, replaced_on_success
+from replays.csv_export import ExportResult, export_csv
 
 NAME = "export"
 HELP = "export a replay file's samples as CSV (µV; --processed adds envelopes and MVC percentages)"
@@ -45,38 +46,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Export; a failed export leaves no output behind (it is written aside, then renamed)."""
+    """Export; a failed export leaves no output behind (it is written aside, then renamed), and
+    an output that is the recording itself, a device or in a missing folder is refused."""
     path: Path = args.file
     output: Path = args.output or path.with_suffix(".csv")
     to_stdout = str(output) == "-"
-    if not to_stdout and output.exists() and not args.overwrite:
-        raise ReplayError(f"{output} already exists", hint="use --overwrite or choose -o")
-    partial = output.with_name(output.name + ".partial")
-    try:
-        out = sys.stdout if to_stdout else open(partial, "w", newline="", encoding="utf-8")  # noqa: SIM115
-    except OSError as error:
-        raise ReplayError(f"cannot create {output}: {error.strerror}") from error
-    done = False
-    try:
-        with file_progress(args, "exporting", path) as progress:
-            result = export_csv(
-                path,
-                out,
-                source_id=args.source,
-                processed=args.processed,
-                mains_hz=_mains(args.mains),
-                allow_truncated=args.allow_truncated,
-                on_progress=progress,
-            )
-        done = True
-    finally:
-        if not to_stdout:
-            out.close()
-            if done:
-                os.replace(partial, output)
-            else:
-                partial.unlink(missing_ok=True)
-    where = "stdout" if to_stdout else str(output)
+    if to_stdout:
+        result = _export(args, sys.stdout)
+    else:
+        check_output_path(output, [path], option="output")
+        if output.exists() and not args.overwrite:
+            raise ReplayError(f"{escape_controls(str(output))} already exists",
+                              hint="use --overwrite or choose -o")
+        with replaced_on_success(output) as out:
+            result = _export(args, out)
+    where = "stdout" if to_stdout else escape_controls(str(output))
     print(f"exported {result.rows} samples of {result.source_id!r} to {where}", file=sys.stderr)
     if result.other_sources:
         print(
@@ -84,6 +68,19 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _export(args: argparse.Namespace, out: TextIO) -> ExportResult:
+    with file_progress(args, "exporting", args.file) as progress:
+        return export_csv(
+            args.file,
+            out,
+            source_id=args.source,
+            processed=args.processed,
+            mains_hz=_mains(args.mains),
+            allow_truncated=args.allow_truncated,
+            on_progress=progress,
+        )
 
 
 def _mains(choice: str) -> float | Literal["recorded"] | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import ConfigError
 from modes.training_modes import TRAINING_MODES
+from myoplay.option_checks import require_positive
 from myoplay.protocol_choice import protocol_help
 from myoplay.screen_detection import has_screen
 from sensors.sensor_kinds import SENSOR_KINDS, SIMULATED
@@ -47,7 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where session folders go (default: ./myoplay-output)")
     parser.add_argument("--headless", action="store_true",
                         help="no window (automatic when there is no screen)")
-    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument("--duration", type=float, metavar="S",
+                        help="stop after S seconds (default: when the protocol is done)")
     parser.add_argument("--reps", type=int, metavar="N",
                         help=f"play N reps in one set (headless default: {DEMO_REPS})")
     parser.add_argument("--calibration", type=Path, metavar="REPLAY",
@@ -77,21 +79,30 @@ def _speed(args: argparse.Namespace, *, headless: bool) -> float:
     speed: float = args.speed if args.speed is not None else (
         DEMO_SPEED if headless and simulated else 1.0
     )
-    if not speed > 0:
-        raise ConfigError(f"--speed must be positive, got {speed}")
-    return speed
+    return require_positive("--speed", speed, hint="1 is real time, 4 four times faster")
+
+
+def _duration(args: argparse.Namespace) -> float | None:
+    """``--duration`` in seconds, None for no limit (0 is refused, never taken as "none")."""
+    if args.duration is None:
+        return None
+    return require_positive("--duration", args.duration,
+                            hint="give the seconds to play, or leave it out to play the protocol")
 
 
 def run(args: argparse.Namespace) -> int:
+    duration_s = _duration(args)
     # Imported here so that the other commands never load Trio, pygame or the engine's core.
     import trio
 
     from actors.session import SessionPlan, run_session
+    from actors.stop_request import StopRequest
     from modes.training_modes import default_training_mode
     from myoplay.scaled_clock import ScaledClock
-    from myoplay.session_folders import next_session_dir
+    from myoplay.session_folders import SessionFolder, discard_unplayed, next_session_dir
     from myoplay.session_report import report_session
     from myoplay.session_setup import build_training, open_source
+    from myoplay.stop_signals import stop_on_signals
 
     headless = args.headless or not has_screen()
     if not headless:
@@ -105,30 +116,40 @@ def run(args: argparse.Namespace) -> int:
         print(f"myoplay: no screen: running headless{who} at {speed:g}x real time",
               file=sys.stderr)
 
-    folders: list[Path] = []
+    folders: list[SessionFolder] = []
+    stop = StopRequest()
 
-    async def main() -> SessionOutcome:
+    async def play() -> SessionOutcome:
         source, on_activation = await open_source(args, training.protocol)
         folder = next_session_dir(args.out)
         folders.append(folder)
         plan = SessionPlan(
             source=source,
             training=training,
-            record_path=args.record or folder / "session.myoplay",
+            record_path=args.record or folder.path / "session.myoplay",
             mode=mode,
             mains_hz=args.mains,
             headless=headless,
-            frames_dir=folder / "frames",
+            frames_dir=folder.path / "frames",
             save_every_frames=DEMO_FRAMES_EVERY if headless else 0,
             sound=not args.no_sound,
             menu=not headless,
-            duration_s=args.duration,
+            duration_s=duration_s,
             on_activation=on_activation,
             autopilot=simulated and (args.autopilot or headless),
             time_scale=speed,
+            stop_request=stop,
         )
         return await run_session(plan)
 
+    async def main() -> SessionOutcome:
+        # SIGTERM is caught before the sensor opens, so from then on it always ends cleanly.
+        with stop_on_signals(stop):
+            return await play()
+
     outcome = trio.run(main, clock=ScaledClock(speed) if speed != 1.0 else None)
-    report_session(outcome, folders[0], speed)
+    if outcome.played or not discard_unplayed(folders[0], outcome.record_path):
+        report_session(outcome, folders[0].path, speed)
+    else:
+        print(f"session ended: {outcome.reason}, before anything was played (nothing kept)")
     return 0

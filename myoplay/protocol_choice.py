@@ -12,7 +12,13 @@ import os
 from pathlib import Path
 
 from engine.errors import ConfigError
-from engine.protocol import Protocol, builtin_protocol, builtin_protocol_names, load_protocol
+from engine.protocol import (
+    MAX_TOTAL_REPS,
+    Protocol,
+    builtin_protocol,
+    builtin_protocol_names,
+    load_protocol,
+)
 
 
 def protocol_help(what: str) -> str:
@@ -32,8 +38,8 @@ def resolve_protocol(spec: str, reps: int | None) -> Protocol:
             hint=f"use one of {', '.join(builtin_protocol_names())}, or a .toml file",
         )
     if reps is not None:
-        if reps < 1:
-            raise ConfigError(f"--reps must be at least 1, got {reps}")
+        if not 1 <= reps <= MAX_TOTAL_REPS:
+            raise ConfigError(f"--reps must be 1 to {MAX_TOTAL_REPS}, got {reps}")
         timing = dataclasses.replace(protocol.timing, reps=reps, sets=1)
         protocol = dataclasses.replace(protocol, timing=timing)
     return protocol

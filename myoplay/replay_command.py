@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
-from engine.errors import ConfigError, ReplayError
+from engine.errors import ConfigError, MyoplayError, ReplayError
+from engine.printable import escape_controls
 from modes.training_modes import TRAINING_MODES
 from myoplay.file_progress import add_progress_option, file_progress
+from myoplay.output_files import check_output_path, replaced_on_success
 from myoplay.protocol_choice import protocol_help, resolve_protocol
 from myoplay.screen_detection import has_screen
 
@@ -63,10 +65,17 @@ def _training(header_config: dict[str, Any], args: argparse.Namespace,
     from engine.training import TrainingConfig
 
     raw = header_config.get("training")
+    where = f"{name}: record 0 (the header)"
     if not isinstance(raw, dict):
-        raise ReplayError(f"{name} has no session settings",
+        raise ReplayError(f"{where} has no session settings",
                           hint="it was not recorded by 'myoplay play'; use inspect or export")
-    training = TrainingConfig.from_plain(raw, name)
+    try:
+        training = TrainingConfig.from_plain(raw, where)
+    except MyoplayError as error:
+        # The settings' own checks may not name the file; the message must.
+        if error.message.startswith(where):
+            raise
+        raise ConfigError(f"{where}: {error.message}", hint=error.hint) from None
     if args.protocol:
         training = dataclasses.replace(training, protocol=resolve_protocol(args.protocol, None))
     return training
@@ -82,14 +91,17 @@ def event_json(record: Record) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.chunk is not None and args.chunk < 1:
         raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
+    if args.events_out:
+        check_output_path(args.events_out, [args.file], option="--events-out")
     if args.headless or not has_screen():
         outputs, recorded, status, header = _replay_headless(args)
     else:
         outputs, recorded, status, header = _replay_window(args)
     if args.events_out:
-        args.events_out.write_text("".join(event_json(r) + "\n" for r in outputs))
+        with replaced_on_success(args.events_out) as out:
+            out.writelines(event_json(r) + "\n" for r in outputs)
     events = [r for r in outputs if r.TAG == "event"]
-    print(f"replayed {args.file}: {len(events)} events")
+    print(f"replayed {escape_controls(str(args.file))}: {len(events)} events")
     if args.protocol is None and recorded:
         from replays.verdict import compare_outputs
 
@@ -120,8 +132,8 @@ def _report(verdict: ReplayVerdict, header: Header, status: ReplayStatus | None)
 
 def _warn_if_incomplete(args: argparse.Namespace, status: ReplayStatus | None) -> None:
     if status is not None and status.state != "complete":
-        print(f"myoplay: {args.file}: {status.describe()}; replaying what was saved",
-              file=sys.stderr)
+        print(escape_controls(f"myoplay: {args.file}: {status.describe()}; replaying what was "
+                              f"saved"), file=sys.stderr)
 
 
 def _replay_headless(args: argparse.Namespace) -> _Replayed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from engine.errors import ConfigError
+from myoplay.option_checks import require_positive
 
 if TYPE_CHECKING:
     from sensors.ble.scan import FoundDevice
@@ -32,8 +32,7 @@ def format_table(devices: list[FoundDevice]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.timeout > 0:
-        raise ConfigError(f"--timeout must be positive, got {args.timeout}")
+    require_positive("--timeout", args.timeout)
     # Imported here so that other commands never load the Bluetooth stack.
     from sensors.ble.scan import scan_blocking
 

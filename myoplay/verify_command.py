@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from engine.printable import escape_controls
 from myoplay.file_progress import add_progress_option, file_progress
 from replays.verify import verify
 
@@ -23,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         with file_progress(args, "verifying", path) as progress:
             status = verify(path, on_progress=progress)
-        print(f"{path}: {status.describe()}")
+        print(escape_controls(f"{path}: {status.describe()}"))
         all_complete = all_complete and status.state == "complete"
     return 0 if all_complete else 1

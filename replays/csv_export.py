@@ -8,7 +8,8 @@ Processed (``processed=True``): the samples go through the engine's own streamin
 (:mod:`engine.dsp`), with the calibrations recorded in the file applied where they were, and each
 channel gets four columns: ``<label>_uv``, ``<label>_envelope_uv``, ``<label>_pct_mvc`` (empty
 while no calibration is active) and ``<label>_quality`` (the :class:`QualityFlag` bit mask).
-Gaps then appear as rows with an empty ``_uv`` cell, the held envelope and the GAP flag.
+Gaps then appear as rows with an empty ``_uv`` cell, the held envelope and the GAP flag (at most
+:data:`MAX_GAP_ROWS` of them per gap).
 
 Streaming: memory does not grow with the recording.
 """
@@ -30,6 +31,7 @@ from engine.errors import CalibrationError, ReplayError
 from engine.messages import ConfigChange, Gap, ProcessedBlock, SampleFrame, SourceInfo
 from engine.training import CALIBRATION_KEY
 from replays.reader import ReplayReader
+from replays.record_errors import naming_records
 
 #: Column names before the channels'.
 INDEX_COLUMN = "sample_index"
@@ -38,6 +40,10 @@ TIME_COLUMN = "t_ns"
 UNIT_SUFFIX = "_uv"
 #: Rows formatted at a time (bounds memory for long gaps).
 _ROWS_PER_SLICE = 4096
+#: Most rows a processed export writes for one gap: a gap's rows hold the same held values, and
+#: a file may declare gaps of 2**31 samples; past this many (65 s at 2 kHz) the indices jump, as
+#: in a raw export, so an export's time is bounded by the file's size, not by what it declares.
+MAX_GAP_ROWS = 1 << 17
 #: Mains frequency for a recording whose header does not say (Hz).
 DEFAULT_MAINS_HZ = 50.0
 
@@ -105,7 +111,7 @@ class _ProcessedRows:
         return self._write(self._pipeline.process(frame), raw_uv)
 
     def gap(self, gap: Gap) -> int:
-        return self._write(self._pipeline.gap(gap), None)
+        return self._write(self._pipeline.gap(gap), None, limit=MAX_GAP_ROWS)
 
     def config(self, change: ConfigChange) -> None:
         if change.key != CALIBRATION_KEY:
@@ -128,11 +134,14 @@ class _ProcessedRows:
                 hint="give the mains frequency the session used with --mains",
             ) from error
 
-    def _write(self, block: ProcessedBlock, raw_uv: np.ndarray[Any, Any] | None) -> int:
-        """Write a block in slices, so a long gap's rows never all sit in memory at once."""
+    def _write(self, block: ProcessedBlock, raw_uv: np.ndarray[Any, Any] | None,
+               limit: int | None = None) -> int:
+        """Write a block in slices, so a long gap's rows never all sit in memory at once; at
+        most ``limit`` rows (the indices then jump over the rest, as in a raw export)."""
         period_ns = NS_PER_S / block.rate_hz
-        for start in range(0, block.n_samples, _ROWS_PER_SLICE):
-            stop = min(start + _ROWS_PER_SLICE, block.n_samples)
+        rows = block.n_samples if limit is None else min(block.n_samples, limit)
+        for start in range(0, rows, _ROWS_PER_SLICE):
+            stop = min(start + _ROWS_PER_SLICE, rows)
             n = stop - start
             cells = np.empty((n, 4 * self._source.n_channels), dtype=object)
             cells[:, 0::4] = raw_uv[start:stop].tolist() if raw_uv is not None else ""
@@ -150,7 +159,7 @@ class _ProcessedRows:
                     range(first, first + n), times, cells.tolist(), strict=True
                 )
             )
-        return block.n_samples
+        return rows
 
 
 def export_csv(
@@ -178,30 +187,32 @@ def export_csv(
     count = 0
     with ReplayReader(replay, allow_truncated=allow_truncated, on_progress=on_progress) as reader:
         for record in reader:
-            if isinstance(record, SourceInfo):
-                if chosen is None and source_id in (None, record.source_id):
-                    chosen = record
-                    rows = (
-                        _ProcessedRows(
-                            record, writer, _mains_hz(mains_hz, reader.header.config),
-                            reader.header.config,
+            with naming_records(reader.name, f"record {reader.record_index}"):
+                if isinstance(record, SourceInfo):
+                    if chosen is None and source_id in (None, record.source_id):
+                        chosen = record
+                        rows = (
+                            _ProcessedRows(
+                                record, writer, _mains_hz(mains_hz, reader.header.config),
+                                reader.header.config,
+                            )
+                            if processed
+                            else _RawRows(record, writer)
                         )
-                        if processed
-                        else _RawRows(record, writer)
-                    )
-            elif rows is None or chosen is None:
-                continue
-            elif isinstance(record, SampleFrame) and record.source_id == chosen.source_id:
-                count += rows.frame(record)
-            elif isinstance(record, Gap) and record.source_id == chosen.source_id:
-                count += rows.gap(record)
-            elif isinstance(record, ConfigChange):
-                rows.config(record)
+                elif rows is None or chosen is None:
+                    continue
+                elif isinstance(record, SampleFrame) and record.source_id == chosen.source_id:
+                    count += rows.frame(record)
+                elif isinstance(record, Gap) and record.source_id == chosen.source_id:
+                    count += rows.gap(record)
+                elif isinstance(record, ConfigChange):
+                    rows.config(record)
         sources = tuple(reader.sources)
     if chosen is None:
         described = ", ".join(sources) or "none"
         wanted = f"no source {source_id!r}" if source_id else "no sources"
-        raise ReplayError(f"{reader.name} has {wanted}", hint=f"sources in the file: {described}")
+        raise ReplayError(f"{reader.name}: records 0 to {reader.last_verified_record} hold "
+                          f"{wanted}", hint=f"sources in the file: {described}")
     others = tuple(s for s in sources if s != chosen.source_id)
     return ExportResult(chosen.source_id, count, others)
 

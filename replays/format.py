@@ -8,7 +8,6 @@ end records (the engine's messages live in :mod:`engine.messages`), and the one 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -17,6 +16,7 @@ import msgpack
 
 from engine.errors import MessageFormatError
 from engine.messages import Gap, PlainValue, Record, SampleFrame, SourceInfo, canonical
+from replays.record_bounds import check_source_bounds
 
 #: First element of the first record: identifies the file (and acts as its magic bytes).
 FORMAT_NAME = "myoplay-replay"
@@ -43,10 +43,6 @@ MAX_CONTAINER_LEN = 1 << 16
 
 #: How many bytes the reader feeds the unpacker at a time.
 READ_CHUNK_BYTES = 64 << 10
-
-#: Sampling rates a source may declare (Hz): within them, sample-time arithmetic stays finite.
-MIN_RATE_HZ = 1e-3
-MAX_RATE_HZ = 1e7
 
 #: Writer policy: sync after this much sample time (ns), records or bytes since the last sync.
 #: Together with the limits above, a killed writer loses at most about 0.5 s of samples.
@@ -294,17 +290,9 @@ class End:
 
 
 def check_source(source: SourceInfo) -> None:
-    """Refuse a source description the format cannot replay faithfully."""
-    if not MIN_RATE_HZ <= source.rate_hz <= MAX_RATE_HZ:
-        raise MessageFormatError(
-            f"source {source.source_id!r}: rate {source.rate_hz} Hz is outside "
-            f"{MIN_RATE_HZ:g}–{MAX_RATE_HZ:g} Hz"
-        )
-    if not math.isfinite(source.scale):
-        raise MessageFormatError(f"source {source.source_id!r}: scale must be finite")
-    labels = source.labels
-    if len(set(labels)) != len(labels):
-        raise MessageFormatError(f"source {source.source_id!r}: channel labels repeat")
+    """Refuse a source description the format cannot replay faithfully (its bounds live in
+    :mod:`replays.record_bounds`, where the reader checks every record's)."""
+    check_source_bounds(source)
 
 
 def check_frame(frame: SampleFrame, sources: Mapping[str, SourceInfo]) -> SourceInfo:

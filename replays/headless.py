@@ -33,6 +33,7 @@ from engine.offline import OfflineEngine, is_input, is_output
 from engine.training import TrainingConfig
 from replays.format import Header
 from replays.reader import ReplayReader, ReplayStatus
+from replays.record_errors import naming_records
 from replays.segments import ChildSegments, LocalSegments, ReadAheadFailed, forks_cheaply
 
 #: How far (session time) judging stays behind reading, so that inputs recorded after the
@@ -123,10 +124,7 @@ class _Replay:
 
     def _describe(self, source: SourceInfo) -> None:
         if self.source is not None:
-            if source != self.source:
-                raise ReplayError(f"{self.name} has several sources; replay needs exactly one",
-                                  hint="export each source to CSV and import it on its own")
-            return
+            return  # the same one again: read_segments refuses a second source
         mains = self.header.config.get("mains_hz")
         self.source = source
         self.engine = OfflineEngine.fresh(
@@ -143,11 +141,12 @@ class _Replay:
         while waiting and _end_ns(waiting[0], source.rate_hz) <= until_ns:
             self.outputs += engine.step(waiting.popleft())
 
-    def finish(self, status: ReplayStatus | None, passes: int) -> HeadlessReplay:
-        self.judge(_FOREVER_NS)
+    def finish(self, status: ReplayStatus | None, passes: int, last_record: int) -> HeadlessReplay:
+        with naming_records(self.name, f"replaying records up to {last_record}"):
+            self.judge(_FOREVER_NS)
         if self.source is None:
-            raise ReplayError(f"{self.name} has no sources; replay needs exactly one",
-                              hint="it holds no samples")
+            raise ReplayError(f"{self.name}: records 0 to {last_record} describe no source; "
+                              f"replay needs exactly one", hint="it holds no samples")
         return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
                               self.header, self.read_ahead)
 
@@ -157,15 +156,19 @@ def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,
     lookahead_ns = round(LOOKAHEAD_S * 1e9)
     with reader:
         replay = _Replay(reader, training_for)
-        for source in reader.early_sources:
-            replay.take(source)
+        with naming_records(replay.name, "record 0 (the header's settings)"):
+            for source in reader.early_sources:
+                replay.take(source)
+        last_record = 0
         for segment in reader.segments():
-            for record in segment.records:
-                replay.take(record)
-            replay.judge(segment.read_until_ns - lookahead_ns)
+            last_record = segment.last_record
+            with naming_records(replay.name, f"replaying records up to {last_record}"):
+                for record in segment.records:
+                    replay.take(record)
+                replay.judge(segment.read_until_ns - lookahead_ns)
             if on_progress is not None:
                 on_progress(segment.bytes_read)
-        return replay.finish(reader.status, passes=1)
+        return replay.finish(reader.status, passes=1, last_record=last_record)
 
 
 def _two_passes(path: str | os.PathLike[str], training_for: TrainingFor,
@@ -176,14 +179,17 @@ def _two_passes(path: str | os.PathLike[str], training_for: TrainingFor,
         replay = _Replay(reader, training_for)
         for record in inputs:
             replay.take(record)
+        last_record = 0
         for segment in reader.segments():
-            for record in segment.records:
-                if not is_input(record):
-                    replay.take(record)
-            replay.judge(_FOREVER_NS)
+            last_record = segment.last_record
+            with naming_records(replay.name, f"replaying records up to {last_record}"):
+                for record in segment.records:
+                    if not is_input(record):
+                        replay.take(record)
+                replay.judge(_FOREVER_NS)
             if on_progress is not None:
                 on_progress(segment.bytes_read)
-        return replay.finish(reader.status, passes=2)
+        return replay.finish(reader.status, passes=2, last_record=last_record)
 
 
 def _end_ns(item: SampleFrame | Gap, rate_hz: float) -> int:

@@ -26,9 +26,11 @@ from engine.messages import (
     SampleFrame,
     UserInput,
 )
+from engine.printable import escape_controls, escape_json_controls, finite_or_text
 from engine.rules.config_changes import PROTOCOL_KEY
 from engine.training import CALIBRATION_KEY
 from replays.reader import ReplayReader, ReplayStatus
+from replays.record_bounds import is_number
 
 _CALIBRATION_NAME = CALIBRATION_KEY.rsplit(".", 1)[-1]
 _PROTOCOL_NAME = PROTOCOL_KEY.rsplit(".", 1)[-1]
@@ -141,18 +143,30 @@ class Inspection:
                   for e in self.errors]
         summary = json_text(self.summary) if self.summary is not None else "none"
         lines.append(f"summary:   {summary}")
-        return "\n".join(lines)
+        # Every line's text comes partly from the file: escaped, no label can clear the screen
+        # or start a line of its own.
+        return "\n".join(escape_controls(line) for line in lines)
 
 
 def json_text(value: object, *, indent: int | None = None) -> str:
-    """JSON for reports; the rare bytes value (allowed in records) is shown as hex."""
-    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False, default=_bytes_hex)
+    """Valid JSON for reports: non-finite floats as "NaN" / "Infinity" / "-Infinity" text, the
+    rare bytes value (allowed in records) as hex, control characters as \\u escapes."""
+    text = json.dumps(_json_ready(value), indent=indent, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False)
+    return escape_json_controls(text)
 
 
-def _bytes_hex(value: object) -> str:
+def _json_ready(value: object) -> object:
+    """``value`` with what JSON cannot hold replaced (see :func:`json_text`)."""
+    if isinstance(value, float):
+        return finite_or_text(value)
     if isinstance(value, bytes):
         return value.hex()
-    raise TypeError(f"{type(value).__name__} is not plain data")
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
 
 
 def _when(t_s: float | None) -> str:
@@ -164,11 +178,16 @@ def _brief(value: Any) -> str:
     if isinstance(value, dict) and "id" in value and "name" in value:
         return f"{value['id']} ({value['name']})"
     if isinstance(value, dict) and isinstance(value.get("reference_uv"), list):
-        channels = value.get("channels") or []
-        pairs = ", ".join(f"{c} {r:g} µV" for c, r in zip(channels, value["reference_uv"],
-                                                            strict=False))
+        channels = value["channels"] if isinstance(value.get("channels"), list) else []
+        pairs = ", ".join(f"{c} {_number(r)} µV" for c, r in zip(channels, value["reference_uv"],
+                                                                 strict=False))
         return f"{value.get('kind', '?')} reference: {pairs}"
     return json_text(value)
+
+
+def _number(value: object) -> str:
+    """A number as ``:g`` shows it; anything else (a file may hold text there) as JSON."""
+    return f"{value:g}" if is_number(value) else json_text(value)
 
 
 def _pairs(values: Mapping[str, object]) -> str:

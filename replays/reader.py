@@ -54,6 +54,8 @@ from replays.format import (
     check_record,
     new_unpacker,
 )
+from replays.record_bounds import check_header_bounds, check_plain, check_record_bounds
+from replays.resync import checkpoint_follows
 
 #: What can go wrong turning untrusted plain data into a record (beyond our own error type).
 _DECODE_ERRORS = (MessageFormatError, TypeError, ValueError, OverflowError, RecursionError)
@@ -147,7 +149,8 @@ class ReplayReader:
         self._crc = 0
         self._segment_records = 0
         self._segment_bytes = 0
-        self._pending: list[Record] = []
+        self._pending: list[tuple[int, Record]] = []  # (index in the file, record)
+        self._handed_out = -1
         self._pending_summary: Summary | None = None
         self._described: dict[str, SourceInfo] = {}
         self._counts: Counter[str] = Counter()
@@ -171,6 +174,12 @@ class ReplayReader:
         return self._last_verified
 
     @property
+    def record_index(self) -> int:
+        """Index in the file of the record handed out last (-1 before the first): how error
+        messages about a record's content name it."""
+        return self._handed_out
+
+    @property
     def bytes_read(self) -> int:
         """Bytes taken from the file so far (reading runs a chunk ahead of the records)."""
         return self._fed
@@ -189,7 +198,7 @@ class ReplayReader:
                 try:
                     got = self._next_items()
                 except _EndOfData:
-                    self._truncated(f"the file ends inside record {self._index}")
+                    self._ends_inside_record()
                     return
                 if got is None:
                     self._truncated(f"the file ends after record {self._index - 1} with no end "
@@ -241,9 +250,11 @@ class ReplayReader:
         items, raw = got
         try:
             header = Header.from_list(items)
+            check_header_bounds(header.engine_version, header.seed, header.config)
         except UnsupportedVersion as error:
             raise UnsupportedReplayVersionError(
-                f"{self.name} uses replay format {error.major}.{error.minor}; this myoplay reads "
+                f"{self.name}: record 0 (the header) is of replay format {error.major}."
+                f"{error.minor}; this myoplay reads "
                 f"format {VERSION_MAJOR}.x",
                 hint="open it with a myoplay release that supports that format",
             ) from None
@@ -260,6 +271,7 @@ class ReplayReader:
         if tag == SUMMARY_TAG:
             try:
                 self._pending_summary = Summary.from_list(items)
+                check_plain(self._pending_summary.summary, "the summary")
             except _DECODE_ERRORS as error:
                 raise self._corrupt(str(error)) from None
             self._counts[SUMMARY_TAG] += 1
@@ -269,6 +281,7 @@ class ReplayReader:
                 SampleFrame.from_list(items) if tag == SampleFrame.TAG else message_from_list(items)
             )
             check_record(record, self._described)
+            check_record_bounds(record, self._described)
         except _DECODE_ERRORS as error:
             if (
                 isinstance(tag, str)
@@ -289,7 +302,7 @@ class ReplayReader:
         elif isinstance(record, SourceInfo):
             self._described[record.source_id] = record
             self._samples.setdefault(record.source_id, 0)
-        self._pending.append(record)
+        self._pending.append((self._index, record))
 
     def _sync(self, items: Any) -> Iterator[Record]:
         try:
@@ -351,7 +364,9 @@ class ReplayReader:
             self.summary = self._pending_summary.summary
         self._verified_t_ns = self._samples_t_ns
         pending, self._pending = self._pending, []
-        yield from pending
+        for index, record in pending:
+            self._handed_out = index
+            yield record
 
     def _check_segment(self) -> None:
         if self._segment_records > MAX_SEGMENT_RECORDS or self._segment_bytes > MAX_SEGMENT_BYTES:
@@ -359,6 +374,15 @@ class ReplayReader:
                 f"no sync record within {MAX_SEGMENT_RECORDS} records or {MAX_SEGMENT_BYTES} "
                 f"bytes"
             )
+
+    def _ends_inside_record(self) -> None:
+        """The bytes ran out inside a record: a cut-off file, unless a whole checkpoint lies
+        in what that record claims as its own, which only a damaged length can do."""
+        if checkpoint_follows(bytes(self._raw)):
+            raise self._corrupt(
+                "its declared length runs over a later sync or end record (a damaged length)"
+            )
+        self._truncated(f"the file ends inside record {self._index}")
 
     def _truncated(self, why: str) -> None:
         """Record that the file stops early; raise unless truncation is allowed."""

@@ -32,6 +32,9 @@ from replays.reader import ReplayReader, ReplayStatus
 #: Default length of the re-cut frames: the engine is chunk-invariant, so the events are the
 #: same, and long chunks spare the per-call overhead of short frames.
 CHUNK_S = 2.0
+#: Most values (samples × channels) in one re-cut frame: the engine's working arrays stay a few
+#: megabytes whatever the rate (8 channels at 2 kHz: 2 s is 32,000 values).
+MAX_CHUNK_VALUES = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Segment:
     read_until_ns: int
     """Session time just after the last sample read so far."""
     bytes_read: int
+    last_record: int
+    """Index in the file of the last record read so far (error messages name records by it)."""
 
 
 class ReadAheadFailed(Exception):
@@ -51,25 +56,43 @@ class ReadAheadFailed(Exception):
 def read_segments(reader: ReplayReader, chunk_samples: int | None) -> Iterator[Segment]:
     """The file's records a sync segment at a time, frames and gaps re-cut."""
     rechunker: Rechunker | None = None
+    source: SourceInfo | None = None
     records: list[Record] = []
     read_until = 0
+    last = -1
     for record in reader:
         if reader.samples_t_ns != read_until and records:
-            yield Segment(records, read_until, reader.bytes_read)
+            yield Segment(records, read_until, reader.bytes_read, last)
             records = []
         read_until = reader.samples_t_ns
+        last = reader.record_index
         if isinstance(record, SampleFrame | Gap):
             if rechunker is None:
-                raise ReplayError(f"{reader.name} has samples of a source it never describes")
+                raise ReplayError(f"{reader.name}: record {last} holds samples of a source it "
+                                  f"never describes")
             records += rechunker.push(record)
             continue
-        if isinstance(record, SourceInfo) and rechunker is None:
-            chunk = chunk_samples or max(1, round(CHUNK_S * record.rate_hz))
-            rechunker = Rechunker(chunk, record.rate_hz)
+        if isinstance(record, SourceInfo):
+            if source is None:
+                source = record
+                rechunker = Rechunker(_chunk_samples(record, chunk_samples), record.rate_hz)
+            elif record != source:
+                raise ReplayError(
+                    f"{reader.name}: record {last} describes a second source; replay needs "
+                    f"exactly one", hint="export each source to CSV and import it on its own"
+                )
         records.append(record)
     if rechunker is not None:
         records += rechunker.flush()
-    yield Segment(records, reader.samples_t_ns, reader.bytes_read)
+    yield Segment(records, reader.samples_t_ns, reader.bytes_read, reader.last_verified_record)
+
+
+def _chunk_samples(source: SourceInfo, requested: int | None) -> int:
+    """The re-cut frames' length: as requested, else :data:`CHUNK_S` worth; at most
+    :data:`MAX_CHUNK_VALUES` values, so a source's rate and channel count (bounded by the
+    format) cannot make a chunk large."""
+    chunk = requested or max(1, round(CHUNK_S * source.rate_hz))
+    return max(1, min(chunk, MAX_CHUNK_VALUES // source.n_channels))
 
 
 class LocalSegments:
@@ -124,9 +147,9 @@ class ChildSegments:
         while True:
             message = self._receive()
             if message[0] == "segment":
-                _, read_until_ns, bytes_read, records = message
+                _, read_until_ns, bytes_read, last_record, records = message
                 yield Segment([message_from_list(r) for r in records], read_until_ns,
-                              bytes_read)
+                              bytes_read, last_record)
             elif message[0] == "end":
                 self.status = ReplayStatus(*message[1]) if message[1] is not None else None
                 return
@@ -161,6 +184,7 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
         with ReplayReader(path, allow_truncated=True) as reader:
             for segment in read_segments(reader, chunk_samples):
                 pipe.send_bytes(pack(["segment", segment.read_until_ns, segment.bytes_read,
+                                      segment.last_record,
                                       [r.to_list() for r in segment.records]]))
             status = reader.status
             fields: list[PlainValue] | None = None if status is None else [

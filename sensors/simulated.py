@@ -72,6 +72,8 @@ class SimulatedSource:
         self._start: float | None = None
         self._lost_from: int | None = None
         """First sample of lost frames not yet reported (kept across reconnects)."""
+        self._held: SampleFrame | None = None
+        """A frame made but not yet handed out: its consumer stopped at the gap before it."""
         self._closed = False
         loss_rng = np.random.SeedSequence(patient.seed, spawn_key=(2,))
         self._loss_rng = np.random.Generator(np.random.PCG64(loss_rng))
@@ -103,6 +105,9 @@ class SimulatedSource:
 
     async def stream(self) -> AsyncIterator[SourceItem]:
         rate = self.patient.config.rate_hz
+        if self._held is not None:
+            held, self._held = self._held, None
+            yield held
         if self._start is None or not self._realtime:
             self._start = trio.current_time() - self._next_index / rate
         start = self._start
@@ -130,14 +135,17 @@ class SimulatedSource:
                 if self._lost_from is None:
                     self._lost_from = first
                 continue
+            t_ns = sample_offset_ns(first, rate)
+            # Counted and held before the gap leaves: a consumer that stops at the gap's yield
+            # (a crash) has the gap, and the next stream() must still hand this frame out.
+            frame = SampleFrame(self._info.source_id, self._seq, first, t_ns, chunk.counts, t_ns)
+            self._held = frame
+            self._seq += 1
             if self._lost_from is not None:
                 gap = self._gap(self._lost_from, first)
                 self._lost_from = None
                 yield gap
-            t_ns = sample_offset_ns(first, rate)
-            frame = SampleFrame(self._info.source_id, self._seq, first, t_ns, chunk.counts, t_ns)
-            # Counted before it leaves: a consumer may close the stream at this yield.
-            self._seq += 1
+            self._held = None
             yield frame
         if self._lost_from is not None:
             gap = self._gap(self._lost_from, self._next_index)

@@ -34,6 +34,7 @@ from engine.dsp.filters import (
     notch_frequencies_hz,
 )
 from engine.dsp.quality import QualityConfig, QualityMonitor
+from engine.dsp.quality_units import quality_for_source
 from engine.errors import CalibrationError, ConfigError, SignalError
 from engine.messages import Gap, PlainValue, ProcessedBlock, QualityFlag, SampleFrame, SourceInfo
 
@@ -64,7 +65,7 @@ class PipelineConfig:
     rate_hz: float
     n_channels: int
     scale: float = 1.0
-    """µV per raw unit."""
+    """``SourceInfo.unit`` per raw unit (µV except for a counts source)."""
     mains_hz: float | None = 50.0
     band_low_hz: float = 20.0
     band_high_hz: float = 450.0
@@ -95,23 +96,15 @@ class PipelineConfig:
     def for_source(
         cls, info: SourceInfo, mains_hz: float | None = 50.0, **overrides: object
     ) -> PipelineConfig:
-        """The default configuration for ``info``'s rate and channels.
-
-        Integer sources get their converter rails for saturation checks from their sample type.
-        """
-        quality = QualityConfig()
-        kind = np.dtype(info.dtype)
-        if kind.kind == "i":
-            limits = np.iinfo(kind)
-            lo, hi = sorted((limits.min * info.scale, limits.max * info.scale))
-            quality = replace(quality, rails_uv=(float(lo), float(hi)))
+        """The default configuration for ``info``'s rate and channels: quality thresholds in the
+        source's own unit, and for integer sources the converter rails from the sample type."""
         config = cls(
             source_id=info.source_id,
             rate_hz=info.rate_hz,
             n_channels=info.n_channels,
             scale=info.scale,
             mains_hz=mains_hz,
-            quality=quality,
+            quality=quality_for_source(info),
         )
         # The overrides are keyword arguments of any type (a caller's settings); mypy cannot
         # match them to the fields, and __post_init__ checks the values that matter.
@@ -309,7 +302,11 @@ class Pipeline:
     def gap(self, gap: Gap) -> ProcessedBlock:
         """Account for samples that never arrived; returns them as held values flagged GAP.
 
-        The returned arrays are read-only broadcasts (no memory per missing sample).
+        The returned arrays are read-only broadcasts of one row (no memory per missing sample):
+        a held block (:mod:`engine.held_blocks`), which the rules, the training core and
+        calibration take in time and memory independent of its length, so a gap may declare
+        any number of samples. Work here is O(1) too: the filters are reset or carried over,
+        never run over the missing samples.
         """
         cfg = self.config
         if gap.source_id != cfg.source_id:

@@ -43,7 +43,8 @@ _MOVEMENT_BIT = int(QualityFlag.MOVEMENT)
 
 @dataclass(frozen=True, slots=True)
 class QualityConfig:
-    """Thresholds of the quality checks (µV refer to the raw signal after scaling).
+    """Thresholds of the quality checks, written in µV;
+    :func:`~engine.dsp.quality_units.quality_for_source` converts them to a source's own unit.
 
     The defaults suit surface EMG with a skin-prepared bipolar electrode: resting noise of a few
     µV, mains pickup of a few tens of µV, physiological amplitudes below about 2 mV.

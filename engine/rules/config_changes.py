@@ -21,7 +21,15 @@ from typing import TypeGuard
 
 from engine.errors import ConfigError
 from engine.messages import ChannelInfo, ConfigChange, PlainValue, Side
-from engine.protocol import MAX_BAND_PCT, Protocol, builtin_protocol, protocol_from_plain
+from engine.protocol import (
+    MAX_BAND_PCT,
+    MIN_BAND_WIDTH_PCT,
+    MIN_HOLD_S,
+    MIN_LEVEL_PCT,
+    Protocol,
+    builtin_protocol,
+    protocol_from_plain,
+)
 from engine.rules.muscle_columns import map_muscles
 
 CONFIG_PREFIX = "rules."
@@ -84,21 +92,24 @@ def _decode_band(value: PlainValue) -> BandSetting:
     if isinstance(value, list) and len(value) == 2:
         low, high = value
         if _is_number(low) and _is_number(high) and (
-            0.0 <= float(low) < float(high) <= MAX_BAND_PCT
+            float(low) >= MIN_LEVEL_PCT
+            and float(low) + MIN_BAND_WIDTH_PCT <= float(high) <= MAX_BAND_PCT
         ):
             return BandSetting(float(low), float(high))
     raise ConfigError(
         f"config 'rules.target_band_pct' is {value!r}",
-        hint=f"give [low, high] with 0 <= low < high <= {MAX_BAND_PCT:g} %MVC",
+        hint=f"give [low, high] with {MIN_LEVEL_PCT:g} <= low, high at least "
+        f"{MIN_BAND_WIDTH_PCT:g} above low and at most {MAX_BAND_PCT:g} %MVC",
     )
 
 
 def _decode_hold(value: PlainValue, contract_s: float) -> HoldSetting:
-    if _is_number(value) and 0.0 < float(value) <= contract_s:
+    if _is_number(value) and MIN_HOLD_S <= float(value) <= contract_s:
         return HoldSetting(float(value))
     raise ConfigError(
         f"config 'rules.hold_s' is {value!r}",
-        hint=f"give a hold above 0 and up to the contract phase ({contract_s:g} s)",
+        hint=f"give a hold of at least {MIN_HOLD_S:g} s and up to the contract phase "
+        f"({contract_s:g} s)",
     )
 
 
@@ -156,6 +167,10 @@ class PendingChanges:
     def due(self, t_ns: int) -> bool:
         """Whether a change takes effect at or before ``t_ns``."""
         return bool(self._changes) and self._changes[0].t_ns <= t_ns
+
+    def next_t_ns(self) -> int | None:
+        """When the oldest change takes effect (None when none is waiting)."""
+        return self._changes[0].t_ns if self._changes else None
 
     def pop(self) -> ConfigChange:
         """The oldest change (check :meth:`due` first)."""

@@ -120,6 +120,21 @@ class Exercise:
                 self.log.emit(t_ns, EventKind.REST_ENDED, "", {"rest_s": rest_s})
             self._start_contract(t_ns, restart=False)
 
+    def settled_under(
+        self, pct: list[float] | None, uv: list[float], quality: list[int] | None
+    ) -> bool:
+        """Whether a tick with these values, after one with the same values, changes nothing
+        but the time: the exercise is done, paused by the player, or paused for a signal problem
+        these values still have (its clean time stays unstarted). A held block (a gap) is judged
+        in jumps over such ticks."""
+        phase = self.clock.phase
+        if phase is Phase.DONE or self.pauses.by_user:
+            return True
+        if phase is not Phase.PAUSED:
+            return False
+        values = uv if pct is None else pct
+        return bool(self.gate.problems(self.columns.columns, values, uv, quality))
+
     def _contract_tick(self, t_ns: int, level: float, uv: list[float], calibrated: bool) -> None:
         stats, target = self.reps.stats, self.target
         stats.measure(level, uv, self.columns.target, self.comparisons.lsi_pct)

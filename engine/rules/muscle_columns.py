@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from engine.errors import ConfigError
 from engine.messages import ChannelInfo, Side
-from engine.protocol import Protocol, normalise_muscle
+from engine.muscle_names import normalise_muscle
+from engine.protocol import Protocol
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,13 @@ from engine.rules.exercise_report import exercise_summary, exercise_view
 from engine.rules.kinds import EventKind, Phase
 from engine.rules.session_summary import SessionSummary
 from engine.rules.target import Difficulty
-from engine.rules.ticks import TickStream
+from engine.rules.ticks import HeldTicks, TickStream
 from engine.view import ExerciseView
+
+HELD_JUDGED_S = 60.0
+"""How much of a held block (a gap's held values) an exercise that does not settle under them
+is judged on tick by tick, in seconds; beyond it only the block's last tick is judged."""
+HELD_JUDGED_NS = round(HELD_JUDGED_S * 1e9)
 
 
 class RulesEngine:
@@ -123,6 +128,9 @@ class RulesEngine:
         ticks = self._ticks.feed(block, need_pct=not exercise.is_mvc,
                                  normalisation=normalisation)
         exercise.comparisons.build(self._ticks)  # at the first block, when the rate is known
+        if isinstance(ticks, HeldTicks):
+            self._step_held(ticks)
+            return self._log.take()
         pct, uv, quality = ticks.pct, ticks.envelope_uv, ticks.quality
         for i, t_ns in enumerate(ticks.t_ns):
             self._tick(
@@ -132,6 +140,32 @@ class RulesEngine:
                 quality[i] if quality is not None else None,
             )
         return self._log.take()
+
+    def _step_held(self, ticks: HeldTicks) -> None:
+        """Judge the ticks of a held block (a gap) in work bounded per block, not per tick.
+
+        Ticks are judged one by one until the exercise is settled under the held values (see
+        :meth:`~engine.rules.exercise.Exercise.settled_under`): from then on a tick changes
+        nothing but the time of the last tick judged, so the judging jumps to the next tick at
+        which a configuration change is due, or to the last one; the events are exactly those
+        of judging every tick. An exercise that stays unsettled (a protocol that does not pause
+        on gaps) is judged tick by tick for :data:`HELD_JUDGED_S` of the block, then once more
+        at its last tick: held values stand for samples nobody measured, and judging more of
+        them tick by tick would cost time in proportion to a gap of any length.
+        """
+        count, pct, uv = ticks.count, ticks.pct, ticks.envelope_uv
+        limit_ns = ticks.t_ns(0) + HELD_JUDGED_NS
+        k = 0
+        while k < count:
+            t_ns = ticks.t_ns(k)
+            self._tick(t_ns, pct, uv, ticks.quality_at(k))
+            k += 1
+            if k < count and (
+                self._exercise.settled_under(pct, uv, ticks.quality) or t_ns >= limit_ns
+            ):
+                due = self._pending.next_t_ns()
+                k = max(k, min(ticks.first_at_or_after(due, k) if due is not None else count,
+                               count - 1))
 
     def tick_rows(self, block: ProcessedBlock) -> slice:
         """The rows of ``block``, just stepped, that the rules judged."""

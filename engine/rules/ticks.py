@@ -9,10 +9,15 @@ Because ticks depend on absolute indices, any chunking of the same samples gives
 Tick times come from an anchor (the first sample's index and ``t_ns``) plus the nominal sample
 offset, never from per-block rounding, so they are identical for any chunking. A block whose
 index does not follow the previous one (a gap) re-anchors and restarts the quality window.
+
+A held block (:mod:`engine.held_blocks`, what the pipeline makes of a gap) gives
+:class:`HeldTicks`: the one row its ticks share and a formula for their times, so a gap of
+billions of samples costs no more than a frame.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +26,7 @@ import numpy.typing as npt
 from engine.calibration import Normalisation
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, SignalError
+from engine.held_blocks import held_row, is_held
 from engine.messages import ProcessedBlock
 
 RULE_RATE_HZ = 50.0
@@ -45,6 +51,41 @@ class Ticks:
     pct: list[list[float]] | None
     envelope_uv: list[list[float]]
     quality: list[list[int]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTicks:
+    """The ticks of a held block: ``count`` ticks that all carry the same values.
+
+    ``pct`` (None without %MVC) and ``envelope_uv`` are every channel's held value; the first
+    tick's quality window may also hold samples from before the block (``first_quality``), the
+    others see only the held mask (``quality``); either is None when clean. Tick ``k`` is at
+    :meth:`t_ns`, the same time :class:`Ticks` would give it.
+    """
+
+    count: int
+    pct: list[float] | None
+    envelope_uv: list[float]
+    first_quality: list[int] | None
+    quality: list[int] | None
+    _anchor_t_ns: int
+    _first_offset: int
+    """Samples from the anchor to the first tick."""
+    _factor: int
+    _ns_per_sample: float
+
+    def t_ns(self, k: int) -> int:
+        """Sample time of tick ``k`` (0 ≤ k < count)."""
+        return self._anchor_t_ns + round((self._first_offset + k * self._factor)
+                                         * self._ns_per_sample)
+
+    def quality_at(self, k: int) -> list[int] | None:
+        """Tick ``k``'s OR-ed quality masks (None: clean)."""
+        return self.first_quality if k == 0 else self.quality
+
+    def first_at_or_after(self, t_ns: int, start: int = 0) -> int:
+        """The first tick from ``start`` at or after ``t_ns`` (``count`` when none is)."""
+        return bisect.bisect_left(range(self.count), t_ns, lo=start, key=self.t_ns)
 
 
 class TickStream:
@@ -102,11 +143,12 @@ class TickStream:
 
     def feed(
         self, block: ProcessedBlock, need_pct: bool, normalisation: Normalisation | None = None
-    ) -> Ticks:
+    ) -> Ticks | HeldTicks:
         """The ticks inside ``block``; raises on out-of-order or malformed blocks.
 
         With ``normalisation``, the block's raw envelope is normalised at the ticks only (the
-        same values as normalising every sample, for a fraction of the work).
+        same values as normalising every sample, for a fraction of the work). A held block
+        with ticks gives :class:`HeldTicks`.
         """
         self._check(block)
         self._follow(block)
@@ -124,6 +166,8 @@ class TickStream:
                 self._quality_carry |= np.bitwise_or.reduce(block.quality, axis=0)
                 self._carry_set = True
             return Ticks([], [] if pct_mvc is not None or normalise else None, [], None)
+        if is_held(block):
+            return self._held(block, start, normalisation if normalise else None)
         ends = range(start, n, factor)
         rows = self._quality_rows(block.quality, ends)
         times = self._times(block, ends)
@@ -138,6 +182,38 @@ class TickStream:
             envelope_uv=envelope.tolist(),
             quality=rows,
         )
+
+    def _held(
+        self, block: ProcessedBlock, start: int, normalisation: Normalisation | None
+    ) -> HeldTicks:
+        """The ticks of held ``block`` (which has some, the first at row ``start``), in time
+        and memory independent of its length; the same values :meth:`feed` would list."""
+        n, factor = block.n_samples, self.factor
+        count = len(range(start, n, factor))
+        last = start + (count - 1) * factor
+        envelope = held_row(block.envelope_uv)
+        pct = None if block.pct_mvc is None else held_row(block.pct_mvc)
+        if normalisation is not None:
+            envelope, pct = normalisation.apply(np.asarray(envelope))
+        mask = held_row(block.quality)[0]
+        first = mask | self._quality_carry
+        # The samples after the last tick carry into the next block's first tick.
+        self._quality_carry = mask.copy() if last + 1 < n else np.zeros_like(mask)
+        self._carry_set = bool(self._quality_carry.any())
+        ticks = HeldTicks(
+            count=count,
+            pct=None if pct is None else pct[0].tolist(),
+            envelope_uv=envelope[0].tolist(),
+            first_quality=first.tolist() if first.any() else None,
+            quality=mask.tolist() if mask.any() else None,
+            _anchor_t_ns=self._anchor_t_ns,
+            _first_offset=block.first_index - self._anchor_index + start,
+            _factor=factor,
+            _ns_per_sample=self._ns_per_sample,
+        )
+        self._check_after_last(block, ticks.t_ns(0))
+        self._last_t_ns = ticks.t_ns(count - 1)
+        return ticks
 
     def _follow(self, block: ProcessedBlock) -> None:
         """Take ``block``'s place in the stream: after a gap, re-anchor the tick times and
@@ -185,11 +261,15 @@ class TickStream:
         offset = block.first_index - self._anchor_index
         anchor_t, step_ns = self._anchor_t_ns, self._ns_per_sample
         times = [anchor_t + round((offset + e) * step_ns) for e in ends]
-        if self._last_t_ns is not None and times[0] <= self._last_t_ns:
+        self._check_after_last(block, times[0])
+        self._last_t_ns = times[-1]
+        return times
+
+    def _check_after_last(self, block: ProcessedBlock, first_t_ns: int) -> None:
+        """Raise unless ``block``'s first tick, at ``first_t_ns``, comes after the last one."""
+        if self._last_t_ns is not None and first_t_ns <= self._last_t_ns:
             raise SignalError(
                 f"processed block from {block.source_id!r} at sample {block.first_index} is "
                 f"stamped {block.t_ns} ns, not after the previous samples ({self._last_t_ns} ns)",
                 hint="sample times must increase",
             )
-        self._last_t_ns = times[-1]
-        return times

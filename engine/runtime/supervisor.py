@@ -111,10 +111,15 @@ class _GiveUp(Exception):
         self.restarts = restarts
 
 
-def _describe(error: Exception | None) -> str:
+def _describe(error: BaseException | None) -> str:
+    """One line for how a child ended. A child with a nursery of its own fails with an
+    exception group; what matters is the error inside, so groups are described by their
+    leaves."""
     if error is None:
         return "exited normally"
-    text = str(error)
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(_describe(leaf) for leaf in error.exceptions)
+    text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 

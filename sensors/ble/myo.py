@@ -281,8 +281,9 @@ class MyoProfile:
         )
 
     def info(self, source_id: str, name: str) -> SourceInfo:
-        # The armband's raw EMG has no published conversion to volts: values are device
-        # counts (int8), which %MVC normalisation makes comparable anyway.
+        # The armband's raw EMG has no published conversion to volts, so its unit is the truth:
+        # device counts (int8). %MVC is a ratio of counts and needs none; the quality checks
+        # convert their µV thresholds with a nominal scale (engine.dsp.quality_units).
         return SourceInfo(source_id, name, self.kind, RATE_HZ, channel_layout(), dtype="|i1",
                           scale=1.0, unit="counts", device_clock="none")
 

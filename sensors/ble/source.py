@@ -78,6 +78,9 @@ class BleStats:
     samples_lost: int
     samples_estimated_lost: int
     measured_rate_hz: float | None
+    discontinuities: int = 0
+    """Jumps of the device's count beyond what the arrival times allow (recorded as gaps whose
+    reason starts "discontinuity")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,7 @@ class BleSource:
                 self._timeline.samples_estimated_lost if self._timeline else 0
             ),
             measured_rate_hz=self._timeline.measured_rate_hz() if self._timeline else None,
+            discontinuities=self._timeline.discontinuities if self._timeline else 0,
         )
 
     async def open(self) -> None:

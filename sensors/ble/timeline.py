@@ -4,17 +4,35 @@ The timeline owns the absolute sample index of a source, which runs on across pa
 reconnects, so a recording shows every hole as a :class:`~engine.messages.Gap` and never
 repeats or overlaps samples. Session times come from a
 :class:`~sensors.ble.device_clock.DeviceClock` fitted to (sample index, arrival time) pairs.
-Pure: arrival times are handed in.
+
+A device's count of missing samples is believed only as far as the arrival times allow
+(:mod:`sensors.ble.elapsed_bound`): a counter that jumps further is recorded as a
+discontinuity, a gap of the samples the arrival times make plausible whose reason says so, so
+the index never leaps by billions. Pure: arrival times are handed in.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from engine.clock import NS_PER_S
 from engine.messages import Gap, SampleFrame
 from sensors.ble.device_clock import DeviceClock
+from sensors.ble.elapsed_bound import discontinuity_reason, most_samples_between
 from sensors.ble.profile import Chunk
 
 Record = SampleFrame | Gap
+
+
+class _Jump(NamedTuple):
+    """A count of missing samples the arrival times do not allow."""
+
+    plausible: int
+    """Samples recorded as missing instead (estimated)."""
+    elapsed_ns: int
+    """Arrival time since the previous chunk."""
+    allowed: int
+    """The most samples that time allows, the chunk's own included."""
 
 
 class Timeline:
@@ -27,8 +45,16 @@ class Timeline:
         self.next_seq = 0
         self.samples_lost = 0
         self.samples_estimated_lost = 0
-        self._clock = DeviceClock(NS_PER_S / rate_hz)
+        self.discontinuities = 0
+        """Jumps of the device's count that the arrival times did not allow."""
+        self._nominal_ns_per_sample = NS_PER_S / rate_hz
+        self._clock = DeviceClock(self._nominal_ns_per_sample)
         self._last_t_ns: int | None = None
+        self._last_arrival_ns: int | None = None
+        self._first_arrival: tuple[int, int] | None = None
+        """(arrival time, samples) of the first chunk: with ``_delivered``, the samples placed
+        so far, it gives the rate the device has delivered at."""
+        self._delivered = 0
         self._outage: tuple[int, str] | None = None
 
     def measured_rate_hz(self, min_observations: int = 200) -> float | None:
@@ -59,7 +85,14 @@ class Timeline:
         elif lost is None:
             lost, exact = (0, True) if self._last_t_ns is None else (
                 self._estimate_missing(chunk.arrival_ns, n), False)
-        if lost > 0:
+        jump = self._implausible(lost, chunk.arrival_ns, n)
+        if jump is not None:
+            reason = discontinuity_reason(reason, lost, jump.elapsed_ns, jump.allowed)
+            lost, exact = jump.plausible, False
+            self.discontinuities += 1
+        if lost > 0 or jump is not None:
+            # A discontinuity is recorded even when no sample is plausibly missing: the
+            # device's count broke there.
             records.append(self._gap(lost, exact, reason))
         t_ns = self._time_of(self.next_index, chunk.arrival_ns, n)
         records.append(SampleFrame(self.source_id, self.next_seq, self.next_index, t_ns,
@@ -67,7 +100,41 @@ class Timeline:
         self.next_seq += 1
         self.next_index += n
         self._clock.observe(self.next_index - 1, chunk.arrival_ns)
+        if self._first_arrival is None:
+            self._first_arrival = (chunk.arrival_ns, n)
+        self._last_arrival_ns = chunk.arrival_ns
+        self._delivered += n
         return records
+
+    def _fastest_ns_per_sample(self) -> float:
+        """The shortest sample period the device may have: nominal, measured by the clock fit,
+        or shown by the samples delivered so far (before the fit has enough of them; a device
+        or an emulator can run faster than it says)."""
+        period = min(self._nominal_ns_per_sample, self._clock.ns_per_unit)
+        if self._first_arrival is not None and self._last_arrival_ns is not None:
+            first_ns, first_n = self._first_arrival
+            since_ns, samples = self._last_arrival_ns - first_ns, self._delivered - first_n
+            if since_ns > 0 and samples > 0:
+                period = min(period, since_ns / samples)
+        return period
+
+    def _implausible(self, lost: int, arrival_ns: int, n: int) -> _Jump | None:
+        """None when ``lost`` samples missing before a chunk of ``n`` arriving at
+        ``arrival_ns`` fit the time since the previous chunk arrived; else what to record.
+
+        The bound uses the fastest rate the device may have (:meth:`_fastest_ns_per_sample`);
+        the samples recorded instead are the clock's estimate when that fits, else what the
+        time that passed holds at the nominal rate."""
+        if self._last_arrival_ns is None or lost <= 0:
+            return None
+        elapsed_ns = arrival_ns - self._last_arrival_ns
+        allowed = most_samples_between(elapsed_ns, self._fastest_ns_per_sample())
+        if lost + n <= allowed:
+            return None
+        estimate = self._estimate_missing(arrival_ns, n)
+        if estimate + n > allowed:
+            estimate = max(0, round(elapsed_ns / self._nominal_ns_per_sample) - n)
+        return _Jump(estimate, elapsed_ns, allowed)
 
     def _estimate_missing(self, arrival_ns: int, n: int) -> int:
         """Samples missing before a chunk of ``n`` arriving at ``arrival_ns``, from the fit."""

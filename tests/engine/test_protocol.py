@@ -90,17 +90,17 @@ BAD = [
     ('low_pct = 20.0', 'low_pct = 20.0\nlow_pc = 3', "target.low_pc", "low_pct, muscle"),
     ('reps = 3', 'reps = "three"', "timing.reps", "whole number"),
     ('high_pct = 40.0', 'high_pct = 180.0', "target.high_pct", "up to 150 %MVC"),
-    ('low_pct = 20.0', 'low_pct = -5.0', "target.low_pct", "above 0"),
+    ('low_pct = 20.0', 'low_pct = -5.0', "target.low_pct", "from 1 to 148"),
     ('hold_s = 5.0', 'hold_s = 5.0\ncontract_s = 3.0', "timing.contract_s", "from timing.hold_s"),
     ('reps = 3', 'set_s = 4.0', "timing.hold_s", "no longer than the set"),
     ('reps = 3', 'reps = 3\nset_s = 60.0', "timing.set_s", "one of reps or set_s"),
     ('kind = "hold"', 'kind = "squat"', "kind", "'hold', 'relax', 'mvc'"),
     ('side = "left"', 'side = "up"', "target.side", "'involved'"),
-    ('hold_s = 5.0', 'hold_s = nan', "timing.hold_s", "a number above 0"),
-    ('hold_s = 5.0', 'hold_s = true', "timing.hold_s", "a number above 0"),
+    ('hold_s = 5.0', 'hold_s = nan', "timing.hold_s", "a number from 0.5 to 300"),
+    ('hold_s = 5.0', 'hold_s = true', "timing.hold_s", "a number from 0.5 to 300"),
     ('reps = 3', 'reps = 3\ndip_tolerance_s = 6.0', "timing.dip_tolerance_s", "to timing.hold_s"),
     ('[timing]', '[timings]', "timings", "allowed: "),
-    ('name = "Test hold"\n', '', "name", "a text string"),
+    ('name = "Test hold"\n', '', "name", "printable text"),
 ]
 
 
@@ -126,7 +126,7 @@ RULE_TABLES = [
     ("[symmetry]\nmetric = \"ratio\"\n", "symmetry.metric", "'symmetry_angle'"),
     ("[compensation]\nnumerator = \"hamstrings\"\ndenominator = \"hamstrings\"\nlimit = 1.0\n",
      "compensation.denominator", "other than compensation.numerator"),
-    ("[compensation]\nnumerator = \"hamstrings\"\ndenominator = \"glutes\"\nlimit = 1.0\n"
+    ("[compensation]\nnumerator = \"hamstrings\"\ndenominator = \"gluteus_maximus\"\nlimit = 1.0\n"
      "hysteresis = 2.0\n", "compensation.hysteresis", "below compensation.limit"),
     ("[quality]\npause_on = [\"lift_off\", \"sparks\"]\n", "quality.pause_on", "'lift_off'"),
     ("[progression]\nmin_symmetry_pct = 90.0\n", "progression.min_symmetry_pct",

@@ -175,6 +175,29 @@ async def test_reconnecting_continues_the_timeline_and_reports_the_outage(autoju
     assert [i async for i in source.stream()] == []
 
 
+async def test_a_consumer_that_stops_at_a_gap_still_gets_the_frame_after_it(autojump_clock):
+    patient = VirtualPatient(PatientConfig(), s.rest(5.0), seed=0)
+    source = SimulatedSource(patient, frame_s=0.02)
+    async for _ in source.stream():
+        break  # frame 0
+    await trio.sleep(1.0)
+    async for item in source.stream():
+        assert isinstance(item, Gap)
+        break  # a crash right after taking the gap: the frame behind it is already made
+    await trio.sleep(0.5)
+    items = []
+    async for item in source.stream():
+        items.append(item)
+        if len(items) == 3:
+            break
+    assert isinstance(items[0], SampleFrame)
+    assert items[0].first_index == 40 + 2000, "the frame behind the first gap"
+    assert isinstance(items[1], Gap)
+    assert items[1].first_index == items[0].first_index + 40
+    assert items[2].first_index == items[1].first_index + items[1].n_missing
+    await source.aclose()
+
+
 def test_live_command_inside_a_generated_block_keeps_what_was_delivered():
     patient = VirtualPatient(PatientConfig(), seed=9)
     delivered = patient.render(0, 130).counts  # blocks of 100: samples up to 199 exist

@@ -300,18 +300,24 @@ def _delta_field(delta: int) -> int:
 
 
 class DiyPeripheral(VirtualPeripheral):
-    """An ESP32 streaming the DIY EMG profile: 2 channels, 200 Hz, 10 samples a packet."""
+    """An ESP32 streaming the DIY EMG profile: 2 channels, 200 Hz, 10 samples a packet.
+
+    ``counter_jumps`` maps a notification (counted like ``drop``) to how far the sample counter
+    leaps just before it, a firmware fault: the samples stay consecutive, only the counter the
+    packets carry jumps (and wraps at 2³²)."""
 
     name = "EMG-DIY"
     nominal_packet_period_s = 0.05
     samples_per_packet = 10
     info = diy.DiyInfo(2, 200, 0.5, ("left quad", "right quad"))
 
-    def __init__(self, air: VirtualAir, address: str = "C3:00:00:00:00:03", **kwargs: object
-                 ) -> None:
+    def __init__(self, air: VirtualAir, address: str = "C3:00:00:00:00:03", *,
+                 counter_jumps: dict[int, int] | None = None, **kwargs: object) -> None:
         super().__init__(air, address, **kwargs)  # type: ignore[arg-type]
         self.data = Characteristic(diy.DATA_CHAR, NOTIFY, Characteristic.READABLE, b"")
         self.starts = 0
+        self.counter_jumps = dict(counter_jumps or {})
+        self.counter_offset = 0  # counter minus true index, after the jumps so far
 
     def services(self) -> list[Service]:
         info = Characteristic(diy.INFO_CHAR, READ, Characteristic.READABLE,
@@ -342,4 +348,6 @@ class DiyPeripheral(VirtualPeripheral):
         indices = list(range(self.next_index, self.next_index + self.samples_per_packet))
         self.next_index += self.samples_per_packet
         rows = [[i % 32768, i // 32768] for i in indices]
-        return self.data, diy.encode_packet(indices[0], 200, rows), indices
+        self.counter_offset += self.counter_jumps.get(self.streamed, 0)
+        counter = indices[0] + self.counter_offset
+        return self.data, diy.encode_packet(counter, 200, rows), indices

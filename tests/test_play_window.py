@@ -1,0 +1,169 @@
+"""``myoplay play`` in a real X window (Xvfb), keys sent with xdotool: every way a windowed
+session ends is clean — exit 0, the summary saved, the report printed — and leaving from the
+start screen keeps no session folder.
+
+Each test waits for what it needs to see (the window, the "session over" log line), never for a
+fixed time, and every wait is bounded, so a slow machine only makes the tests slower.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import virtual_x
+from tests.wm_delete import send_wm_delete
+
+if not virtual_x.available():
+    pytest.skip(virtual_x.MISSING, allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+#: Bounds on each wait; generous, because only a hang should ever reach them.
+WAIT_S = 120.0
+#: One quick-calibrated rep of the virtual patient on autopilot, ten times real time.
+PLAY_ARGS = ("--log-level", "info", "play", "--reps", "1", "--speed", "10",
+             "--quick-calibration", "--autopilot", "--no-sound")
+
+
+@dataclass
+class WindowedPlay:
+    """One ``myoplay play`` process on the test's X display, and where it writes."""
+
+    display: str
+    process: subprocess.Popen[bytes]
+    out: Path
+    stdout: Path
+    stderr: Path
+    window: int = 0
+
+    def keys(self, *names: str) -> None:
+        virtual_x.xdotool(self.display, "key", "--window", str(self.window), *names)
+
+    def start_exercise(self) -> None:
+        """Take the start screen's choices (the command line's) through its three rows."""
+        self.keys("Return", "Return", "Return")
+
+    def wait_for_log(self, text: str) -> None:
+        """Wait until ``text`` appears on the process's stderr (the log)."""
+        deadline = time.monotonic() + WAIT_S
+        while text not in self.stderr.read_text(errors="replace"):
+            if self.process.poll() is not None:
+                raise AssertionError(f"myoplay ended first:\n{self.stderr.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} not logged in {WAIT_S:g} s")
+            time.sleep(0.1)
+
+    def exit_status(self) -> int:
+        return self.process.wait(timeout=WAIT_S)
+
+    def report(self) -> str:
+        return self.stdout.read_text()
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with virtual_x.virtual_display() as name:
+        yield name
+
+
+@pytest.fixture
+def play(display: str, tmp_path: Path) -> Iterator[Callable[..., WindowedPlay]]:
+    """Start ``myoplay play`` in a window; the process group is killed if a test leaves it."""
+    started: list[WindowedPlay] = []
+
+    def start(*extra: str) -> WindowedPlay:
+        env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
+        env.pop("SDL_VIDEODRIVER", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        out, stdout, stderr = tmp_path / "out", tmp_path / "stdout", tmp_path / "stderr"
+        with stdout.open("wb") as o, stderr.open("wb") as e:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "myoplay", *PLAY_ARGS, "--out", str(out), *extra],
+                cwd=REPO, env=env, stdout=o, stderr=e, start_new_session=True,
+            )
+        run = WindowedPlay(display, process, out, stdout, stderr)
+        started.append(run)
+        run.window = virtual_x.window_of(display, process, WAIT_S)
+        return run
+
+    yield start
+    for run in started:
+        if run.process.poll() is None:
+            os.killpg(run.process.pid, signal.SIGKILL)
+            run.process.wait()
+
+
+def play_to_the_summary(run: WindowedPlay) -> None:
+    """Start from the start screen and wait until the summary is up."""
+    run.start_exercise()
+    run.wait_for_log("session over: completed")
+
+
+def assert_clean_end(run: WindowedPlay, reason: str, reps: int = 1) -> None:
+    """Exit 0, the summary and its image in the session folder, the report on stdout."""
+    status = run.exit_status()
+    assert status == 0, run.stderr.read_text()
+    assert "Traceback" not in run.stderr.read_text()
+    folder = run.out / "session-001"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["reps_prescribed"] == reps
+    assert (folder / "frames" / "summary.png").stat().st_size > 0
+    assert (folder / "session.myoplay").is_file()
+    report = run.report()
+    assert f"session ended: {reason}" in report
+    assert f"summary:   {folder / 'summary.json'}" in report
+
+
+def test_esc_at_the_summary_saves_it_and_exits_0(play: Callable[..., WindowedPlay]) -> None:
+    run = play()
+    play_to_the_summary(run)
+    run.keys("Escape")
+    assert_clean_end(run, "completed")
+    assert json.loads((run.out / "session-001" / "summary.json").read_text())["finished"]
+
+
+def test_closing_the_window_at_the_summary_ends_the_same_way(
+    play: Callable[..., WindowedPlay],
+) -> None:
+    run = play()
+    play_to_the_summary(run)
+    send_wm_delete(run.display, run.window)
+    assert_clean_end(run, "completed")
+
+
+def test_sigterm_ends_the_session_the_way_esc_does(play: Callable[..., WindowedPlay]) -> None:
+    run = play()
+    play_to_the_summary(run)
+    run.process.send_signal(signal.SIGTERM)
+    assert_clean_end(run, "completed")
+
+
+def test_a_duration_ends_a_windowed_session_without_a_key(
+    play: Callable[..., WindowedPlay],
+) -> None:
+    # 40 session seconds at 4x leave 10 s of real time to choose on the start screen, which
+    # takes a moment; the limit then ends the exercise midway, with nobody pressing a key.
+    run = play("--reps", "5", "--speed", "4", "--duration", "40")
+    run.start_exercise()
+    assert_clean_end(run, "duration reached", reps=5)
+
+
+def test_esc_on_the_start_screen_keeps_no_session_folder(
+    play: Callable[..., WindowedPlay],
+) -> None:
+    run = play()
+    run.keys("Escape")
+    assert run.exit_status() == 0, run.stderr.read_text()
+    assert "before anything was played" in run.report()
+    assert not run.out.exists(), "the output folder this run made is taken back"
