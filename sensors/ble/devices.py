@@ -6,12 +6,12 @@ from __future__ import annotations
 from engine.clock import SessionClock
 from engine.errors import ConfigError
 from sensors.ble.adapter import BleBackend
+from sensors.ble.ble_source import DEFAULT_RECONNECT, BleSource, Reconnect
 from sensors.ble.bridge import BleLoop
 from sensors.ble.diy import DiyProfile
 from sensors.ble.ganglion import GanglionProfile
 from sensors.ble.myo import MyoProfile
 from sensors.ble.profile import DeviceProfile
-from sensors.ble.source import DEFAULT_RECONNECT, BleSource, Reconnect
 from sensors.sensor_kinds import BLE_SENSOR_KINDS
 
 

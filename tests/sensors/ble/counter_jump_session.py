@@ -22,9 +22,9 @@ from engine.messages import ChannelInfo, Gap, Side, SourceInfo
 from engine.protocol import builtin_protocol
 from engine.training import TrainingConfig
 from replays.reader import ReplayReader
+from sensors.ble.ble_source import BleSource, Reconnect
 from sensors.ble.bridge import BleLoop
 from sensors.ble.devices import open_ble_source
-from sensors.ble.source import BleSource, Reconnect
 from sensors.source import SourceItem
 from tests.sensors.ble.bumble_backend import VirtualAir, make_backend
 from tests.sensors.ble.peripherals import DiyPeripheral

@@ -18,9 +18,9 @@ import trio
 from engine.errors import LinkLostError
 from engine.messages import Gap, SampleFrame
 from sensors.ble import myo
+from sensors.ble.ble_source import BleSource, Reconnect
 from sensors.ble.devices import open_ble_source
 from sensors.ble.diy import DiyProfile
-from sensors.ble.source import BleSource, Reconnect
 from tests.sensors.ble.peripherals import (
     DiyPeripheral,
     GanglionPeripheral,
@@ -201,7 +201,7 @@ async def test_reconnect_backs_off_while_the_device_stays_away(ble, air, backend
         await consume(source, 100, records)
         await ble.run(lambda: peripheral.vanish(0.6))
         await until_link_lost(source, records)
-        with caplog.at_level("INFO", logger="sensors.ble.source"):
+        with caplog.at_level("INFO", logger="sensors.ble.ble_source"):
             await consume(source, 50, records)
     finally:
         await source.aclose()
