@@ -1,8 +1,10 @@
-"""Export a recording's samples as CSV: one row per sample, channels in columns, values in µV.
+"""Export a recording's samples as CSV: one row per sample, channels in columns, values in the
+source's unit (µV for every source but one in converter counts, such as the Myo).
 
 Raw columns: ``sample_index`` (the source's absolute sample index: it jumps over gaps, so missing
 samples are visible, never papered over), ``t_ns`` (session time), then ``<label>_uv`` per
-channel (raw × scale, printed with the shortest text that reads back to the same float64).
+channel (raw × scale, printed with the shortest text that reads back to the same float64; the
+suffix names the unit: ``_counts`` for a source in counts, see :data:`UNIT_SUFFIXES`).
 
 Processed (``processed=True``): the samples go through the engine's own streaming pipeline
 (:mod:`engine.dsp`), with the calibrations recorded in the file applied where they were, and each
@@ -36,8 +38,22 @@ from replays.record_errors import naming_records
 #: Column names before the channels'.
 INDEX_COLUMN = "sample_index"
 TIME_COLUMN = "t_ns"
-#: Suffix of a channel column: the values are microvolts.
-UNIT_SUFFIX = "_uv"
+#: Suffix of a channel column by the source's unit: a column says truthfully what it holds (a
+#: Myo reports converter counts, with no published conversion to volts).
+UNIT_SUFFIXES = {"uV": "_uv", "mV": "_mv", "V": "_v", "counts": "_counts"}
+#: Suffix of a channel column in microvolts, the unit an import reads.
+UNIT_SUFFIX = UNIT_SUFFIXES["uV"]
+
+
+def unit_suffix(source: SourceInfo) -> str:
+    """The column suffix for ``source``'s unit; a unit with no suffix is refused."""
+    suffix = UNIT_SUFFIXES.get(source.unit)
+    if suffix is None:
+        raise ReplayError(
+            f"source {source.source_id!r} is in {source.unit!r}, which CSV export cannot label",
+            hint=f"export sources in one of {', '.join(UNIT_SUFFIXES)}",
+        )
+    return suffix
 #: Rows formatted at a time (bounds memory for long gaps).
 _ROWS_PER_SLICE = 4096
 #: Most rows a processed export writes for one gap: a gap's rows hold the same held values, and
@@ -63,7 +79,7 @@ class _RawRows:
     def __init__(self, source: SourceInfo, out: Any) -> None:
         self._source = source
         self._out = out
-        labels = [f"{label}{UNIT_SUFFIX}" for label in source.labels]
+        labels = [f"{label}{unit_suffix(source)}" for label in source.labels]
         out.writerow([INDEX_COLUMN, TIME_COLUMN, *labels])
 
     def frame(self, frame: SampleFrame) -> int:
@@ -96,13 +112,14 @@ class _ProcessedRows:
         start = training.get("calibration") if isinstance(training, Mapping) else None
         if start is not None:
             self._calibrate(Calibration.from_plain(start), "the session's starting calibration")
+        unit = unit_suffix(source)
         out.writerow([
             INDEX_COLUMN,
             TIME_COLUMN,
             *(
                 f"{label}{suffix}"
                 for label in source.labels
-                for suffix in (UNIT_SUFFIX, "_envelope_uv", "_pct_mvc", "_quality")
+                for suffix in (unit, f"_envelope{unit}", "_pct_mvc", "_quality")
             ),
         ])
 

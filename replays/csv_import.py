@@ -24,7 +24,7 @@ import numpy as np
 from engine.clock import sample_offset_ns
 from engine.errors import ConfigError, MessageFormatError, ReplayError
 from engine.messages import ChannelInfo, Gap, PlainValue, SampleFrame, SourceInfo
-from replays.csv_export import INDEX_COLUMN, UNIT_SUFFIX
+from replays.csv_export import INDEX_COLUMN, UNIT_SUFFIX, UNIT_SUFFIXES
 from replays.writer import RecordingWriter
 
 #: Column names taken for time stamps and skipped (the rate gives each sample's time).
@@ -128,6 +128,11 @@ def _columns(
         if column == INDEX_COLUMN:
             index_column = position
         elif column.lower() not in TIME_COLUMNS:
+            if column.lower().endswith(UNIT_SUFFIXES["counts"]):
+                raise ConfigError(
+                    f"{name}: column {column!r} holds device counts, not µV",
+                    hint="convert it to µV first (the device's µV per count), or leave it out",
+                )
             channels[position] = column.removesuffix(UNIT_SUFFIX) or f"ch{len(channels) + 1}"
     if labels is not None:
         if len(labels) != len(channels):

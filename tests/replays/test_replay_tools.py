@@ -156,6 +156,20 @@ def test_export_columns_and_source_choice(tmp_path):
     assert text.getvalue().splitlines() == ["sample_index,t_ns,acc_uv", "0,0,1.5"]
 
 
+def test_a_source_in_counts_exports_counts_columns_that_import_refuses(tmp_path, capsys):
+    myo_like = SourceInfo("myo", "Myo", "myo", 200.0, (ChannelInfo("emg1", ""),), dtype="|i1",
+                          unit="counts")
+    data = record([myo_like, SampleFrame("myo", 0, 0, 0, np.array([[5], [-7]], dtype="|i1"))])
+    text = io.StringIO()
+    export_csv(io.BytesIO(data), text)
+    assert text.getvalue().splitlines() == ["sample_index,t_ns,emg1_counts", "0,0,5.0",
+                                            "1,5000000,-7.0"]
+    exported = tmp_path / "myo.csv"
+    exported.write_text(text.getvalue())
+    assert main(["import", str(exported), "--format", "csv", "--rate", "200"]) == 2
+    assert "holds device counts, not µV" in capsys.readouterr().err
+
+
 def test_import_plain_numbers_with_labels(tmp_path):
     src = tmp_path / "raw.csv"
     src.write_text("\n".join(f"{i}.5,{-i}" for i in range(250)) + "\n")
