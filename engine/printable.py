@@ -38,8 +38,8 @@ def escape_controls(text: str) -> str:
 
 
 def escape_json_controls(text: str) -> str:
-    """A JSON document with control characters other than its newlines as ``\\uXXXX``
-    escapes: still the same JSON, and safe on a terminal (JSON only requires escaping U+0000
+    """A JSON document with control characters other than its newlines as JSON's four-hex-digit
+    ``\\u`` escapes: still the same JSON, and safe on a terminal (JSON only requires escaping U+0000
     to U+001F; C1 controls and bidirectional overrides pass through otherwise)."""
     if all(c == "\n" or not _is_control(c) for c in text):
         return text

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from engine import __version__
 from engine.errors import MyoplayError
@@ -60,9 +60,7 @@ log = logging.getLogger("myoplay")
 class _Parser(argparse.ArgumentParser):
     """An argparse parser whose usage errors follow the same one-line, exit-2 rule."""
 
-    # argparse declares error() as returning NoReturn only in its stubs' newer releases; this
-    # one never returns either (it raises), which mypy cannot see through the override.
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise MyoplayError(message, hint=f"see '{self.prog} --help'")
 
 

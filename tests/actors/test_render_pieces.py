@@ -135,8 +135,9 @@ def test_a_view_that_crashes_twice_is_poison(caplog: pytest.LogCaptureFixture) -
             raise RuntimeError("cannot draw")
     assert guard.is_poison(4)
     assert not guard.is_poison(3)
+    drawn = []
     with guard.drawing(5):
-        pass  # a good draw changes nothing
+        drawn.append(5)  # a good draw changes nothing
     assert guard.poison_version == 4
     # Outside a supervisor the verdict is logged instead of reported.
     assert any(r.levelno == logging.ERROR and "view 4" in r.getMessage() for r in caplog.records)

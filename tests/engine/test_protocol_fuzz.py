@@ -42,7 +42,7 @@ def _toml_value(value: object) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        # JSON string escapes (\uXXXX, \n, \") are valid TOML basic-string escapes.
+        # JSON's string escapes (\u with four hex digits, \n, \") are TOML basic-string escapes.
         return json.dumps(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"

@@ -115,7 +115,11 @@ def _packed(body: Any) -> bytes:
 
 
 def _account(body: Any, rates: dict[Any, Any], samples: dict[str, int], t_ns: int) -> int:
-    """Follow the sample totals and sample time as the reader does (for bodies it accepts)."""
+    """Follow the sample totals and sample time as the reader does (for bodies it accepts).
+
+    A mutated body may not even have the shape of its record; the reader refuses those, so the
+    totals after it no longer matter and are left as they are.
+    """
     try:
         if body[0] == "source":
             rates.setdefault(body[1], body[4])
@@ -124,9 +128,9 @@ def _account(body: Any, rates: dict[Any, Any], samples: dict[str, int], t_ns: in
             rows = body[6][1]
             samples[body[1]] = min(samples.get(body[1], 0) + rows, 2**64 - 1)
             end_ns = body[4] + sample_offset_ns(rows, float(rates[body[1]]))
-            return max(t_ns, min(end_ns, 2**64 - 1))  # msgpack's largest: the reader refuses
-    except Exception:  # a body the reader refuses: the totals no longer matter
-        pass
+            t_ns = max(t_ns, min(end_ns, 2**64 - 1))  # msgpack's largest: the reader refuses
+    except (IndexError, KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return t_ns
     return t_ns
 
 
