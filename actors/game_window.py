@@ -11,6 +11,7 @@ import logging
 import os
 
 import pygame
+import trio
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,11 @@ class GameWindow:
             pygame.display.set_mode(self.size_px, pygame.RESIZABLE)
             pygame.display.set_caption(CAPTION)
 
+    @property
+    def real_display(self) -> bool:
+        """Whether frames go to a window system (False on SDL's dummy driver, headless)."""
+        return pygame.display.get_driver() != "dummy"
+
     def surface(self) -> pygame.Surface:
         """What is on screen; raises :class:`pygame.error` if the display is closed."""
         surface = pygame.display.get_surface()
@@ -46,9 +52,22 @@ class GameWindow:
             raise pygame.error("the display is closed")
         return surface
 
-    def present(self) -> None:
-        """Put what was painted on screen."""
-        pygame.display.flip()
+    async def present(self) -> None:
+        """Put what was painted on screen, without holding up the rest of the session.
+
+        On a real display a flip hands the whole frame to the window system and waits for it
+        (1280×720 to an X server: 5–40 ms on a busy machine), and pygame releases the GIL
+        meanwhile. Done in the Trio thread, that wait would stall every actor: samples would
+        queue at the sensor and each view would wait for the previous frame's flip. So it runs
+        in a worker thread while the sensor, DSP, rules and recorder go on. This actor makes no
+        other display call until it returns (the await is not cancellable), so SDL's display is
+        never used from two threads at once. The dummy driver's flip costs nothing: it stays
+        inline, which also keeps Trio's MockClock from jumping while a thread runs.
+        """
+        if self.real_display:
+            await trio.to_thread.run_sync(pygame.display.flip)
+        else:
+            pygame.display.flip()
 
     def close(self) -> None:
         """Close the window (the player quit)."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import pygame
 
 from engine.messages import PlainValue
+from engine.since_last_session import ClientHistory
 from engine.view import SessionView
 from modes import registry
 from modes.base import Mode, ModeContext
@@ -30,15 +31,19 @@ class ModeStage:
     """The chosen training mode, the start menu and the modes built so far."""
 
     def __init__(self, training: str, *, menu: StartMenu | None,
-                 factories: Mapping[str, registry.ModeFactory], seed: int) -> None:
+                 factories: Mapping[str, registry.ModeFactory], seed: int,
+                 key_legend: bool = False, client_history: ClientHistory | None = None) -> None:
         self.training = registry.check_training_mode(training)
         """The mode on screen now (the chosen one, or the clinician view)."""
         self._chosen = self.training
         self.menu = menu
         self.context = ModeContext(trace=EnvelopeTrace(), course=GateCourse(seed=seed),
-                                   menu=menu if menu is not None else StartMenu())
+                                   menu=menu if menu is not None else StartMenu(),
+                                   client_history=client_history)
         self._factories = factories
         self._built: dict[str, Mode] = {}
+        self.key_legend = key_legend
+        """Show which keys drive the virtual muscles (the virtual patient is the sensor)."""
 
     @property
     def menu_open(self) -> bool:
@@ -50,8 +55,10 @@ class ModeStage:
         self._built.clear()
 
     def observe(self, view: SessionView) -> None:
-        """Take in a new view (once each): the envelope trace keeps the recent history."""
+        """Take in a new view (once each): the envelope trace keeps the recent history, the
+        score board every rep result."""
         self.context.trace.observe(view)
+        self.context.score.observe(view)
 
     def press_menu(self, key: str) -> dict[str, PlainValue] | None:
         """Move the start menu; returns the "start" input's value once the choice is confirmed."""
@@ -71,7 +78,10 @@ class ModeStage:
 
     def paint(self, surface: pygame.Surface, view: SessionView) -> None:
         """Draw every layer ``view`` calls for, bottom first."""
-        layers = ("start",) if self.menu_open else registry.layers_for(view, self.training)
+        layers = (("start",) if self.menu_open
+                  else registry.layers_for(view, self.training))
+        if self.key_legend and not self.menu_open:
+            layers = (*layers, "key_legend")
         for name in layers:
             self._mode(name).draw(surface, view)
 

@@ -5,7 +5,7 @@ Keys (the simulated sensor's muscles follow them; nothing here needs a mouse):
 
 ============================  ==========================================================
 Space / left mouse button     contract every muscle at the current level
-Left / A, Right / D           contract the left-side or right-side muscles
+Left / A, Right / D           contract the left-side or right-side muscles asked for
 1 … 9, 0; Up / Down; wheel    level 10 … 90 %, 100 %; ± 10 %; ± 5 %
 P                             pause / resume (input "pause")
 H                             ask for a sub-maximal calibration (input "calibration")
@@ -17,9 +17,18 @@ S                             save a screenshot (when a frames folder is set)
 Esc / closing the window      quit (input "quit"); the render actor ends normally
 ============================  ==========================================================
 
+In the clinician view only (the physiotherapist's controls, listed on that screen):
+
+============================  ==========================================================
+[ / ]                         move the target band down / up by 5 %MVC (a hold exercise)
+V                             next feedback schedule: concurrent → bandwidth → faded
+============================  ==========================================================
+
 While the start menu is open, the arrows and Return move through it instead. Session inputs
-are :class:`~engine.messages.UserInput` records (the rules actor restamps them when it takes
-them in); everything else stays on this machine and is never recorded.
+are :class:`~engine.messages.UserInput` records and the clinician's
+:class:`~engine.messages.ConfigChange` s (the rules actor restamps both when it takes them in,
+records them and a replay re-applies them); everything else stays on this machine and is never
+recorded.
 """
 
 from __future__ import annotations
@@ -31,8 +40,11 @@ import pygame
 
 from actors.actor_messages import ACTIVATION_INPUT
 from actors.virtual_muscles import BOTH, LEFT, RIGHT, VirtualMuscles
-from engine.messages import PlainValue, UserInput
-from engine.view import SessionView
+from engine.messages import ConfigChange, PlainValue, UserInput
+from engine.protocol import FEEDBACK_MODES, MAX_BAND_PCT, MIN_LEVEL_PCT
+from engine.rules.config_changes import BAND_KEY, FEEDBACK_MODE_KEY
+from engine.view import ExerciseView, SessionView, asked_channels
+from modes.clinician import SETTING_KEYS
 
 
 class LocalAction(enum.Enum):
@@ -52,7 +64,8 @@ class MenuKey:
     name: str
 
 
-Command = UserInput | MenuKey | LocalAction
+Command = UserInput | ConfigChange | MenuKey | LocalAction
+
 
 _HOLD_KEYS = {
     pygame.K_SPACE: BOTH,
@@ -97,13 +110,17 @@ class PlayerControls:
         self._last_activation: dict[str, float] = {}
 
     def command_for(
-        self, event: pygame.event.Event, t_ns: int, *, menu_open: bool
+        self, event: pygame.event.Event, t_ns: int, *, menu_open: bool,
+        clinician: ExerciseView | None = None,
     ) -> Command | None:
         """What ``event`` asks for (inputs stamped ``t_ns``); None when it only moved the
-        virtual muscles or means nothing here."""
+        virtual muscles or means nothing here. ``clinician`` is the exercise when the
+        clinician view is on screen: only then do the clinician's keys change settings."""
         if event.type == pygame.QUIT:
             return LocalAction.QUIT
         if event.type == pygame.KEYDOWN:
+            if event.key in SETTING_KEYS:
+                return clinician_change(event.key, t_ns, clinician)
             return self._key_down(event.key, t_ns, menu_open=menu_open)
         if event.type == pygame.KEYUP and event.key in _HOLD_KEYS:
             self.muscles.held.discard(_HOLD_KEYS[event.key])
@@ -134,9 +151,27 @@ class PlayerControls:
         Nothing is sent until a key commands something, so an idle keyboard never overrides
         another driver of the virtual muscles (an autopilot, a script).
         """
-        activation = self.muscles.activation(tuple((c.label, c.side) for c in view.channels))
+        activation = self.muscles.activation(tuple((c.label, c.side) for c in view.channels),
+                                             asked_channels(view))
         commanded = bool(self._last_activation) or any(activation.values())
         if not (activation and commanded and activation != self._last_activation):
             return None
         self._last_activation = activation
         return UserInput(view.t_ns, ACTIVATION_INPUT, dict(activation))
+
+
+def clinician_change(key: int, t_ns: int, exercise: ExerciseView | None) -> ConfigChange | None:
+    """The setting a clinician's ``key`` asks for in ``exercise``, stamped ``t_ns``; None
+    outside the clinician view, after the exercise, or when the band is at its limit (a change
+    the rules would refuse is never sent)."""
+    if exercise is None or exercise.phase == "done":
+        return None
+    step = SETTING_KEYS[key]
+    if step is None:
+        modes = FEEDBACK_MODES
+        following = modes[(modes.index(exercise.feedback_mode) + 1) % len(modes)]
+        return ConfigChange(t_ns, FEEDBACK_MODE_KEY, following)
+    low, high = exercise.target_low_pct + step, exercise.target_high_pct + step
+    if exercise.kind != "hold" or low < MIN_LEVEL_PCT or high > MAX_BAND_PCT:
+        return None
+    return ConfigChange(t_ns, BAND_KEY, [low, high])

@@ -23,6 +23,8 @@ count, the latency figures and the poison count.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,19 +38,38 @@ from actors.frame_saver import FrameSaver
 from actors.game_window import DEFAULT_SIZE_PX, GameWindow
 from actors.input_sink import InputSink
 from actors.latency_meter import LatencyMeter
-from actors.mode_stage import ModeStage
+from actors.mode_stage import CLINICIAN, ModeStage
 from actors.player_controls import LocalAction, MenuKey, PlayerControls
 from actors.poison_view import PoisonViewGuard
-from engine.messages import UserInput
+from engine.messages import ConfigChange, UserInput
 from engine.runtime.actor import Actor
 from engine.runtime.channels import LatestValue
+from engine.since_last_session import ClientHistory
 from engine.view import SessionView
 from modes import registry
 from modes.latency import LatencyStats
 from modes.menu import StartMenu
 
+log = logging.getLogger(__name__)
+
 #: Shown before the first view arrives: no channels, nothing connected yet.
 WAITING_VIEW = SessionView(t_ns=0, channels=(), sensor_status="waiting")
+
+
+def freeze_startup_heap() -> None:
+    """Take everything alive now out of the garbage collector's full passes.
+
+    Python's full (oldest-generation) collection walks every tracked object; with numpy,
+    scipy, pygame and the session's tree loaded it took 60–135 ms on a busy machine, and the
+    whole process, sensor to screen, stands still meanwhile: the latency's worst tail in a real
+    window. Objects made before the first frame (modules, protocols, filters, the window) live
+    for the whole session, so a full pass need never look at them again; after
+    :func:`gc.freeze` such a pass costs well under a millisecond. Garbage is collected first so
+    that nothing already dead is kept. Process-wide, so it is done once per session, for a real
+    display only (headless sessions have no frame to miss, and run inside test processes).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class RenderActor(Actor):
@@ -61,7 +82,8 @@ class RenderActor(Actor):
     window) sends "quit" and ends the actor normally, so give it ``Restart.TRANSIENT``; the
     window closes then, or at :meth:`finish`, after the screen is saved to ``summary_path``.
     ``time_scale`` is Trio seconds per real second (a simulated session run faster than real
-    time), so latency is still reported in real milliseconds.
+    time), so latency is still reported in real milliseconds. With ``virtual_muscles`` (the
+    virtual patient is the sensor, driven by the keys) a key legend is drawn over every screen.
     """
 
     def __init__(
@@ -75,6 +97,7 @@ class RenderActor(Actor):
         menu: StartMenu | None = None,
         seed: int = 0,
         sound: bool = True,
+        tone: bool = False,
         headless: bool = False,
         frames_dir: Path | None = None,
         save_every_frames: int = 0,
@@ -82,11 +105,14 @@ class RenderActor(Actor):
         modes: Mapping[str, registry.ModeFactory] = registry.MODES,
         actor_id: str = "render",
         time_scale: float = 1.0,
+        virtual_muscles: bool = False,
+        client_history: ClientHistory | None = None,
     ) -> None:
         super().__init__(actor_id)
         self.latency = LatencyMeter(time_scale)
         self.pacer = FramePacer(fps)
-        self.stage = ModeStage(mode, menu=menu, factories=modes, seed=seed)
+        self.stage = ModeStage(mode, menu=menu, factories=modes, seed=seed,
+                               key_legend=virtual_muscles, client_history=client_history)
         self.views = views
         self.inputs = inputs
         self.controls = PlayerControls()
@@ -94,7 +120,7 @@ class RenderActor(Actor):
         self.saver = FrameSaver(frames_dir, save_every_frames)
         self.summary_path = summary_path
         """Where :meth:`finish` saves the last screen (None: nowhere)."""
-        self.cues = CuePlayer(sound=sound)
+        self.cues = CuePlayer(sound=sound, tone=tone)
         self.poison = PoisonViewGuard()
         self.frame_index = 0
         """Frames presented so far, across restarts."""
@@ -134,7 +160,10 @@ class RenderActor(Actor):
     # -- lifecycle -------------------------------------------------------------------------
 
     async def setup(self) -> None:
-        self.window.open(afresh=self.frame_index == 0)
+        first_run = self.frame_index == 0
+        self.window.open(afresh=first_run)
+        if first_run and self.window.real_display:
+            freeze_startup_heap()
         self.cues.open()
         self.stage.reset()
 
@@ -173,23 +202,27 @@ class RenderActor(Actor):
         surface = self.window.surface()
         with self.poison.drawing(version):
             self.stage.paint(surface, shown)
-        self.window.present()
+        self.saver.overlay(surface, self.frame_index)
+        await self.window.present()
         self.frame_index += 1
         if fresh and update is not None:
             self.latency.presented(update, trio.current_time())
         self.saver.after_frame(surface, self.frame_index)
 
-    def _player_inputs(self, view: SessionView) -> list[UserInput]:
+    def _player_inputs(self, view: SessionView) -> list[UserInput | ConfigChange]:
         """The session inputs in the pending events; local actions are carried out here."""
-        out: list[UserInput] = []
+        out: list[UserInput | ConfigChange] = []
         for event in pygame.event.get():
+            clinician = view.exercise if self.stage.training == CLINICIAN else None
             command = self.controls.command_for(event, view.t_ns,
-                                                menu_open=self.stage.menu_open)
-            if isinstance(command, UserInput):
+                                                menu_open=self.stage.menu_open,
+                                                clinician=clinician)
+            if isinstance(command, UserInput | ConfigChange):
                 out.append(command)
             elif isinstance(command, MenuKey):
                 start = self.stage.press_menu(command.name)
                 if start is not None:
+                    log.info("exercise chosen on the start screen: %s", start)
                     out.append(UserInput(view.t_ns, "start", start))
             elif command is not None:
                 self._act(command)

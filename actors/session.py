@@ -4,6 +4,7 @@
 
     session (one_for_one)
     ├── recorder    permanent   lossless in: frames, gaps, stamped inputs, events, errors
+    ├── lsl         permanent   drop-oldest in: what dsp→rules and →recorder carry (--lsl)
     ├── rules       transient   lossless in: blocks, inputs      latest out: view
     ├── dsp         transient   lossless in: frames              lossless out: blocks
     ├── sensors     (one_for_one, transient children, back-off)  lossless out: frames
@@ -25,6 +26,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -44,13 +46,19 @@ from engine.errors import ConfigError, RestartIntensityError
 from engine.messages import ConfigChange, PlainValue, Record, UserInput, canonical
 from engine.rules.session_summary import SessionSummary
 from engine.runtime import Backoff, Restart, Strategy, Supervisor
+from engine.runtime.actor import Actor
 from engine.runtime.channels import LatestValue, LosslessChannel
 from engine.runtime.events import SupervisionLog
+from engine.since_last_session import ClientHistory
 from engine.training import TrainingConfig, TrainingSession
 from modes.menu import StartMenu
 from modes.registry import MODES, ModeFactory
 from replays.writer import RecordingWriter
 from sensors.source import Source
+
+if TYPE_CHECKING:
+    # pylsl is loaded only by sessions that publish (``--lsl``).
+    from actors.lsl_outlet_actor import LslPublisher
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,8 @@ class SessionPlan:
     save_every_frames: int = 0
     fps: float = 60.0
     sound: bool = True
+    tone: bool = False
+    """A continuous tone whose pitch follows the target level (needs ``sound``)."""
     menu: bool = False
     duration_s: float | None = None
     linger_s: float = 2.0
@@ -92,9 +102,17 @@ class SessionPlan:
     render: bool = True
     time_scale: float = 1.0
     """Trio seconds per real second (a simulated session run faster than real time)."""
+    clinician_view: bool = False
+    """Open on the clinician view (traces, every channel) instead of the game; Tab switches."""
     stop_request: StopRequest = field(default_factory=StopRequest)
     """Asked from outside (``myoplay play`` on SIGTERM) to end the session at once, as Esc
     does: the summary is saved and the recording closed normally."""
+    lsl: LslPublisher | None = None
+    """Publish raw EMG, envelopes, %MVC and events over Lab Streaming Layer through these
+    outlets (the caller closes them after the session); None publishes nothing."""
+    client_history: ClientHistory | None = None
+    """The client's sessions before this one (``play --client``), for the summary screen's
+    change since the last session; None when the session is filed under nobody."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.modes) - set(MODES))
@@ -120,6 +138,10 @@ class SessionOutcome:
     played: bool = True
     """False when the player left the start screen before choosing: nothing was judged, so
     the command keeps no session folder for it."""
+    gave_up: RestartIntensityError | None = None
+    """Why the session could not go on (an actor kept failing), or None. The recording is
+    complete and the summary covers what was played all the same; the command reports both,
+    then fails with this error's one line."""
 
 
 def recording_config(plan: SessionPlan) -> dict[str, PlainValue]:
@@ -161,6 +183,8 @@ class _SessionEnd:
 
     def __init__(self) -> None:
         self.reasons: list[str] = []
+        self.stop_s: float | None = None
+        """Trio time at which the session was told to stop (None until then)."""
         self._ended, self._now = trio.Event(), trio.Event()
 
     def finished(self, reason: str) -> None:
@@ -184,6 +208,7 @@ class _SessionEnd:
             elif self.reasons[0] != DURATION_REACHED:
                 await self._now.wait()
             nursery.cancel_scope.cancel()
+        self.stop_s = trio.current_time()
         session.request_stop()
 
     async def _stop_when_asked(self, request: StopRequest) -> None:
@@ -192,7 +217,7 @@ class _SessionEnd:
 
 
 def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
-    return RenderActor(
+    render = RenderActor(
         channels.views,
         channels.inputs,
         mode=plan.mode,
@@ -200,25 +225,28 @@ def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
         menu=_start_menu(plan) if plan.menu else None,
         seed=plan.training.seed,
         sound=plan.sound,
+        tone=plan.tone,
         headless=plan.headless,
         frames_dir=plan.frames_dir,
         save_every_frames=plan.save_every_frames,
         summary_path=plan.frames_dir / SUMMARY_IMAGE if plan.frames_dir is not None else None,
         modes=plan.modes,
         time_scale=plan.time_scale,
+        virtual_muscles=plan.on_activation is not None,
+        client_history=plan.client_history,
     )
+    if plan.clinician_view:
+        render.stage.switch_view()
+    return render
 
 
-def _sensor_tree(plan: SessionPlan, channels: _Channels, status: Callable[[str], None],
-                 supervision: SupervisionLog) -> Supervisor:
+def _sensor_tree(sensor: SensorActor, supervision: SupervisionLog) -> Supervisor:
     """The sensor under its own supervisor: a failed sensor restarts with growing back-off
     without touching the rest of the session. A sensor that fails on every reconnect gives up
     after about 16 s (the 7th restart of 0.2, 0.4, … 5 s waits falls within 30 s)."""
     return Supervisor(
         "sensors",
-        [SensorActor(plan.source, channels.frames, channels.records, status=status).spec(
-            Restart.TRANSIENT
-        )],
+        [sensor.spec(Restart.TRANSIENT)],
         strategy=Strategy.ONE_FOR_ONE, max_restarts=6, period_s=30.0,
         backoff=Backoff(initial_s=0.2, factor=2.0, max_s=5.0), events=supervision,
     )
@@ -226,11 +254,12 @@ def _sensor_tree(plan: SessionPlan, channels: _Channels, status: Callable[[str],
 
 async def _supervise(
     plan: SessionPlan, session: Supervisor, end: _SessionEnd, backlog: RecordBacklog,
-    give_up: TreeGiveUp, summary: Callable[[], dict[str, PlainValue]],
+    give_up: TreeGiveUp, sensor: SensorActor, summary: Callable[[], dict[str, PlainValue]],
 ) -> None:
     """Run the session's tree until it ends or gives up, then close the recording: complete,
-    with the give-up recorded, before the give-up is raised. Only an error of our own (a bug,
-    an interrupt) abandons it (kept up to its last sync point). The source is always closed."""
+    with the give-up recorded and, if the sensor was down at the end, the loss up to the end.
+    Only an error of our own (a bug, an interrupt) abandons it (kept up to its last sync
+    point). The source is always closed."""
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(end.watch, plan, session)
@@ -239,6 +268,11 @@ async def _supervise(
             except RestartIntensityError as error:
                 give_up.gave_up(error)
             nursery.cancel_scope.cancel()
+        ends_s = [t for t in (end.stop_s, give_up.at_s) if t is not None]
+        outage = sensor.final_outage(min(ends_s, default=trio.current_time()))
+        if outage is not None:
+            backlog.take()  # what the sensor recorded before it went down comes first
+            backlog.add(outage)
         backlog.finish(summary())
     except BaseException:
         if not backlog.writer.closed:
@@ -247,7 +281,6 @@ async def _supervise(
     finally:
         with trio.CancelScope(shield=True):
             await plan.source.aclose()
-    give_up.raise_first()
 
 
 async def run_session(plan: SessionPlan) -> SessionOutcome:
@@ -261,6 +294,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         plan.record_path, seed=plan.training.seed, config=recording_config(plan), sources=[info],
     )
     channels = _Channels()
+    publishing = _lsl_outlet(plan, channels) if plan.lsl is not None else None
     backlog = RecordBacklog(writer, channels.records)
     supervision.subscribe(ErrorRecording(channels.records, backlog, lambda: core.next_t_ns))
     give_up = TreeGiveUp()
@@ -274,9 +308,12 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
                                           trio.current_time(), group_delay_ms))
 
     render = _render_actor(plan, channels)
-    sensors = _sensor_tree(plan, channels, show_sensor_status, supervision)
+    sensor = SensorActor(plan.source, channels.frames, channels.records,
+                         status=show_sensor_status)
+    sensors = _sensor_tree(sensor, supervision)
     children = [
         RecorderActor(backlog).spec(Restart.PERMANENT),
+        *([publishing.spec(Restart.PERMANENT)] if publishing is not None else []),
         RulesActor(
             core, channels.blocks, channels.inputs, channels.views, channels.records,
             group_delay_ms=group_delay_ms,
@@ -294,9 +331,10 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         events=supervision,
     )
     give_up.stops(session)
-    await _supervise(plan, session, end, backlog, give_up, lambda: core.summary().to_plain())
+    await _supervise(plan, session, end, backlog, give_up, sensor,
+                     lambda: core.summary().to_plain())
     return SessionOutcome(
-        reason=end.reasons[0] if end.reasons else "stopped",
+        reason=_end_reason(end, give_up),
         summary=core.summary(),
         record_path=plan.record_path,
         latency_p50_ms=render.stats.percentile(50) if render.stats.count else None,
@@ -305,7 +343,33 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         frames=_saved_frames(plan, render),
         supervision=supervision,
         played=not core.waiting_for_start,
+        gave_up=give_up.error,
     )
+
+
+def _lsl_outlet(plan: SessionPlan, channels: _Channels) -> Actor:
+    """The LSL outlet actor, fed by taps on the dsp→rules and →recorder edges (replaced here
+    by tapped channels): each item they accept is offered to the outlet's drop-oldest ring,
+    so publishing never holds up the session. Stopped after the rules (it starts right after
+    the recorder), it publishes everything they judged."""
+    from actors.channel_tap import TappedChannel
+    from actors.lsl_outlet_actor import LslOutletActor, new_ring
+    from actors.lsl_streams import LslFeed
+
+    assert plan.lsl is not None
+    ring = new_ring()
+    channels.blocks = TappedChannel("dsp→rules", FRAMES_CAPACITY,
+                                    lambda processed: ring.put_nowait(processed.block))
+    channels.records = TappedChannel("→recorder", RECORDER_CAPACITY, ring.put_nowait)
+    feed = LslFeed(plan.source.info, plan.training.calibration)
+    return LslOutletActor(plan.lsl, feed, ring)
+
+
+def _end_reason(end: _SessionEnd, give_up: TreeGiveUp) -> str:
+    """Why the session ended, for the report: a give-up first (it cut the session short)."""
+    if give_up.error is not None:
+        return f"gave up: {give_up.error.child_id} kept failing"
+    return end.reasons[0] if end.reasons else "stopped"
 
 
 def _saved_frames(plan: SessionPlan, render: RenderActor) -> list[Path]:

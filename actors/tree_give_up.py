@@ -5,7 +5,8 @@ the parent's own intensity. For the sensors that is wrong: their supervisor give
 the device failed again and again through a back-off of many seconds, and a session whose
 intensity counts restarts per ten seconds would restart it for ever, record nothing and end as
 if the time had simply run out. So a give-up below the session ends the session, as the
-session's own give-up does: stopped in order, the recording closed, the error raised.
+session's own give-up does: stopped in order, the recording closed, the summary kept, and the
+error handed to the command, which reports the session and then fails in one line.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class TreeGiveUp:
 
     def __init__(self) -> None:
         self.error: RestartIntensityError | None = None
+        self.at_s: float | None = None
+        """Trio time of the first give-up: when the session stopped being a session."""
         self._stop: Callable[[], None] = lambda: None
 
     def stops(self, session: Supervisor) -> None:
@@ -46,8 +49,4 @@ class TreeGiveUp:
         """Keep ``error`` if it is the first give-up."""
         if self.error is None:
             self.error = error
-
-    def raise_first(self) -> None:
-        """Raise the first give-up, if there was one."""
-        if self.error is not None:
-            raise self.error
+            self.at_s = trio.current_time()

@@ -14,7 +14,8 @@ BOTH, LEFT, RIGHT = "both", "left", "right"
 
 
 class VirtualMuscles:
-    """Held controls say which sides contract; the level (0–1 of MVC) says how hard.
+    """Held controls say which sides contract (of the muscles asked for); the level (0–1 of
+    MVC) says how hard.
 
     The level is set with the number keys (1 = 10 % … 9 = 90 %, 0 = 100 %) or nudged with
     up/down (10 % steps) and the mouse wheel (5 % steps).
@@ -29,13 +30,19 @@ class VirtualMuscles:
         """Set the commanded level, clamped to 0–1 (rounded so repeated nudges stay exact)."""
         self.level = min(1.0, max(0.0, round(level, 3)))
 
-    def activation(self, channels: tuple[tuple[str, Side], ...]) -> dict[str, float]:
-        """Each channel's commanded activation (0–1), keyed by channel label."""
+    def activation(
+        self, channels: tuple[tuple[str, Side], ...], focus: tuple[int, ...] | None = None
+    ) -> dict[str, float]:
+        """Each channel's commanded activation (0–1), keyed by channel label.
+
+        ``focus`` (indices into ``channels``) are the muscles the screen asks for: a held side
+        contracts only those of its side, as a patient told "tighten the left thigh" does;
+        :data:`BOTH` always contracts every muscle (to provoke co-contraction on purpose)."""
         out: dict[str, float] = {}
-        for label, side in channels:
-            on = BOTH in self.held or (
-                (side is Side.LEFT and LEFT in self.held)
-                or (side is Side.RIGHT and RIGHT in self.held)
-            )
+        for i, (label, side) in enumerate(channels):
+            sided = (side is Side.LEFT and LEFT in self.held) or (
+                side is Side.RIGHT and RIGHT in self.held)
+            on = BOTH in self.held or (sided and (focus is None or i in focus))
             out[label] = self.level if on else 0.0
         return out
+

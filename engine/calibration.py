@@ -51,7 +51,8 @@ class Calibration:
     """Standard deviation of the resting envelope per channel."""
     reference_uv: tuple[float, ...]
     """Reference amplitude above the noise floor per channel: the best effort's amplitude
-    (mean over ``plateau_s`` around its peak ``window_s`` average)."""
+    (mean over ``plateau_s`` around its peak ``window_s`` average); 0 for a channel that was
+    not calibrated (at least one channel has a reference)."""
     pipeline: Mapping[str, PlainValue]
     """:meth:`~engine.dsp.PipelineConfig.signature` of the pipeline it was made with."""
     kind: ReferenceKind = "mvc"
@@ -73,10 +74,9 @@ class Calibration:
                 )
             if not all(np.isfinite(v) and v >= 0 for v in values):
                 raise CalibrationError(f"calibration {name} must be finite and non-negative")
-        if not all(v > 0 for v in self.reference_uv):
-            weak = [c for c, v in zip(self.channels, self.reference_uv, strict=True) if v <= 0]
+        if not any(v > 0 for v in self.reference_uv):
             raise CalibrationError(
-                f"no contraction above rest on {', '.join(weak)}",
+                f"no contraction above rest on {', '.join(self.channels)}",
                 hint="check the electrodes and repeat the effort",
             )
         if self.kind not in REFERENCE_KINDS:
@@ -85,9 +85,16 @@ class Calibration:
             raise CalibrationError("reference_pct_mvc must be in (0, 100]")
 
     @property
+    def calibrated(self) -> tuple[bool, ...]:
+        """Per channel: does it have a reference (a channel no protocol muscle uses has none,
+        reference 0, and no %MVC)."""
+        return tuple(r > 0 for r in self.reference_uv)
+
+    @property
     def gain_pct_per_uv(self) -> tuple[float, ...]:
-        """Multiply a baseline-subtracted envelope (µV) by this to get %MVC."""
-        return tuple(self.reference_pct_mvc / r for r in self.reference_uv)
+        """Multiply a baseline-subtracted envelope (µV) by this to get %MVC (0 on a channel
+        without a reference: its %MVC is not shown, nothing reads it)."""
+        return tuple(self.reference_pct_mvc / r if r > 0 else 0.0 for r in self.reference_uv)
 
     def to_plain(self) -> dict[str, PlainValue]:
         """Plain data for a config record or a file (canonical: sorted keys, Python scalars)."""

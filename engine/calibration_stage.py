@@ -8,11 +8,12 @@ channels and the same processing: a different envelope changes the %MVC scale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from engine.calibration import Calibration, Normalisation, OverMvcMonitor
+from engine.calibration_muscles import CalibratedMuscle
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.errors import CalibrationError
 from engine.held_blocks import held_row, is_held
@@ -37,10 +38,12 @@ class CalibrationStage:
         self.normalisation: Normalisation | None = None
         self.over_mvc: OverMvcMonitor | None = None
 
-    def start(self, protocol: CalibrationProtocol) -> None:
-        """Calibrate (again) with ``protocol``, from the next sample."""
+    def start(self, protocol: CalibrationProtocol,
+              muscles: Sequence[CalibratedMuscle] | None = None) -> None:
+        """Calibrate (again) with ``protocol``, from the next sample: ``muscles`` (default:
+        every channel together), each with efforts of its own."""
         self.procedure = CalibrationProcedure(
-            self._source.labels, self._source.rate_hz, self._signature, protocol
+            self._source.labels, self._source.rate_hz, self._signature, protocol, muscles
         )
 
     def use(self, calibration: Calibration) -> None:
@@ -64,25 +67,28 @@ class CalibrationStage:
         self.procedure = None
         self.normalisation = Normalisation.of(calibration)
 
-    def finish(self, procedure: CalibrationProcedure, t_ns: int) -> Calibration | RuleEvent:
-        """The procedure ended at ``t_ns``: its calibration, now in use, or the event saying
-        why it failed (the procedure then starts over)."""
+    def finish(self, procedure: CalibrationProcedure) -> Calibration | RuleEvent:
+        """The procedure (its result shown) is done: its calibration, now in use, or, when it
+        does not fit, the event saying why (the procedure then starts over)."""
+        calibration = procedure.result()
         try:
-            calibration = procedure.result()
+            self.use(calibration)
         except CalibrationError as error:
-            self.start(procedure.protocol)
-            return RuleEvent(t_ns, EventKind.CALIBRATION_FAILED.value, "", {"reason": str(error)})
-        self.use(calibration)
+            self.start(procedure.protocol, procedure.muscles)
+            return RuleEvent(calibration.t_ns, EventKind.CALIBRATION_FAILED.value, "",
+                             {"reason": str(error)})
         return calibration
 
     def judge(
         self, rules: RulesEngine, part: ProcessedBlock
     ) -> tuple[list[RuleEvent], FloatArray | None]:
-        """Rule events for raw-envelope ``part``, normalised by the calibration, and the last
-        sample's %MVC (None for an empty part). Only the samples the rules tick on are
-        normalised: the over-MVC check takes the same ones."""
+        """Rule events for raw-envelope ``part``, normalised by the calibration (if any: an MVC
+        test needs none), and the last sample's %MVC (None for an empty part or without one).
+        Only the samples the rules tick on are normalised: the over-MVC check takes the same
+        ones."""
         normalisation = self.normalisation
-        assert normalisation is not None, "judged only once calibrated"
+        if normalisation is None:  # an MVC test without a calibration: judged in µV
+            return rules.step(part), None
         assert self.over_mvc is not None
         events = rules.step(part, normalisation)
         if not part.n_samples:

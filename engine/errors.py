@@ -107,3 +107,7 @@ class DeviceNotFoundError(DeviceError):
 
 class LinkLostError(DeviceError):
     """The wireless link to a sensor dropped; the source reconnects when its stream is resumed."""
+
+
+class HistoryStoreError(MyoplayError):
+    """The history store cannot be opened or used (a newer schema, a locked or damaged file)."""

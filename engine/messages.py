@@ -44,12 +44,17 @@ class QualityFlag(enum.IntFlag):
     """Per-sample, per-channel signal-quality problems (a bit mask; 0 means good)."""
 
     SATURATED = 1
+    """At the converter's rails, or beyond the amplitude the device or the physiology allows
+    (:attr:`~engine.dsp.quality.QualityConfig.limit_uv`)."""
     FLAT = 2
     MAINS = 4
     LIFT_OFF = 8
     GAP = 16
     NONFINITE = 32
     MOVEMENT = 64
+    SETTLING = 128
+    """The filters restarted after saturation, lift-off or bad samples and have not settled yet
+    (:mod:`engine.dsp.settling`): the envelope is not yet the muscle's."""
 
 
 def canonical(value: Any) -> PlainValue:

@@ -18,7 +18,7 @@ The validated :class:`Protocol` converts to plain data (:meth:`Protocol.to_plain
 File layout (optional keys show their default)::
 
     id = "<file name>"        name = "..." (required)   kind = "hold" | "relax" | "mvc"
-    description = ""
+    description = ""          modes = the training modes that suit it (default: by kind and side)
     [target]       muscle (required), side = "both" | "left" | "right" | "involved",
                    hold: low_pct, high_pct (1 <= low, low + 2 <= high <= 150); relax: line_pct;
                    mvc: effort_pct = 20; hysteresis_pct = 2, dwell_s = 0.2
@@ -28,15 +28,21 @@ File layout (optional keys show their default)::
                    sets = 1, set_rest_s = rest_s, dip_tolerance_s = min(0.5, hold_s / 2)
     [symmetry]     metric = "lsi" | "symmetry_angle" | "robinson", threshold_pct,
                    hysteresis_pct = 3, window_s = 1, min_activation_pct = 10,
-                   min_duration_s = 1, muscle = target muscle
+                   min_duration_s = 1, muscle = target muscle,
+                   hold_success = "each_side" | "mean" (default "each_side" when side = "both")
     [compensation] numerator, denominator (muscles), metric = "ratio" | "cci", limit,
                    hysteresis = 0, window_s = 0.5, min_activation_pct = 10,
-                   min_duration_s = 1, cooldown_s = 5
+                   min_duration_s = 1, cooldown_s = 5, during_alert = "fail" | "count_and_mark"
     [quality]      pause_on = ["saturated", "flat", "mains", "lift_off", "gap", "nonfinite"],
                    resume_after_s = 1
-    [progression]  min_peak_pct = 70, min_symmetry_pct (needs [symmetry]), last_reps = 5
+    [progression]  min_peak_pct = 70, min_symmetry_pct (needs [symmetry]), last_reps = 5,
+                   across sessions: sessions_needed = 2, of_last = 3,
+                   no_compensation_alert_in_last = true; the next step: next = "<protocol id>"
+                   or next_band_pct = [low, high] (hold only)
     [adaptive]     window_reps = 3, step_pct = 5, hold_step_s = 0, low_min_pct, low_max_pct,
-                   hold_min_s, hold_max_s (bounds default to the starting values)
+                   hold_min_s, hold_max_s (bounds default to the starting values),
+                   ceiling_pct = low_max_pct + band width (the band's top never passes it),
+                   max_rise_per_session_pct = 10 (the band's total rise in one session)
     [feedback]     mode = "concurrent" | "bandwidth" | "faded", bandwidth_pct = 5,
                    fade_stages = [1.0, 0.5, 0.0]
 """
@@ -62,6 +68,21 @@ TARGET_SIDES = ("left", "right", "both", "involved")
 SYMMETRY_METRICS = ("lsi", "symmetry_angle", "robinson")
 COMPENSATION_METRICS = ("ratio", "cci")
 FEEDBACK_MODES = ("concurrent", "bandwidth", "faded")
+BAND_MODE_NAMES = ("hold", "symmetry", "runner", "clinician")
+"""The training modes of a protocol with a band or a line (``hold``, ``relax``), in the order
+they are offered; also the modes of a :class:`Protocol` built without a file."""
+MVC_MODE_NAMES = ("mvc_test", "clinician")
+"""The training modes of a maximal test: its own screen (efforts, peaks, the result), then the
+clinician's live signals."""
+TRAINING_MODE_NAMES = (*BAND_MODE_NAMES, "mvc_test")
+"""Every training mode a protocol may name in ``modes``: the one list the command line, the
+start menu and the renderer read (:data:`modes.training_modes.TRAINING_MODES`)."""
+HOLD_SUCCESS_RULES = ("each_side", "mean")
+"""``each_side``: a symmetry hold counts only while every side is in the band and the symmetry
+metric meets its threshold; ``mean``: the mean of both sides in the band is enough."""
+DURING_ALERT_POLICIES = ("fail", "count_and_mark")
+"""What a rep performed while the compensation alert was up counts as: failed (the target muscle
+did not do the work), or counted with the mark so the clinician sees it."""
 MAX_BAND_PCT = 150.0
 """Highest %MVC a band may reach: above this a calibration is wrong, not the patient strong."""
 MIN_LEVEL_PCT = 1.0
@@ -85,7 +106,16 @@ MAX_TOTAL_REPS = 1000
 MIN_WINDOW_S = 0.01
 """Shortest averaging window of a comparison rule: two samples at 200 Hz."""
 MAX_WINDOW_S = 60.0
+DEFAULT_SESSION_RISE_PCT = 10.0
+"""Shaping's default limit on the band's rise in one session, in %MVC."""
+MAX_SESSION_RISE_PCT = 50.0
+"""Largest rise in one session a protocol may allow, in %MVC."""
 MAX_ID_CHARS = 64
+MAX_SESSIONS_CONSIDERED = 20
+"""The most sessions ``[progression] of_last`` may look back over."""
+DEFAULT_SESSIONS_NEEDED = 2
+DEFAULT_OF_LAST = 3
+"""The criterion across sessions by default: 2 of the last 3 sessions reached the levels."""
 MAX_NAME_CHARS = 80
 MAX_DESCRIPTION_CHARS = 1000
 MAX_FILE_BYTES = 256 * 1024
@@ -135,6 +165,8 @@ class SymmetryRule:
     window_s: float
     min_activation_pct: float
     min_duration_s: float
+    hold_success: str = "each_side"
+    """How a hold of both sides is judged (see :data:`HOLD_SUCCESS_RULES`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +186,8 @@ class CompensationRule:
     min_activation_pct: float
     min_duration_s: float
     cooldown_s: float
+    during_alert: str = "fail"
+    """What a rep during the alert counts as (see :data:`DURING_ALERT_POLICIES`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +200,24 @@ class QualityRule:
 
 @dataclass(frozen=True, slots=True)
 class ProgressionRule:
-    """Ready to progress when the last ``last_reps`` reps all succeeded at these levels."""
+    """Ready to progress when the last ``last_reps`` reps all succeeded at these levels.
+
+    Across sessions (the client's history): ready for the next step when ``sessions_needed`` of
+    the last ``of_last`` sessions reached the levels (and, with
+    ``no_compensation_alert_in_last``, the last one raised no compensation alert); the next
+    step is the protocol ``next`` or the band ``next_band_pct`` (at most one of them), offered
+    to the clinician, never switched to silently."""
 
     min_peak_pct: float
     min_symmetry_pct: float | None
     last_reps: int
+    sessions_needed: int = DEFAULT_SESSIONS_NEEDED
+    of_last: int = DEFAULT_OF_LAST
+    no_compensation_alert_in_last: bool = True
+    next: str | None = None
+    """The id of the protocol that comes next (a built-in one, or a file's id)."""
+    next_band_pct: tuple[float, float] | None = None
+    """The band (low, high %MVC) this protocol is played at next."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +231,12 @@ class AdaptiveRule:
     low_max_pct: float
     hold_min_s: float
     hold_max_s: float
+    ceiling_pct: float
+    """The highest %MVC the band's top edge may reach through shaping: what the protocol
+    declares safe (a repair, a painful joint), however well the patient does."""
+    max_rise_per_session_pct: float
+    """How far shaping may raise the band in one session, in %MVC over the band the session
+    started with (or the clinician last set): load grows over days, not within one sitting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +264,8 @@ class Protocol:
     compensation: CompensationRule | None = None
     progression: ProgressionRule | None = None
     adaptive: AdaptiveRule | None = None
+    modes: tuple[str, ...] = BAND_MODE_NAMES
+    """The training modes that suit the protocol, the one to open with first."""
 
     @property
     def reps_prescribed(self) -> int:
@@ -236,6 +291,7 @@ class Protocol:
             "name": self.name,
             "kind": self.kind,
             "description": self.description,
+            "modes": list(self.modes),
             "target": target,
             "timing": {
                 "ready_s": tm.ready_s,
@@ -366,13 +422,13 @@ def _timing(table: FieldReader) -> Timing:
     return Timing(ready, hold, contract, rest, reps, sets, set_rest, dip)
 
 
-def _symmetry(table: FieldReader, target_muscle: str) -> SymmetryRule:
+def _symmetry(table: FieldReader, target: Target) -> SymmetryRule:
     table.expect(*SymmetryRule.__dataclass_fields__)
     metric = table.choice("metric", "lsi", SYMMETRY_METRICS)
     high = {"lsi": 100.0, "symmetry_angle": 50.0, "robinson": 200.0}[metric]
     default_threshold = {"lsi": 90.0, "symmetry_angle": 5.0, "robinson": 10.0}[metric]
     rule = SymmetryRule(
-        muscle=_muscle(table, "muscle", target_muscle),
+        muscle=_muscle(table, "muscle", target.muscle),
         metric=metric,
         threshold_pct=table.number(
             "threshold_pct", default_threshold, 0.0, high, low_open=True,
@@ -382,6 +438,9 @@ def _symmetry(table: FieldReader, target_muscle: str) -> SymmetryRule:
         window_s=table.number("window_s", 1.0, MIN_WINDOW_S, MAX_WINDOW_S),
         min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
         min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
+        hold_success=table.choice(
+            "hold_success", "each_side" if target.side == "both" else "mean", HOLD_SUCCESS_RULES
+        ),
     )
     return rule
 
@@ -403,6 +462,7 @@ def _compensation(table: FieldReader) -> CompensationRule:
         min_activation_pct=table.number("min_activation_pct", 10.0, 0.0, MAX_BAND_PCT),
         min_duration_s=table.number("min_duration_s", 1.0, 0.0, 60.0),
         cooldown_s=table.number("cooldown_s", 5.0, 0.0, MAX_DURATION_S),
+        during_alert=table.choice("during_alert", "fail", DURING_ALERT_POLICIES),
     )
     if rule.numerator == rule.denominator:
         raise table.fail("denominator", f"is the numerator {rule.numerator!r} too",
@@ -432,7 +492,8 @@ def _flag_mask(names: Iterable[str]) -> int:
     return mask
 
 
-def _progression(table: FieldReader, has_symmetry: bool) -> ProgressionRule:
+def _progression(table: FieldReader, has_symmetry: bool, protocol_id: str, kind: str,
+                 target: Target, adaptive: AdaptiveRule | None) -> ProgressionRule:
     table.expect(*ProgressionRule.__dataclass_fields__)
     peak = table.number("min_peak_pct", 70.0, 0.0, MAX_BAND_PCT, low_open=True)
     symmetry: float | None = None
@@ -441,8 +502,43 @@ def _progression(table: FieldReader, has_symmetry: bool) -> ProgressionRule:
             raise table.fail("min_symmetry_pct", "needs a [symmetry] table",
                              "min_symmetry_pct only together with [symmetry]")
         symmetry = table.number("min_symmetry_pct", None, 0.0, 100.0, low_open=True)
-    rule = ProgressionRule(peak, symmetry, table.integer("last_reps", 5, 1, 100))
-    return rule
+    last_reps = table.integer("last_reps", 5, 1, 100)
+    of_last = table.integer("of_last", DEFAULT_OF_LAST, 1, MAX_SESSIONS_CONSIDERED)
+    needed = table.integer("sessions_needed", min(DEFAULT_SESSIONS_NEEDED, of_last), 1, of_last)
+    no_alert = table.flag("no_compensation_alert_in_last", True)
+    following = table.text("next", max_chars=MAX_ID_CHARS) if table.has("next") else None
+    if following is not None and following == protocol_id:
+        raise table.fail("next", f"is {echo(following)}, this protocol itself",
+                         "the id of another protocol (or next_band_pct for a harder band)")
+    band = _next_band(table, target, kind, adaptive) if table.has("next_band_pct") else None
+    if following is not None and band is not None:
+        raise table.fail("next_band_pct", "is given with next",
+                         "one next step: another protocol (next) or a band (next_band_pct)")
+    return ProgressionRule(peak, symmetry, last_reps, needed, of_last, no_alert, following,
+                           band)
+
+
+def _next_band(table: FieldReader, target: Target, kind: str,
+               adaptive: AdaptiveRule | None) -> tuple[float, float]:
+    """The band a hold protocol steps up to: a valid band, no lower than today's at either
+    edge, and never above the ceiling the protocol declares safe (``adaptive.ceiling_pct``)."""
+    top = adaptive.ceiling_pct if adaptive is not None else MAX_BAND_PCT
+    allowed = (f"[low, high] %MVC with target.low_pct ({target.low_pct:g}) <= low, "
+               f"low + {MIN_BAND_WIDTH_PCT:g} <= high, target.high_pct ({target.high_pct:g}) "
+               f"<= high <= {top:g}, and not today's band")
+    if kind != "hold":
+        raise table.fail("next_band_pct", f"is given for a {kind!r} protocol",
+                         "next_band_pct only for 'hold'")
+    band = table.items("next_band_pct", (), allowed)
+    if len(band) != 2 or any(isinstance(v, bool) or not isinstance(v, int | float)
+                             for v in band):
+        raise table.fail("next_band_pct", f"is {echo(band)}", allowed)
+    low, high = float(band[0]), float(band[1])
+    if (not target.low_pct <= low or low + MIN_BAND_WIDTH_PCT > high
+            or not target.high_pct <= high <= top
+            or (low, high) == (target.low_pct, target.high_pct)):
+        raise table.fail("next_band_pct", f"is {echo(band)}", allowed)
+    return low, high
 
 
 def _adaptive(table: FieldReader, target: Target, timing: Timing) -> AdaptiveRule:
@@ -466,6 +562,10 @@ def _adaptive(table: FieldReader, target: Target, timing: Timing) -> AdaptiveRul
         allowed=f"a number from timing.hold_s ({timing.hold_s:g}) to timing.contract_s "
         f"({timing.contract_s:g})",
     )
+    ceiling = table.number(
+        "ceiling_pct", low_max + width, target.high_pct, MAX_BAND_PCT,
+        allowed=f"a number from target.high_pct ({target.high_pct:g}) to {MAX_BAND_PCT:g} %MVC",
+    )
     rule = AdaptiveRule(
         window_reps=table.integer("window_reps", 3, 1, 50),
         step_pct=table.number("step_pct", 5.0, 0.0, 50.0),
@@ -474,6 +574,10 @@ def _adaptive(table: FieldReader, target: Target, timing: Timing) -> AdaptiveRul
         low_max_pct=low_max,
         hold_min_s=hold_min,
         hold_max_s=hold_max,
+        ceiling_pct=ceiling,
+        max_rise_per_session_pct=table.number(
+            "max_rise_per_session_pct", DEFAULT_SESSION_RISE_PCT, 0.0, MAX_SESSION_RISE_PCT
+        ),
     )
     return rule
 
@@ -503,7 +607,7 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
     ``source`` names where it came from in error messages (a file name, "config change", ...).
     """
     root = FieldReader(check_shape(data, source), "", source)
-    root.expect("id", "name", "kind", "description", "target", "timing", "symmetry",
+    root.expect("id", "name", "kind", "description", "modes", "target", "timing", "symmetry",
                 "compensation", "quality", "progression", "adaptive", "feedback")
     # The id defaults to the file name, which is checked like a written id: it is shown too.
     if root.has("id") or not default_id:
@@ -520,18 +624,19 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
     target = _target(target_table, kind)
     timing = _timing(timing_table)
     symmetry_table = root.table("symmetry")
-    symmetry = _symmetry(symmetry_table, target.muscle) if symmetry_table else None
+    symmetry = _symmetry(symmetry_table, target) if symmetry_table else None
     compensation_table = root.table("compensation")
     compensation = _compensation(compensation_table) if compensation_table else None
     quality = _quality(root.table("quality"))
-    progression_table = root.table("progression")
-    progression = (
-        _progression(progression_table, symmetry is not None) if progression_table else None
-    )
     adaptive_table = root.table("adaptive")
     if adaptive_table is not None and kind != "hold":
         raise root.fail("adaptive", f"is given for a {kind!r} protocol", "adaptive only for 'hold'")
     adaptive = _adaptive(adaptive_table, target, timing) if adaptive_table else None
+    progression_table = root.table("progression")
+    progression = (
+        _progression(progression_table, symmetry is not None, protocol_id, kind, target,
+                     adaptive) if progression_table else None
+    )
     feedback = _feedback(root.table("feedback"))
     return Protocol(
         id=protocol_id,
@@ -546,7 +651,39 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
         compensation=compensation,
         progression=progression,
         adaptive=adaptive,
+        modes=_modes(root, kind, target),
     )
+
+
+def suitable_modes(kind: str, side: str) -> tuple[str, ...]:
+    """The training modes a protocol of ``kind`` training ``side`` may offer, in the order it
+    offers them when its file names none.
+
+    The seesaw compares left with right, so it needs a protocol that trains both sides (a
+    one-leg quad set would be told to push with the other leg); the balloon and the runner draw
+    a band or a line, which a maximal test does not have, and the MVC test's screen shows
+    maximal efforts, which a band protocol does not ask for; the clinician's view suits all.
+    """
+    if kind == "mvc":
+        return MVC_MODE_NAMES
+    if side == "both":
+        return BAND_MODE_NAMES
+    return tuple(m for m in BAND_MODE_NAMES if m != "symmetry")
+
+
+def _modes(root: FieldReader, kind: str, target: Target) -> tuple[str, ...]:
+    suitable = suitable_modes(kind, target.side)
+    allowed = (f"a non-empty list of training modes that suit a {kind!r} protocol on side "
+               f"{target.side!r}: " + ", ".join(repr(m) for m in suitable))
+    names = root.items("modes", suitable, allowed)
+    if not names:
+        raise root.fail("modes", "is empty", allowed)
+    for name in names:
+        if not isinstance(name, str) or name not in suitable:
+            raise root.fail("modes", f"contains {echo_typed(name)}", allowed)
+    if len(set(names)) != len(names):
+        raise root.fail("modes", f"is {echo(names)}, with a mode twice", allowed)
+    return tuple(names)
 
 
 def load_protocol(path: str | Path) -> Protocol:

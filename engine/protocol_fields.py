@@ -189,6 +189,15 @@ class FieldReader:
             raise self.fail(key, f"is {echo(value)}", allowed)
         return value
 
+    def flag(self, key: str, default: bool) -> bool:
+        """``true`` or ``false``; ``default`` when absent."""
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, bool):
+            raise self.fail(key, f"is {echo_typed(value)}", "true or false")
+        return value
+
     def items(self, key: str, default: Sequence[Any], allowed: str) -> list[Any]:
         """A list of at most :data:`MAX_LIST_ITEMS` items (their own checks are the caller's)."""
         if key not in self.data:

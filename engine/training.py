@@ -7,9 +7,10 @@ Each input is *stamped* with the sample time at which it takes effect (the first
 processed) and takes effect exactly there, whatever the chunking; a replay re-applies the
 recorded stamps.
 
-Order of a session: optional calibration (rest, then efforts) on raw envelopes, then the
-exercise protocol on %MVC. A calibration given up front (from an earlier session of the same
-pipeline) skips the first step.
+Order of a session: optional calibration (rest, then efforts of each muscle the protocol uses)
+on raw envelopes, then the exercise protocol on %MVC. A calibration given up front (from an
+earlier session of the same pipeline) skips the first step, and so does an MVC test, whose
+maximal efforts are the test itself (judged in µV without a calibration).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from engine.calibration import Calibration
+from engine.calibration_muscles import CalibratedMuscle, muscles_for
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.calibration_stage import CalibrationStage
 from engine.clock import sample_offset_ns
 from engine.errors import CalibrationError, ConfigError
-from engine.held_blocks import first_sample_at_or_after, held_row, is_held
+from engine.held_blocks import first_sample_at_or_after
 from engine.messages import (
     ConfigChange,
     PlainValue,
@@ -38,10 +40,12 @@ from engine.messages import (
     UserInput,
     canonical,
 )
-from engine.protocol import Protocol, protocol_from_plain
+from engine.protocol import Protocol, builtin_protocol, protocol_from_plain
 from engine.rules import EventKind, RulesEngine
 from engine.rules.config_changes import PROTOCOL_KEY
+from engine.rules.muscle_columns import map_muscles
 from engine.rules.session_summary import SessionSummary
+from engine.session_filing import SessionFiling
 from engine.view import ChannelView, SessionView
 
 #: Config key of a finished calibration (also what a replay's inspector lists).
@@ -49,6 +53,8 @@ CALIBRATION_KEY = "session.calibration"
 #: Inputs the core acts on; the rest (activation commands, keys) are recorded only.
 START_INPUT = "start"
 CALIBRATION_INPUT = "calibration"
+KEY_INPUT = "key"
+"""A confirming key ("return"): ends the calibration result screen early."""
 PAUSE_INPUT = "pause"
 """Toggles the player's pause of the exercise (timers stop; an interrupted rep starts over)."""
 #: How many recent events the snapshot carries for the event log.
@@ -71,6 +77,9 @@ class TrainingConfig:
     seed: int = 0
     wait_for_start: bool = False
     """Judge nothing until a "start" input (the player is still choosing on the start screen)."""
+    filing: SessionFiling | None = None
+    """The client the session is filed under and when it started (``play --client``): decides
+    nothing, kept so that the history store can be rebuilt from the recording alone."""
 
     def to_plain(self) -> dict[str, PlainValue]:
         cal = self.calibration_protocol
@@ -83,6 +92,8 @@ class TrainingConfig:
                 "seed": self.seed,
                 "wait_for_start": self.wait_for_start,
             }
+            # Only when filed: an unfiled session's settings stay what they always were.
+            | ({"filing": self.filing.to_plain()} if self.filing is not None else {})
         )
         assert isinstance(plain, dict)
         return plain
@@ -96,6 +107,7 @@ class TrainingConfig:
             calibration = Calibration.from_plain(raw_cal) if raw_cal is not None else None
             cal_protocol = CalibrationProtocol(**data["calibration_protocol"])
             side = data.get("involved_side")
+            filing = data.get("filing")
             return cls(
                 protocol=protocol,
                 calibration=calibration,
@@ -103,6 +115,7 @@ class TrainingConfig:
                 involved_side=Side(side) if side is not None else None,
                 seed=int(data["seed"]),
                 wait_for_start=bool(data.get("wait_for_start", False)),
+                filing=SessionFiling.from_plain(filing, source) if filing is not None else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"{source}: the session settings are unreadable ({error})") from None
@@ -202,22 +215,20 @@ class TrainingSession:
                  config: TrainingConfig) -> None:
         self.source = source
         self.config = config
-        self._rules = RulesEngine(
-            config.protocol,
-            source.channels,
-            np.random.default_rng(config.seed),
-            involved_side=config.involved_side,
-        )
+        self._rules = self._rules_for(config.protocol)
         self._calibration = CalibrationStage(source, signature)
         if config.calibration is not None:
             self._calibration.use(config.calibration)
-        else:
-            self._calibration.start(config.calibration_protocol)
+        elif not _is_mvc_test(config.protocol):
+            self._calibration.start(config.calibration_protocol,
+                                    self._muscles_of(config.protocol))
         self._inputs = StampedInputs()
         self._history = EventHistory()
         self._last = LastSamples(source.n_channels)
         self._paused = False
         self._waiting = config.wait_for_start
+        self._protocol_ahead = config.protocol
+        """The protocol the calibration is for (the player's choice, before it takes effect)."""
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -258,18 +269,52 @@ class TrainingSession:
             if isinstance(item, ConfigChange):
                 self._configure(item)
             elif item.kind == START_INPUT and isinstance(item.value, dict):
-                self._waiting = False
+                waiting, self._waiting = self._waiting, False
                 protocol = item.value.get("protocol")
                 if isinstance(protocol, str) and protocol != self._rules.protocol.id:
-                    self._rules.apply(ConfigChange(t_ns, PROTOCOL_KEY, protocol))
+                    if waiting:
+                        # Nothing judged yet: the chosen protocol from the first tick on (an
+                        # MVC test must never be asked for %MVC it does not need).
+                        self._rules = self._rules_for(builtin_protocol(protocol))
+                    else:
+                        self._rules.apply(ConfigChange(t_ns, PROTOCOL_KEY, protocol))
+                    self._calibrate_for(builtin_protocol(protocol))
             elif item.kind == PAUSE_INPUT and self._calibration.procedure is None:
                 self._paused = not self._paused
                 self._rules.apply(ConfigChange(t_ns, "rules.paused", self._paused))
+            elif (item.kind == KEY_INPUT and item.value == "return"
+                  and self._calibration.procedure is not None):
+                self._calibration.procedure.skip_result()
             elif item.kind == CALIBRATION_INPUT and item.value == "submax":
                 submax = dataclasses.replace(self.config.calibration_protocol, kind="submax")
-                self._calibration.start(submax)
+                self._calibration.start(submax, self._muscles_of(self._protocol_ahead))
                 out.append(RuleEvent(t_ns, EventKind.CALIBRATION_STARTED.value, "",
                                      {"kind": submax.kind}))
+
+    def _rules_for(self, protocol: Protocol) -> RulesEngine:
+        """A fresh rules engine for ``protocol`` on this source."""
+        config = self.config
+        return RulesEngine(protocol, self.source.channels, np.random.default_rng(config.seed),
+                           involved_side=config.involved_side)
+
+    def _muscles_of(self, protocol: Protocol) -> tuple[CalibratedMuscle, ...]:
+        """The muscles ``protocol`` reads, each to be calibrated by its own efforts."""
+        channels = self.source.channels
+        columns = map_muscles(protocol, channels, self.config.involved_side).columns
+        return muscles_for(channels, columns)
+
+    def _calibrate_for(self, protocol: Protocol) -> None:
+        """The player chose ``protocol`` before anything was measured: calibrate its muscles
+        instead, or nothing for an MVC test (its maximal efforts are the test)."""
+        self._protocol_ahead = protocol
+        stage = self._calibration
+        procedure = stage.procedure
+        if stage.calibration is not None or (procedure is not None and procedure.position):
+            return
+        if _is_mvc_test(protocol):
+            stage.procedure = None
+        else:
+            stage.start(self.config.calibration_protocol, self._muscles_of(protocol))
 
     def _configure(self, change: ConfigChange) -> None:
         if self._rules.apply(change):
@@ -294,22 +339,18 @@ class TrainingSession:
             if last_pct is not None:
                 self._last.pct = last_pct
             return part.n_samples
-        doomed = _doomed_attempts(procedure, part)
-        if doomed:
-            return doomed
-        before = procedure.position
-        procedure.step(part)
-        if not procedure.done:
-            return part.n_samples
-        consumed = procedure.position - before
-        end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
-        self._finish_calibration(procedure, end_t_ns, out)
+        consumed = procedure.step(part)
+        out.extend(procedure.take_events())
+        if procedure.done:
+            end_t_ns = part.t_ns + sample_offset_ns(consumed, part.rate_hz)
+            self._finish_calibration(procedure, end_t_ns, out)
         return consumed
 
     def _finish_calibration(
         self, procedure: CalibrationProcedure, t_ns: int, out: list[Record]
     ) -> None:
-        result = self._calibration.finish(procedure, t_ns)
+        """The calibration's result was shown: it takes effect at ``t_ns``."""
+        result = self._calibration.finish(procedure)
         if isinstance(result, RuleEvent):
             out.append(result)
             return
@@ -347,6 +388,7 @@ class TrainingSession:
         """The snapshot a mode draws, as of the last processed sample."""
         last, stage = self._last, self._calibration
         pct = last.pct if stage.calibration is not None else None
+        calibrated = stage.calibration.calibrated if stage.calibration is not None else ()
         over_mvc = stage.over_mvc
         channels = tuple(
             ChannelView(
@@ -354,7 +396,7 @@ class TrainingSession:
                 muscle=info.muscle,
                 side=info.side,
                 envelope_uv=float(last.uv[i]),
-                pct_mvc=float(pct[i]) if pct is not None else None,
+                pct_mvc=float(pct[i]) if pct is not None and calibrated[i] else None,
                 quality=int(last.quality[i]),
                 over_mvc=bool(over_mvc.over[i]) if over_mvc else False,
             )
@@ -370,17 +412,10 @@ class TrainingSession:
         )
 
 
-def _doomed_attempts(procedure: CalibrationProcedure, part: ProcessedBlock) -> int:
-    """Samples at the start of ``part`` to pass over without calibrating: all but the last of
-    the whole calibration attempts that a fresh ``procedure`` would make inside a held block
-    flagged on every channel (a gap). Such an attempt has no usable sample and can only fail,
-    the same way each time; one failure says so, where one per attempt would cost work and
-    events in proportion to the gap's length."""
-    length = procedure.length
-    if procedure.position or not is_held(part) or not held_row(part.quality).all():
-        return 0
-    attempts = part.n_samples // length
-    return (attempts - 1) * length if attempts > 1 else 0
+def _is_mvc_test(protocol: Protocol) -> bool:
+    """An MVC test needs no calibration first: its maximal efforts are the test, judged in µV
+    (or in %MVC of a calibration given up front)."""
+    return protocol.kind == "mvc"
 
 
 def _slice(block: ProcessedBlock, start: int, stop: int) -> ProcessedBlock:

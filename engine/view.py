@@ -8,8 +8,12 @@ so the same replay renders the same frames.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.messages import RuleEvent, Side
+
+if TYPE_CHECKING:  # engine.rules builds views: importing it here at run time would be a cycle
+    from engine.rules.session_summary import SessionSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +36,56 @@ class CalibrationView:
     """Where the calibration procedure is: resting baseline, then maximal (or sub-max) efforts."""
 
     step: str
-    """"rest", "effort", "recover" or "done"."""
+    """"rest", "effort", "recover", "result" (references shown) or "done"."""
     effort_index: int
     efforts_total: int
     remaining_s: float
     kind: str
     """"mvc" or "submax"."""
-    best_pct_of_current: tuple[float, ...] = ()
-    """Per channel: this effort's peak relative to the best so far (for live bars)."""
+    best_pct_of_current: tuple[float | None, ...] = ()
+    """Per channel: this effort's amplitude relative to its muscle's best accepted effort, in %
+    (for live bars); None where there is none yet, or the channel is not being calibrated."""
     prompt: str = ""
+    step_s: float = 0.0
+    """Length of the current step, s (0: unknown)."""
+    muscle: str = ""
+    """The muscle making the efforts ("left quadriceps"); empty while resting."""
+    instruction: str = ""
+    """What to do for this muscle's effort ("Tighten the left thigh: ..."); empty: push."""
+    muscle_number: int = 1
+    muscles_total: int = 1
+    channels_calibrated: tuple[int, ...] = ()
+    """Indices of the channels this muscle's efforts measure (the others are not calibrated)."""
+    rejection: str = ""
+    """Why the last effort (or rest) was rejected and is being made again; empty when none."""
+    effort_peaks_uv: tuple[float, ...] = ()
+    """This muscle's accepted efforts' amplitudes above rest, µV (the MVC test shows them)."""
+    references: tuple[tuple[str, float], ...] = ()
+    """Once done: (muscle, reference above rest in µV) for every calibrated muscle."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """A muscle-comparison alert now raised: who does what wrong, and the limit with its
+    hysteresis, so "ratio 0.96" beside "limit 1.00" reads as "clears below 0.80"."""
+
+    kind: str
+    """"symmetry" or "compensation"."""
+    muscle: str
+    """Compensation: the muscle taking over; symmetry: the muscle compared left with right."""
+    side: str
+    """The side to act on ("left", "right"; "" when it is not known): for compensation the side
+    of the muscle taking over, for symmetry the weaker side."""
+    target_muscle: str
+    """The muscle that should do the work."""
+    metric: str
+    """The rule's metric: "ratio", "cci", "lsi", "symmetry_angle" or "robinson"."""
+    value: float | None
+    alert_at: float
+    """The limit the value crossed (above it for compensation and the symmetry angle and
+    index, below it for the LSI)."""
+    clears_at: float
+    """Where the alert clears again: the limit moved back by the rule's hysteresis."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +115,17 @@ class ExerciseView:
     compensation_ratio: float | None = None
     compensation_limit: float | None = None
     active_alerts: tuple[str, ...] = ()
+    alert_details: tuple[AlertView, ...] = ()
+    """The muscle-comparison alerts of ``active_alerts`` in detail."""
     show_feedback: bool = True
     """False when the feedback scheduler hides concurrent feedback (faded or bandwidth)."""
     pause_reason: str = ""
+    kind: str = "hold"
+    """The protocol's kind: "hold", "relax" or "mvc" (only a hold's band can be moved)."""
+    feedback_mode: str = "concurrent"
+    """How concurrent feedback is scheduled now: "concurrent", "bandwidth" or "faded"."""
+    summary: SessionSummary | None = None
+    """Once the exercise is done: knowledge of results (every rep, the bands, the alerts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +150,13 @@ class SessionView:
     latency: LatencyView | None = None
     sensor_status: str = "connected"
     packet_loss_pct: float = 0.0
+
+
+def asked_channels(view: SessionView) -> tuple[int, ...] | None:
+    """The channels ``view`` asks the player to contract: the muscle being calibrated, or the
+    exercise's target; None (every channel) when it asks for none in particular."""
+    if view.calibration is not None and view.calibration.channels_calibrated:
+        return view.calibration.channels_calibrated
+    if view.exercise is not None and view.exercise.target_channels:
+        return view.exercise.target_channels
+    return None

@@ -12,9 +12,11 @@ from typing import Protocol
 
 import pygame
 
+from engine.since_last_session import ClientHistory
 from engine.view import SessionView
 from modes.course import GateCourse
 from modes.menu import StartMenu
+from modes.score_board import ScoreBoard
 from modes.trace import EnvelopeTrace
 
 
@@ -35,12 +37,16 @@ class ModeContext:
 
     ``trace`` is the recent history of envelopes, filled by the render actor from the views it
     receives (a view is a single instant); ``course`` places the runner's gates; ``menu`` is the
-    start screen's current choice.
+    start screen's current choice; ``score`` gathers the rep results for the score, streak and
+    level (filled like ``trace``); ``client_history`` is the client's sessions before this one,
+    for the summary's change since the last session (None: the session is filed under nobody).
     """
 
     trace: EnvelopeTrace = field(default_factory=EnvelopeTrace)
     course: GateCourse = field(default_factory=GateCourse)
     menu: StartMenu = field(default_factory=StartMenu)
+    score: ScoreBoard = field(default_factory=ScoreBoard)
+    client_history: ClientHistory | None = None
 
 
 class Screen:

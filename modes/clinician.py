@@ -16,13 +16,23 @@ import pygame
 
 from engine.clock import NS_PER_S
 from engine.view import SessionView
-from modes import palette, readouts, widgets
+from modes import alerts, palette, readouts, widgets
 from modes.base import Screen
 
 #: Trace colours cycle through the palette so neighbouring channels always differ.
 _TRACE_COLOURS = (palette.SKY_BLUE, palette.ORANGE, palette.YELLOW, palette.REDDISH_PURPLE,
                   palette.BLUISH_GREEN, palette.WHITE, palette.BLUE, palette.VERMILLION)
 _EVENT_LINES = 7
+#: How far one press of [ or ] moves the target band, in %MVC.
+BAND_STEP_PCT = 5.0
+SETTING_KEYS: dict[int, float | None] = {
+    pygame.K_LEFTBRACKET: -BAND_STEP_PCT,
+    pygame.K_RIGHTBRACKET: BAND_STEP_PCT,
+    pygame.K_v: None,
+}
+"""The clinician's keys in this view: the band's move in %MVC, or None for the next feedback
+schedule (the render actor sends them as recorded configuration changes; the settings panel
+lists them beside the values they change)."""
 
 
 class ClinicianView(Screen):
@@ -37,6 +47,7 @@ class ClinicianView(Screen):
         self._traces(surface, layout, view)
         _bars(surface, layout.bars, view)
         _numbers(surface, layout.numbers, view)
+        _settings(surface, layout.settings, view)
         _event_log(surface, layout.log, view)
 
     def _traces(self, surface: pygame.Surface, layout: _Layout, view: SessionView) -> None:
@@ -93,6 +104,7 @@ class _Layout(NamedTuple):
     rows: tuple[pygame.Rect, ...]
     bars: pygame.Rect
     numbers: pygame.Rect
+    settings: pygame.Rect
     log: pygame.Rect
 
 
@@ -104,7 +116,9 @@ def _layout(size: tuple[int, int], n_channels: int) -> _Layout:
     def px(reference: float) -> int:
         return max(1, round(reference * scale))
 
-    traces = pygame.Rect(px(20), px(70), round(width * 0.62), height - px(90))
+    # The alert banners' strip stays free at the bottom: a banner covers no trace or bar label.
+    traces = pygame.Rect(px(20), px(70), round(width * 0.62),
+                         height - px(90) - alerts.reserved_strip_height(size))
     n = max(1, n_channels)
     gap = px(8)
     row_h = (traces.height - gap * (n - 1)) // n
@@ -114,9 +128,10 @@ def _layout(size: tuple[int, int], n_channels: int) -> _Layout:
                        traces.height)
     bars = pygame.Rect(side.left, side.top, side.width, round(side.height * 0.40))
     numbers = pygame.Rect(side.left, bars.bottom + px(12), side.width, px(150))
-    log = pygame.Rect(side.left, numbers.bottom + px(12), side.width,
-                      side.bottom - numbers.bottom - px(12))
-    return _Layout(traces, rows, bars, numbers, log)
+    settings = pygame.Rect(side.left, numbers.bottom + px(12), side.width, px(72))
+    log = pygame.Rect(side.left, settings.bottom + px(12), side.width,
+                      side.bottom - settings.bottom - px(12))
+    return _Layout(traces, rows, bars, numbers, settings, log)
 
 
 @functools.lru_cache(maxsize=8)
@@ -127,7 +142,7 @@ def _chrome(size: tuple[int, int], n_channels: int) -> pygame.Surface:
     chrome.fill(palette.BACKGROUND)
     for row in layout.rows:
         widgets.panel(chrome, row, radius=8)
-    for box in (layout.bars, layout.numbers, layout.log):
+    for box in (layout.bars, layout.numbers, layout.settings, layout.log):
         widgets.panel(chrome, box, radius=10)
     return chrome
 
@@ -221,6 +236,27 @@ def _numbers(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> N
         y = area.top + px(surface, 8) + k * line_h
         widgets.text(surface, name, (area.left + px(surface, 14), y), 26, palette.TEXT_DIM)
         widgets.text(surface, value, (area.right - px(surface, 14), y), 26, colour, "topright")
+
+
+def _settings(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:
+    """The settings a clinician changes live, each with its key."""
+    px = palette.px
+    exercise = view.exercise
+    if exercise is None:
+        widgets.text(surface, "settings: once the exercise starts",
+                     (area.left + px(surface, 14), area.top + px(surface, 8)), 24,
+                     palette.TEXT_DIM)
+        return
+    band = (f"{exercise.target_low_pct:.0f}–{exercise.target_high_pct:.0f} %MVC"
+            if exercise.kind == "hold" else "fixed by the protocol")
+    step = f"{BAND_STEP_PCT:g}"
+    rows = ((f"[ ]  band −/+{step}", band), ("V  feedback", exercise.feedback_mode))
+    line_h = (area.height - px(surface, 12)) / len(rows)
+    for k, (name, value) in enumerate(rows):
+        y = area.top + px(surface, 6) + k * line_h
+        widgets.text(surface, name, (area.left + px(surface, 14), y), 24, palette.TEXT_DIM)
+        widgets.text(surface, value, (area.right - px(surface, 14), y), 24, palette.TEXT,
+                     "topright")
 
 
 def _event_log(surface: pygame.Surface, area: pygame.Rect, view: SessionView) -> None:

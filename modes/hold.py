@@ -2,8 +2,12 @@
 
 The balloon's height is the target muscles' %MVC; the ring fills while it stays in the band;
 a star lights for every completed hold. Between reps the screen says "Relax" and counts the rest
-down. When the feedback scheduler fades concurrent feedback the balloon is hidden and the player
-holds on feel; the timers stay, so the player always knows where the exercise is.
+down. The prompt knows the direction: above the band it says to ease off, below it to push.
+
+When the feedback scheduler hides concurrent feedback (bandwidth feedback inside its tolerance,
+or a faded "by feel" rep) the balloon gives way to a faint marker and the ring still fills with
+the hold, so the player never wonders whether the game stopped; the timers stay, so the player
+always knows where the exercise is.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 import pygame
 
 from engine.view import ExerciseView, SessionView
-from modes import palette, readouts, scenery, widgets
+from modes import alerts, palette, readouts, scenery, score_hud, widgets
 from modes.base import Screen
 
 
@@ -41,21 +45,40 @@ class HoldGame(Screen):
                  f"{exercise.target_low_pct:.0f}–{exercise.target_high_pct:.0f}%")
         widgets.text(surface, label, (area.right - px(surface, 10), zone.top - px(surface, 6)),
                      28, palette.WHITE, "bottomright", shadow=True)
-        pct = readouts.target_pct(view)
-        if exercise.show_feedback and pct is not None:
+        # Never a level from flagged samples: while a target channel is flagged the balloon,
+        # the faint marker and the prompt's direction all wait for a good signal.
+        pct = readouts.trusted_target_pct(view)
+        if pct is not None:
             y = widgets.pct_to_y(area, pct)
-            widgets.level_marker(surface, area.left, y)
-            balloon(surface, (area.centerx, y), px(surface, 46), exercise.in_zone, view.t_ns)
+            if exercise.show_feedback:
+                widgets.level_marker(surface, area.left, y)
+                balloon(surface, (area.centerx, y), px(surface, 46), exercise.in_zone, view.t_ns)
+            elif exercise.phase == "contract":
+                widgets.faint_marker(surface, (area.centerx, y), px(surface, 46))
         _header(surface, exercise)
+        # Top right, clear of the timer panel's number below it and of the alert strip.
+        board = pygame.Rect(0, 0, px(surface, 250), px(surface, 96))
+        board.topright = (width - px(surface, 30), px(surface, 14))
+        score_hud.score_panel(surface, board, self.context.score.score(view.t_ns))
         _timer_panel(surface, exercise, readouts.rep_results(view))
-        prompt = readouts.phase_prompt(exercise)
-        if not exercise.show_feedback and exercise.phase == "contract":
-            prompt = "Hold it by feel"
-        widgets.text(surface, prompt, (area.centerx, height - px(surface, 20)), 52,
+        # Above the alert strip, so a banner never hides what to do.
+        bottom = height - px(surface, 20) - alerts.strip_height(surface, view)
+        widgets.text(surface, hold_prompt(exercise, pct), (area.centerx, bottom), 52,
                      palette.WHITE, "midbottom", shadow=True, max_width=area.width + area.left)
         message = readouts.news(view)
         if message is not None:
-            widgets.toast(surface, message, (area.centerx, height - px(surface, 120)))
+            widgets.toast(surface, message, (area.centerx, bottom - px(surface, 100)))
+
+
+def hold_prompt(exercise: ExerciseView, level_pct: float | None) -> str:
+    """The hold game's instruction: the phase's, with the direction while holding; with the
+    live balloon hidden, what the hidden feedback means."""
+    if exercise.phase == "contract" and not exercise.show_feedback:
+        if exercise.feedback_mode == "bandwidth":
+            # Hidden only inside the tolerance: the player is on target.
+            return "Good, steady: hold it there"
+        return "Hold it by feel"
+    return readouts.phase_prompt(exercise, level_pct)
 
 
 def balloon(
@@ -99,12 +122,8 @@ def balloon(
 def _header(surface: pygame.Surface, exercise: ExerciseView) -> None:
     px = palette.px
     width = surface.get_width()
-    sets = ""
-    if exercise.sets_total > 1:
-        sets = f"  ·  set {exercise.set_index} of {exercise.sets_total}"
-    widgets.text(surface, f"Rep {min(exercise.rep, exercise.reps_total)} of "
-                 f"{exercise.reps_total}{sets}", (px(surface, 30), px(surface, 24)), 40,
-                 palette.WHITE, shadow=True)
+    widgets.text(surface, readouts.rep_counter(exercise), (px(surface, 30), px(surface, 24)), 40,
+                 palette.WHITE, shadow=True, max_width=px(surface, 340))
     widgets.star_row(surface, (width * 0.5, px(surface, 52)), exercise.reps_completed,
                      exercise.reps_total, px(surface, 22))
 
@@ -117,22 +136,25 @@ def _timer_panel(
     width, height = surface.get_size()
     box = pygame.Rect(0, 0, px(surface, 340), px(surface, 420))
     box.midright = (width - px(surface, 30), round(height * 0.52))
-    widgets.translucent_rect(surface, box, palette.BACKGROUND, 225, px(surface, 18))
+    # Opaque: a cloud drifting behind the countdown must not show through it.
+    widgets.translucent_rect(surface, box, palette.BACKGROUND, 255, px(surface, 18))
     center = (box.centerx, box.top + px(surface, 170))
     radius = px(surface, 115)
-    if exercise.phase == "contract" and exercise.show_feedback:
+    if exercise.phase == "contract" or (
+        exercise.phase == "paused" and exercise.hold_progress_s > 0
+    ):
+        # The hold's progress, whatever the feedback schedule hides (and kept through a pause).
         fraction = readouts.hold_fraction(exercise)
         colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT
         left_s = max(0.0, exercise.hold_required_s - exercise.hold_progress_s)
         caption = "hold"
         number = widgets.format_seconds(left_s)
     else:
-        # Resting, getting ready, or holding with feedback faded: only the clock of the phase,
-        # which says nothing about how the hold is going.
+        # Resting or getting ready: the clock of the phase.
         total = exercise.phase_elapsed_s + (exercise.phase_remaining_s or 0.0)
         fraction = exercise.phase_elapsed_s / total if total > 0 else 0.0
         colour = palette.SKY_BLUE
-        caption = "hold" if exercise.phase == "contract" else exercise.phase
+        caption = exercise.phase
         remaining = exercise.phase_remaining_s
         number = "" if remaining is None else widgets.format_seconds(remaining)
     widgets.ring(surface, center, radius, fraction, colour, px(surface, 22))

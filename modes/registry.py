@@ -15,7 +15,10 @@ from modes.alerts import AlertOverlay
 from modes.base import Mode, ModeContext
 from modes.calibration_screen import CalibrationScreen
 from modes.clinician import ClinicianView
+from modes.finale import FinaleOverlay
 from modes.hold import HoldGame
+from modes.key_legend import KeyLegend
+from modes.mvc_test_screen import MvcTestScreen
 from modes.pause import PauseOverlay
 from modes.runner import RunnerGame
 from modes.start import StartScreen
@@ -26,7 +29,8 @@ from modes.symmetry_game import SymmetryGame
 # check_training_mode is re-exported: the renderer checks a chosen mode through this module.
 from modes.training_modes import TRAINING_MODES, check_training_mode
 
-__all__ = ["MODES", "TRAINING_MODES", "ModeFactory", "check_training_mode", "create", "layers_for"]
+__all__ = ["MODES", "MVC_TEST", "TRAINING_MODES", "ModeFactory", "check_training_mode", "create",
+           "layers_for"]
 
 ModeFactory = Callable[[ModeContext], Mode]
 
@@ -42,8 +46,15 @@ MODES: Mapping[str, ModeFactory] = MappingProxyType({
     "clinician": ClinicianView,
     "pause": PauseOverlay,
     "summary": SummaryScreen,
+    "finale": FinaleOverlay,
     "alerts": AlertOverlay,
+    "key_legend": KeyLegend,
+    "mvc_test": MvcTestScreen,
 })
+
+#: The MVC test's screen, shown instead of the training mode while an MVC test runs.
+MVC_TEST = "mvc_test"
+
 
 def create(name: str, context: ModeContext | None = None) -> Mode:
     """Build the mode called ``name``, or raise :class:`ConfigError` listing the known ones."""
@@ -61,7 +72,7 @@ def layers_for(view: SessionView | None, training: str) -> tuple[str, ...]:
 
     Before any exercise or while the sensor is unhealthy the status screen shows; calibration
     has its own screen; a paused exercise shows the pause card over the dimmed game; a finished
-    one shows the summary.
+    one shows the summary (with a moment of confetti).
     """
     if view is None:
         return ("status",)
@@ -72,7 +83,8 @@ def layers_for(view: SessionView | None, training: str) -> tuple[str, ...]:
     elif exercise is None:
         base = ("status",)
     elif exercise.phase == "done":
-        base = ("summary",)
+        # The MVC test's result is on its own screen: each effort's peak and the best.
+        base = (MVC_TEST,) if training == MVC_TEST else ("summary", "finale")
     elif exercise.phase == "paused":
         base = (training, "pause")
     elif view.sensor_status != "connected":

@@ -1,6 +1,9 @@
 """Backgrounds shared by the games: sky, drifting clouds, the %MVC scale and the target band.
 
-Motion is a function of the view's sample time, never of frame counts or the wall clock.
+Scenery stays behind the HUD: clouds drift only below the top strip where the games put their
+counters and stars (:data:`HUD_STRIP_PX`), and the scale's labels sit on their own plate, so
+white text never lands on a white cloud. Motion is a function of the view's sample time, never
+of frame counts or the wall clock.
 """
 
 from __future__ import annotations
@@ -10,9 +13,15 @@ import pygame
 from engine.view import ExerciseView
 from modes import palette, widgets
 
-#: Where the three cloud layers start, as (x fraction, y fraction, size in reference px, px/s).
-_CLOUDS = ((0.10, 0.16, 60, 12.0), (0.55, 0.30, 80, 8.0), (0.80, 0.10, 50, 16.0),
-           (0.30, 0.45, 44, 20.0))
+#: Height of the top strip kept free of clouds for the HUD (rep counter, stars, score, timer),
+#: in reference px.
+HUD_STRIP_PX = 120
+#: Where the clouds start, as (x fraction, y fraction of the sky below the HUD strip and above
+#: the lower half, size in reference px, px/s).
+_CLOUDS = ((0.10, 0.30, 60, 12.0), (0.55, 0.55, 80, 8.0), (0.80, 0.05, 50, 16.0),
+           (0.30, 0.95, 44, 20.0))
+#: Opacity of the plate behind the scale's labels (0–255): enough to read over a cloud.
+_SCALE_PLATE_ALPHA = 120
 
 
 def sky(surface: pygame.Surface, t_ns: int) -> None:
@@ -26,7 +35,9 @@ def sky(surface: pygame.Surface, t_ns: int) -> None:
         r = palette.px(surface, size)
         span = width + 4 * r
         x = (x_frac * span - t_s * palette.px(surface, speed)) % span - 2 * r
-        cloud(surface, (x, y_frac * height), r)
+        # A cloud's puffs reach about one radius above its centre: start below the HUD strip.
+        top = palette.px(surface, HUD_STRIP_PX) + r
+        cloud(surface, (x, top + y_frac * max(0, height // 2 - top)), r)
 
 
 def cloud(surface: pygame.Surface, center: tuple[float, float], radius: int) -> None:
@@ -42,7 +53,14 @@ def cloud(surface: pygame.Surface, center: tuple[float, float], radius: int) -> 
 
 
 def scale_ticks(surface: pygame.Surface, area: pygame.Rect, x: int, colour: palette.Colour) -> None:
-    """%MVC tick labels every 20 % along the left of ``area``."""
+    """%MVC tick labels every 20 % along the left of ``area``, on a plate of their own."""
+    size = palette.px(surface, 26)
+    top, bottom = widgets.pct_to_y(area, 100), widgets.pct_to_y(area, 0)
+    label_w = palette.text_surface("100%", size, colour).get_width()
+    pad = palette.px(surface, 8)
+    plate = pygame.Rect(x - palette.px(surface, 6) - label_w - pad, top - size // 2 - pad // 2,
+                        label_w + palette.px(surface, 16) + 2 * pad, bottom - top + size + pad)
+    widgets.translucent_rect(surface, plate, palette.BACKGROUND, _SCALE_PLATE_ALPHA, pad)
     for pct in range(0, 101, 20):
         y = widgets.pct_to_y(area, pct)
         pygame.draw.line(surface, colour, (x, y), (x + palette.px(surface, 10), y), 2)

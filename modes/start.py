@@ -57,6 +57,11 @@ class StartScreen(Screen):
         blurb = MODE_BLURBS.get(menu.mode, "")
         widgets.text(surface, blurb, (width // 2, px(surface, 560)), palette.SIZE_BODY,
                      palette.WHITE, "midtop", shadow=True)
+        # Only the modes the protocol's file says suit it are offered; say which they are.
+        suited = "  ·  ".join(menu.offered_modes)
+        widgets.text(surface, f"modes for this exercise: {suited}",
+                     (width // 2, px(surface, 620)), palette.SIZE_SMALL, palette.WHITE, "midtop",
+                     shadow=True, max_width=width - px(surface, 40))
         keys = "Up / Down: choose a row  ·  Left / Right: change  ·  Return: next  ·  Esc: quit"
         widgets.text(surface, keys,
                      (width // 2, height - px(surface, 24)), palette.SIZE_SMALL, palette.WHITE,

@@ -2,7 +2,12 @@
 
 The beam tilts toward the weaker side by the left/right difference; below the minimum
 activation (the band's lower edge) it rests on the ground, so doing nothing never looks like
-success. The limb symmetry index is written large with the ≥ 90 % goal beside it.
+success. The limb symmetry index is written large with the ≥ 90 % goal beside it; alerts keep to
+the strip at the bottom, under the instruction, never over that number.
+
+The instruction knows the direction: a side above the band is told to ease off before the weaker
+side is told to push. With concurrent feedback hidden (bandwidth or faded) each side's bar keeps
+a faint marker and the timer keeps the hold's progress.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import pygame
 from engine.messages import Side
 from engine.symmetry import limb_symmetry_index_pct
 from engine.view import ExerciseView, SessionView
-from modes import palette, readouts, scenery, widgets
+from modes import alerts, palette, readouts, scenery, widgets
 from modes.base import Screen
 
 #: Steepest tilt of the beam, in degrees, reached at a 50 % left/right difference.
@@ -57,7 +62,7 @@ class SymmetryGame(Screen):
         px = palette.px
         width, height = surface.get_size()
         exercise = view.exercise
-        # With concurrent feedback faded nothing on screen may follow the muscles.
+        # With concurrent feedback hidden only the bars' faint markers follow the muscles.
         shown = exercise is None or exercise.show_feedback
         left = readouts.side_pct(view, Side.LEFT) if shown else None
         right = readouts.side_pct(view, Side.RIGHT) if shown else None
@@ -77,6 +82,7 @@ class SymmetryGame(Screen):
         _fulcrum(surface, pivot, ground_y)
         _beam(surface, pivot, px(surface, 360), angle, level)
         _spirit_level(surface, (width // 2, px(surface, 215)), px(surface, 300), angle, level)
+        faint = exercise is not None and not shown and exercise.phase == "contract"
         for side, value, x in ((Side.LEFT, left, px(surface, 70)),
                                (Side.RIGHT, right, width - px(surface, 70))):
             bar = pygame.Rect(0, 0, px(surface, 56), px(surface, 380))
@@ -85,6 +91,10 @@ class SymmetryGame(Screen):
                     if exercise is not None else None)
             colour = palette.LEFT if side is Side.LEFT else palette.RIGHT
             widgets.level_bar(surface, bar, value, band, colour)
+            hidden = readouts.side_pct(view, side) if faint else None
+            if hidden is not None:
+                widgets.faint_marker(surface, (bar.centerx, widgets.pct_to_y(bar, hidden)),
+                                     px(surface, 22))
             widgets.text(surface, side.value, (bar.centerx, bar.bottom + px(surface, 12)), 30,
                          palette.WHITE, "midtop", shadow=True)
         lsi_text = "—" if lsi is None else f"{lsi:.0f}%"
@@ -95,8 +105,9 @@ class SymmetryGame(Screen):
                      lsi_colour, "midtop", shadow=True)
         widgets.text(surface, f"goal ≥ {LSI_GOAL_PCT:.0f}%", (width // 2, px(surface, 150)), 28,
                      palette.WHITE, "midtop", shadow=True)
-        widgets.text(surface, _message(exercise, active, level, angle),
-                     (width // 2, height - px(surface, 30)), palette.SIZE_LARGE, palette.WHITE,
+        bottom = height - px(surface, 30) - alerts.strip_height(surface, view)
+        widgets.text(surface, symmetry_prompt(exercise, left, right, level),
+                     (width // 2, bottom), palette.SIZE_LARGE, palette.WHITE,
                      "midbottom", shadow=True, max_width=width - px(surface, 40))
         if exercise is not None:
             widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
@@ -106,17 +117,30 @@ class SymmetryGame(Screen):
             widgets.phase_bar(surface, timer, exercise)
 
 
-def _message(exercise: ExerciseView | None, active: bool, level: bool, angle: float) -> str:
-    """What to do now: follow the phase, then even out the weaker side."""
+def symmetry_prompt(
+    exercise: ExerciseView | None, left_pct: float | None, right_pct: float | None, level: bool
+) -> str:
+    """What to do now: follow the phase; while holding, first bring a side that is above the
+    band down, then lift a side below it, then even out the weaker side."""
     if exercise is not None and exercise.phase != "contract":
         return readouts.phase_prompt(exercise)
     if exercise is not None and not exercise.show_feedback:
+        if exercise.feedback_mode == "bandwidth":
+            return "Good, steady: both sides even, hold it there"
         return "Hold both sides evenly by feel"
-    if not active:
+    left, right = left_pct or 0.0, right_pct or 0.0
+    low = exercise.target_low_pct if exercise is not None else 20.0
+    high = exercise.target_high_pct if exercise is not None else 100.0
+    stronger, weaker = ("left", "right") if left > right else ("right", "left")
+    if max(left, right) < low:
         return "Push with both legs to lift the beam"
+    if min(left, right) > high:
+        return "Ease off with both legs: back into the green zone"
+    if max(left, right) > high:
+        return f"Ease off with the {stronger} side: back into the green zone"
     if level:
         return "Level! Hold it there"
-    return f"Push more with the {'left' if angle > 0 else 'right'} side"
+    return f"Push more with the {weaker} side"
 
 
 def _fulcrum(surface: pygame.Surface, pivot: tuple[int, int], ground_y: int) -> None:

@@ -18,7 +18,8 @@ from engine.view import SessionView
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One channel over a window: times in ns, envelope in µV, %MVC (NaN where uncalibrated)."""
+    """One channel over a window: times in ns, envelope in µV, %MVC (NaN where uncalibrated or
+    the signal was flagged: a level from flagged samples is never shown)."""
 
     t_ns: npt.NDArray[np.int64]
     envelope_uv: npt.NDArray[np.float64]
@@ -50,8 +51,8 @@ class EnvelopeTrace:
         keep = int(np.searchsorted(self._t, view.t_ns - self.window_ns))
         keep = max(keep, len(self._t) + 1 - self.max_points)
         env = np.array([[c.envelope_uv for c in view.channels]], dtype=np.float64)
-        pct = np.array([[np.nan if c.pct_mvc is None else c.pct_mvc for c in view.channels]],
-                       dtype=np.float64)
+        pct = np.array([[np.nan if c.pct_mvc is None or c.quality else c.pct_mvc
+                         for c in view.channels]], dtype=np.float64)
         self._t = np.append(self._t[keep:], np.int64(view.t_ns))
         self._env = np.concatenate((self._env[keep:], env.reshape(1, n_channels)))
         self._pct = np.concatenate((self._pct[keep:], pct.reshape(1, n_channels)))

@@ -2,21 +2,18 @@
 menu and the renderer read.
 
 Each name is drawn by the scene :data:`modes.registry.MODES` holds under it; a new mode is added
-here and there. This module imports no pygame, so the command line can offer the choices
-without loading it.
+to :data:`engine.protocol.TRAINING_MODE_NAMES` and there. This module imports no pygame, so the
+command line can offer the choices without loading it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from engine.errors import ConfigError
+from engine.protocol import TRAINING_MODE_NAMES, Protocol
 
-if TYPE_CHECKING:
-    from engine.protocol import Protocol
-
-#: The modes a player can train with, in the order the start menu offers them.
-TRAINING_MODES: tuple[str, ...] = ("hold", "symmetry", "runner", "clinician")
+#: The modes a player can train with, in the order the start menu offers them (the names are
+#: the engine's, because a protocol file says which of them suit it).
+TRAINING_MODES: tuple[str, ...] = TRAINING_MODE_NAMES
 
 
 def check_training_mode(name: str) -> str:
@@ -29,7 +26,13 @@ def check_training_mode(name: str) -> str:
 
 
 def default_training_mode(protocol: Protocol) -> str:
-    """The seesaw for a protocol that scores both sides' symmetry, the balloon otherwise."""
-    if protocol.symmetry is not None and protocol.target.side == "both":
-        return "symmetry"
-    return "hold"
+    """The MVC test's own screen for a maximal test, the seesaw for a protocol that scores both
+    sides' symmetry, the balloon otherwise; the protocol's first mode when that one does not
+    suit it (``Protocol.modes``)."""
+    if protocol.kind == "mvc":
+        preferred = "mvc_test"
+    elif protocol.symmetry is not None and protocol.target.side == "both":
+        preferred = "symmetry"
+    else:
+        preferred = "hold"
+    return preferred if preferred in protocol.modes else protocol.modes[0]

@@ -235,20 +235,49 @@ def star(surface: pygame.Surface, center: Point, radius: float, earned: bool) ->
         pygame.draw.polygon(surface, palette.TEXT_DIM, points, max(1, round(radius / 8)))
 
 
+#: The smallest a star in a row may get, as a fraction of the radius asked for.
+STAR_MIN_FRACTION = 0.6
+
+
 def star_row(
     surface: pygame.Surface, center: Point, earned: int, total: int, radius: float
 ) -> None:
-    """``total`` stars centred on ``center``, the first ``earned`` filled; long rows shrink."""
+    """``total`` stars centred on ``center``, the first ``earned`` filled; long rows shrink.
+
+    A row that would shrink below :data:`STAR_MIN_FRACTION` of ``radius`` (30 reps on a small
+    window) is summarised instead: one star and "27 / 30", readable at any size.
+    """
     if total <= 0:
         return
     spacing = radius * 2.3
     max_width = surface.get_width() * 0.6
     if spacing * total > max_width:
         spacing = max_width / total
+        if spacing / 2.3 < radius * STAR_MIN_FRACTION:
+            star_tally(surface, center, earned, total, radius)
+            return
         radius = spacing / 2.3
     x0 = center[0] - spacing * (total - 1) / 2
     for i in range(total):
         star(surface, (x0 + i * spacing, center[1]), radius, i < earned)
+
+
+def star_tally(
+    surface: pygame.Surface, center: Point, earned: int, total: int, radius: float
+) -> pygame.Rect:
+    """One star and "earned / total" beside it, centred on ``center`` (long rows of stars)."""
+    message = f"{earned} / {total}"
+    size_px = max(palette.MIN_TEXT_PX, round(radius * 1.6))
+    label = palette.text_surface(message, size_px, palette.TEXT)
+    gap = radius * 0.6
+    left = center[0] - (2 * radius + gap + label.get_width()) / 2
+    star(surface, (left + radius, center[1]), radius, earned > 0)
+    rect = label.get_rect(midleft=(round(left + 2 * radius + gap), round(center[1])))
+    offset = max(1, palette.px(surface, 2))
+    surface.blit(palette.text_surface(message, size_px, palette.BLACK), rect.move(offset, offset))
+    surface.blit(label, rect)
+    return rect.union(pygame.Rect(round(left), round(center[1] - radius), round(2 * radius),
+                                  round(2 * radius)))
 
 
 def badge(
@@ -286,9 +315,17 @@ def format_seconds(seconds: float) -> str:
     return str(whole)
 
 
-def toast(surface: pygame.Surface, message: str, center: Point) -> None:
-    """A short notice in a dark rounded box (news, not a warning)."""
-    rendered = palette.text_surface(message, palette.px(surface, 34), palette.YELLOW)
+def toast(
+    surface: pygame.Surface, message: str, center: Point, max_width: int | None = None
+) -> None:
+    """A short notice in a dark rounded box (news, not a warning); with ``max_width`` (screen
+    px, box included) a long one is set smaller to fit."""
+    size_px = palette.px(surface, 34)
+    rendered = palette.text_surface(message, size_px, palette.YELLOW)
+    room = None if max_width is None else max_width - palette.px(surface, 40)
+    if room is not None and rendered.get_width() > room > 0:
+        size_px = max(palette.MIN_TEXT_PX, size_px * room // rendered.get_width())
+        rendered = palette.text_surface(message, size_px, palette.YELLOW)
     box = rendered.get_rect().inflate(palette.px(surface, 40), palette.px(surface, 18))
     box.center = (round(center[0]), round(center[1]))
     translucent_rect(surface, box, palette.BACKGROUND, 215, box.height // 2)
@@ -303,10 +340,21 @@ def level_marker(surface: pygame.Surface, x: int, y: int, colour: Colour = palet
     pygame.draw.polygon(surface, palette.BLACK, points, 1)
 
 
+def faint_marker(surface: pygame.Surface, center: Point, radius: int) -> None:
+    """A faint ring where the level is, for when the feedback schedule hides the live marker
+    (bandwidth or faded feedback): it says the game is still following, without the balloon."""
+    size = 2 * radius + 4
+    ghost = pygame.Surface((size, size), pygame.SRCALPHA)
+    pygame.draw.circle(ghost, (*palette.WHITE, 70), (size // 2, size // 2), radius)
+    pygame.draw.circle(ghost, (*palette.WHITE, 150), (size // 2, size // 2), radius,
+                       max(2, radius // 12))
+    surface.blit(ghost, (round(center[0]) - size // 2, round(center[1]) - size // 2))
+
+
 def phase_bar(surface: pygame.Surface, rect: pygame.Rect, exercise: ExerciseView) -> None:
-    """A slim timer: hold progress while contracting, otherwise the clock of the phase (also
-    while contracting with feedback faded, when hold progress would give the result away)."""
-    if exercise.phase == "contract" and exercise.show_feedback:
+    """A slim timer: hold progress while contracting (whatever the feedback schedule hides),
+    otherwise the clock of the phase."""
+    if exercise.phase == "contract":
         fraction = (exercise.hold_progress_s / exercise.hold_required_s
                     if exercise.hold_required_s > 0 else 0.0)
         colour = palette.IN_ZONE if exercise.in_zone else palette.EFFORT
@@ -320,7 +368,8 @@ def phase_bar(surface: pygame.Surface, rect: pygame.Rect, exercise: ExerciseView
     else:
         return
     pad = palette.px(surface, 12)
-    translucent_rect(surface, rect.inflate(2 * pad, pad), palette.BACKGROUND, 170,
+    # Opaque: a cloud drifting behind the timer must not show through it.
+    translucent_rect(surface, rect.inflate(2 * pad, pad), palette.BACKGROUND, 255,
                      (rect.height + pad) // 2)
     bar = pygame.Rect(rect.left, rect.top, rect.width - palette.px(surface, 150), rect.height)
     hbar(surface, bar, fraction, colour, palette.PANEL_EDGE)

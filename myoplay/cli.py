@@ -18,10 +18,14 @@ from engine import __version__
 from engine.errors import MyoplayError
 from engine.printable import escape_controls
 from myoplay import (
+    analyse_command,
+    batch_command,
     export_command,
+    history_command,
     import_command,
     inspect_command,
     play_command,
+    progress_command,
     replay_command,
     scan_command,
     verify_command,
@@ -44,11 +48,15 @@ class Command(Protocol):
 COMMANDS: tuple[Command, ...] = (
     play_command,
     replay_command,
+    batch_command,
     verify_command,
     inspect_command,
     export_command,
     import_command,
+    analyse_command,
     scan_command,
+    history_command,
+    progress_command,
 )
 
 EXIT_USER_ERROR = 2

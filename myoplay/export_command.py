@@ -9,17 +9,22 @@ from typing import Literal, TextIO
 
 from engine.errors import ReplayError
 from engine.printable import escape_controls
+from myoplay.exchange_export import EXCHANGE_FORMATS, run_exchange_export
 from myoplay.file_progress import add_progress_option, file_progress
 from myoplay.output_files import check_output_path, replaced_on_success
 from replays.csv_export import ExportResult, export_csv
 
 NAME = "export"
-HELP = "export a replay file's samples as CSV (µV; --processed adds envelopes and MVC percentages)"
+HELP = ("export a replay file's samples as CSV, EDF+, BDF+ or C3D (--processed adds envelopes "
+        "and MVC percentages)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="a replay file")
-    parser.add_argument("--format", choices=["csv"], default="csv", help="output format")
+    parser.add_argument("--format", choices=["csv", *EXCHANGE_FORMATS], default="csv",
+                        help="output format: csv, edf (EDF+, 16 bit) or bdf (BDF+, 24 bit) "
+                             "with events and inputs as annotations, or c3d (analog EMG "
+                             "channels and events)")
     parser.add_argument(
         "-o", "--output", type=Path, help="output file (default: FILE with a .csv suffix; - for "
         "stdout)"
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     """Export; a failed export leaves no output behind (it is written aside, then renamed), and
     an output that is the recording itself, a device or in a missing folder is refused."""
     path: Path = args.file
+    if args.format in EXCHANGE_FORMATS:
+        return run_exchange_export(args, _mains(args.mains))
     output: Path = args.output or path.with_suffix(".csv")
     to_stdout = str(output) == "-"
     if to_stdout:

@@ -17,10 +17,17 @@ from typing import TYPE_CHECKING
 
 from engine.errors import ConfigError
 from modes.training_modes import TRAINING_MODES
+from myoplay.client_filing import add_client_options, plan_client_session
+from myoplay.external_sensors import (
+    add_external_sensor_options,
+    check_external_options,
+    sensor_option,
+)
+from myoplay.lsl_options import add_lsl_options, lsl_publisher
 from myoplay.option_checks import require_positive
-from myoplay.protocol_choice import protocol_help
+from myoplay.protocol_choice import check_mode_suits, protocol_help
 from myoplay.screen_detection import has_screen
-from sensors.sensor_kinds import SENSOR_KINDS, SIMULATED
+from sensors.sensor_kinds import SENSOR_METAVAR, SIMULATED
 
 if TYPE_CHECKING:
     from actors.session import SessionOutcome
@@ -35,8 +42,11 @@ DEMO_FRAMES_EVERY = 240
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sensor", default=SIMULATED, choices=SENSOR_KINDS,
-                        help="where the EMG comes from (default: sim, the virtual patient)")
+    parser.add_argument("--sensor", default=SIMULATED, type=sensor_option, metavar=SENSOR_METAVAR,
+                        help="where the EMG comes from (default: sim, the virtual patient); "
+                             "lsl:NAME or lsl:type=EMG takes a Lab Streaming Layer stream, "
+                             "brainflow:BOARD a BrainFlow board (synthetic, cyton, ganglion, "
+                             "gforce-pro, callibri-emg, playback:FILE, ...)")
     parser.add_argument("--address", help="Bluetooth address of the sensor (default: nearest)")
     parser.add_argument("--protocol", default="quad_set", metavar="NAME|FILE",
                         help=protocol_help("the exercise") + " (default: quad_set)")
@@ -69,6 +79,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--autopilot", action="store_true",
                         help="let the virtual patient follow the cues by itself (headless default)")
     parser.add_argument("--no-sound", action="store_true", help="mute the audio cues")
+    parser.add_argument("--tone", action="store_true",
+                        help="play a continuous tone whose pitch follows the target %%MVC "
+                             "while contracting (off by default; M mutes it with the cues)")
+    add_client_options(parser)
+    add_external_sensor_options(parser)
+    add_lsl_options(parser)
 
 
 def _speed(args: argparse.Namespace, *, headless: bool) -> float:
@@ -92,6 +108,8 @@ def _duration(args: argparse.Namespace) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     duration_s = _duration(args)
+    check_external_options(args)
+    publisher = lsl_publisher(args)
     # Imported here so that the other commands never load Trio, pygame or the engine's core.
     import trio
 
@@ -109,8 +127,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ.pop("SDL_VIDEODRIVER", None)
     simulated = args.sensor == SIMULATED
     speed = _speed(args, headless=headless)
+    client_plan = plan_client_session(args)
     training = build_training(args, headless=headless, demo_reps=DEMO_REPS)
+    if client_plan is not None:
+        training = client_plan.apply(training)
+    client_history = client_plan.history(training) if client_plan is not None else None
     mode = args.mode or default_training_mode(training.protocol)
+    check_mode_suits(training.protocol, mode)
     if headless:
         who = " with the virtual patient on autopilot" if simulated else ""
         print(f"myoplay: no screen: running headless{who} at {speed:g}x real time",
@@ -121,6 +144,14 @@ def run(args: argparse.Namespace) -> int:
 
     async def play() -> SessionOutcome:
         source, on_activation = await open_source(args, training.protocol)
+        if publisher is not None:
+            try:  # the streams appear now, or the failure is told before anything starts
+                if not await publisher.start(source.info) and args.lsl_wait:
+                    print(f"myoplay: not every LSL stream has a recorder after "
+                          f"{args.lsl_wait:g} s: publishing anyway", file=sys.stderr)
+            except BaseException:
+                await source.aclose()
+                raise
         folder = next_session_dir(args.out)
         folders.append(folder)
         plan = SessionPlan(
@@ -133,12 +164,15 @@ def run(args: argparse.Namespace) -> int:
             frames_dir=folder.path / "frames",
             save_every_frames=DEMO_FRAMES_EVERY if headless else 0,
             sound=not args.no_sound,
+            tone=args.tone and not args.no_sound,
             menu=not headless,
             duration_s=duration_s,
             on_activation=on_activation,
             autopilot=simulated and (args.autopilot or headless),
             time_scale=speed,
             stop_request=stop,
+            lsl=publisher,
+            client_history=client_history,
         )
         return await run_session(plan)
 
@@ -147,9 +181,21 @@ def run(args: argparse.Namespace) -> int:
         with stop_on_signals(stop):
             return await play()
 
-    outcome = trio.run(main, clock=ScaledClock(speed) if speed != 1.0 else None)
+    try:
+        outcome = trio.run(main, clock=ScaledClock(speed) if speed != 1.0 else None)
+    finally:
+        if publisher is not None:
+            publisher.close()
+    if publisher is not None:
+        print(publisher.describe())
     if outcome.played or not discard_unplayed(folders[0], outcome.record_path):
-        report_session(outcome, folders[0].path, speed)
+        report_session(outcome, folders[0].path, speed, client_history)
+        if client_plan is not None:
+            client_plan.file(outcome.record_path)
     else:
         print(f"session ended: {outcome.reason}, before anything was played (nothing kept)")
+    if outcome.gave_up is not None:
+        # Reported and saved like any session; then one line naming the actor and the cause.
+        sys.stdout.flush()
+        raise outcome.gave_up
     return 0

@@ -26,6 +26,19 @@ def protocol_help(what: str) -> str:
     return f"{what}: a built-in protocol ({', '.join(builtin_protocol_names())}) or a TOML file"
 
 
+def check_mode_suits(protocol: Protocol, mode: str) -> str:
+    """``mode`` when the protocol declares that it suits it (``modes`` in its file), else a
+    :class:`ConfigError` naming the modes it allows: a one-leg quad set on the seesaw would tell
+    the patient to push with the other leg."""
+    if mode not in protocol.modes:
+        raise ConfigError(
+            f"--mode {mode} does not suit protocol {protocol.id!r}; "
+            f"allowed: {', '.join(protocol.modes)}",
+            hint="leave --mode out for the protocol's usual mode",
+        )
+    return mode
+
+
 def resolve_protocol(spec: str, reps: int | None) -> Protocol:
     """A built-in protocol by id or a TOML file, optionally cut to ``reps`` reps in one set."""
     if spec.endswith(".toml") or os.sep in spec or Path(spec).is_file():

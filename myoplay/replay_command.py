@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +22,14 @@ from engine.errors import ConfigError, MyoplayError, ReplayError
 from engine.printable import escape_controls
 from modes.training_modes import TRAINING_MODES
 from myoplay.file_progress import add_progress_option, file_progress
+from myoplay.lsl_options import add_lsl_options, lsl_publisher
 from myoplay.output_files import check_output_path, replaced_on_success
 from myoplay.protocol_choice import protocol_help, resolve_protocol
 from myoplay.screen_detection import has_screen
 
 if TYPE_CHECKING:
-    from engine.messages import Record
+    from actors.lsl_outlet_actor import LslPublisher
+    from engine.messages import ConfigChange, Record, SourceInfo, UserInput
     from engine.training import TrainingConfig
     from replays.format import Header
     from replays.reader import ReplayStatus
@@ -43,7 +46,8 @@ HELP = "replay a recording through a fresh engine (headless and --fast for tests
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="a recording (.myoplay)")
     parser.add_argument("--fast", action="store_true",
-                        help="in the window, as fast as possible rather than in real time")
+                        help="in the window (or with --lsl), as fast as possible rather than in "
+                             "real time")
     parser.add_argument("--headless", action="store_true",
                         help="no window, as fast as possible (the default with no screen)")
     parser.add_argument("--protocol", metavar="NAME|FILE",
@@ -56,6 +60,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="re-cut the samples into frames of this many samples (headless "
                              "default: 2 s worth; the events do not change)")
     add_progress_option(parser)
+    add_lsl_options(parser)
 
 
 def _training(header_config: dict[str, Any], args: argparse.Namespace,
@@ -93,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--chunk must be at least 1 sample, got {args.chunk}")
     if args.events_out:
         check_output_path(args.events_out, [args.file], option="--events-out")
-    if args.headless or not has_screen():
+    publisher = lsl_publisher(args)
+    if publisher is not None:
+        outputs, recorded, status, header = _replay_lsl(args, publisher)
+    elif args.headless or not has_screen():
         outputs, recorded, status, header = _replay_headless(args)
     else:
         outputs, recorded, status, header = _replay_window(args)
@@ -148,31 +156,76 @@ def _replay_headless(args: argparse.Namespace) -> _Replayed:
     return done.outputs, done.recorded, done.status, done.header
 
 
+@dataclass
+class _Recording:
+    """What a paced replay needs of a recording, read once: its one source (with its record's
+    index), the inputs to re-apply (with theirs), the outputs recorded live, the settings."""
+
+    source: tuple[int, SourceInfo]
+    inputs: list[tuple[UserInput | ConfigChange, int]]
+    recorded: list[Record]
+    training: TrainingConfig
+    mains_hz: float | None
+    status: ReplayStatus | None
+    header: Header
+
+
+def _read_recording(args: argparse.Namespace) -> _Recording:
+    from engine.messages import ConfigChange, SourceInfo, UserInput
+    from engine.offline import is_input, is_output
+    from replays.reader import ReplayReader
+
+    inputs: list[tuple[UserInput | ConfigChange, int]] = []
+    recorded = []
+    sources: list[tuple[int, SourceInfo]] = []
+    with ReplayReader(args.file, allow_truncated=True) as reader:
+        header = reader.header
+        for record in reader:
+            if isinstance(record, UserInput | ConfigChange) and is_input(record):
+                inputs.append((record, reader.record_index))
+            elif is_output(record):
+                recorded.append(record)
+            elif isinstance(record, SourceInfo) and record not in (s for _, s in sources):
+                sources.append((reader.record_index, record))
+        status = reader.status
+    if len(sources) != 1:
+        where = f"record {sources[1][0]} describes a second source" if sources else (
+            f"records 0 to {reader.last_verified_record} describe no source")
+        raise ReplayError(f"{args.file}: {where}; replay needs exactly one",
+                          hint="export each source to CSV and import it on its own")
+    training = _training(dict(header.config), args, str(args.file))
+    mains = header.config.get("mains_hz")
+    return _Recording(sources[0], inputs, recorded, training,
+                      float(mains) if isinstance(mains, int | float) else None, status, header)
+
+
 def _replay_window(args: argparse.Namespace) -> _Replayed:
     import trio
 
     from actors.replay_viewer import view_replay
-    from engine.offline import is_input, is_output
-    from replays.reader import ReplayReader
 
-    inputs = []
-    recorded = []
-    with ReplayReader(args.file, allow_truncated=True) as reader:
-        header = reader.header
-        for record in reader:
-            if is_input(record):
-                inputs.append(record)
-            elif is_output(record):
-                recorded.append(record)
-        status = reader.status
-        sources = dict(reader.sources)
-    if len(sources) != 1:
-        raise ReplayError(f"{args.file} has {len(sources)} sources; replay needs exactly one")
-    training = _training(dict(header.config), args, str(args.file))
-    mains = header.config.get("mains_hz")
-    mode = args.mode or str(header.config.get("mode", "hold"))
-    source = next(iter(sources.values()))
-    _warn_if_incomplete(args, status)
-    outputs = trio.run(view_replay, args.file, source, training, mains, inputs, mode,
-                       not args.fast)
-    return outputs, recorded, status, header
+    recording = _read_recording(args)
+    header = recording.header
+    mode = args.mode or header.config.get("mode", "hold")
+    if mode not in TRAINING_MODES:
+        raise ReplayError(f"{args.file}: record 0 (the header): no training mode {mode!r}",
+                          hint=f"choose one with --mode: {', '.join(TRAINING_MODES)}")
+    _warn_if_incomplete(args, recording.status)
+    outputs = trio.run(view_replay, args.file, recording.source, recording.training,
+                       recording.mains_hz, recording.inputs, mode, not args.fast)
+    return outputs, recording.recorded, recording.status, header
+
+
+def _replay_lsl(args: argparse.Namespace, publisher: LslPublisher) -> _Replayed:
+    """Publish the replay through ``publisher``, at the recorded pace unless ``--fast``."""
+    import trio
+
+    from actors.lsl_replay import publish_replay
+
+    recording = _read_recording(args)
+    _warn_if_incomplete(args, recording.status)
+    with publisher:
+        outputs = trio.run(publish_replay, args.file, recording.source[1], recording.training,
+                           recording.mains_hz, [i for i, _ in recording.inputs], publisher,
+                           not args.fast)
+    return outputs, recording.recorded, recording.status, recording.header

@@ -1,4 +1,13 @@
-"""What ``myoplay play`` tells the user when a session ends, and the summary file it leaves."""
+"""What ``myoplay play`` tells the user when a session ends, and the summary file it leaves.
+
+The console report is the summary screen's knowledge of results in text: the verdict, every rep
+(peak and mean %MVC, time in the zone, success, the band it was judged on), the bands used, every
+alert of the session, the duration and the trend. ``summary.json`` holds the same and more.
+
+A session played with ``--client`` also shows, after the trend, the change since the client's
+last session of the same protocol and the progress toward the criterion across sessions
+(:mod:`engine.since_last_session`, the same lines as the summary screen).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +15,62 @@ import json
 from pathlib import Path
 
 from actors.session import SessionOutcome
+from engine.game_score import score_reps
+from engine.rules.session_summary import SessionSummary
+from engine.since_last_session import ClientHistory, client_progress_lines
+from modes import results_text
+from modes.summary_screen import COMPENSATION_MARK, compensation_note
 
 
-def report_session(outcome: SessionOutcome, folder: Path, speed: float) -> None:
+def summary_lines(summary: SessionSummary,
+                  client_history: ClientHistory | None = None) -> list[str]:
+    """The summary's report lines, indented under the "session ended" line (with the client's
+    progress when the session is filed under one)."""
+    lines = [
+        f"  protocol       {summary.protocol_name}",
+        f"  result         {results_text.verdict(summary)}",
+        f"  reps completed {summary.reps_completed} of {summary.reps_prescribed} "
+        f"({summary.reps_attempted} attempted)",
+        f"  duration       {results_text.duration_text(summary.duration_s)}"
+        + (f" (paused {summary.paused_s:.0f} s)" if summary.paused_s else ""),
+        f"  time in zone   {summary.time_in_zone_s:.1f} s",
+    ]
+    if summary.reps:
+        lines.append("  rep  band %MVC  peak  mean  in zone s  success")
+        for k in range(len(summary.reps)):
+            number, band, peak, mean, zone, ok = results_text.rep_row(summary, k)
+            mark = COMPENSATION_MARK if summary.reps[k].compensated else ""
+            lines.append(f"  {number:>3}  {band:>9}  {peak:>4}  {mean:>4}  {zone:>9}  "
+                         f"{'yes' if ok else 'no'}{mark}")
+        note = compensation_note(summary)
+        if note is not None:
+            lines.append(f"  {note}")
+    bands = results_text.band_lines(summary.bands)
+    for k, line in enumerate(bands):
+        lines.append(f"  {'bands' if k == 0 else '':<14} {line}")
+    if summary.mean_symmetry_lsi_pct is not None:
+        lines.append(f"  symmetry (LSI) {summary.mean_symmetry_lsi_pct:.0f} % (mean of reps)")
+    lines.append(f"  alerts         {results_text.alerts_text(summary)}")
+    trend, numbers = results_text.trend_text(summary.trend)
+    lines.append(f"  trend          {trend}" + (f" ({numbers})" if numbers else ""))
+    if client_history is not None:
+        label = f"client {client_history.client_id}"
+        for k, line in enumerate(client_progress_lines(client_history, summary)):
+            lines.append(f"  {label if k == 0 else '':<14} {line}")
+    lines.append(f"  score          {score_reps(summary.reps).describe()}")
+    return lines
+
+
+def report_session(outcome: SessionOutcome, folder: Path, speed: float,
+                   client_history: ClientHistory | None = None) -> None:
     """Write ``summary.json`` into the session ``folder`` and print the summary on stdout."""
     summary = outcome.summary
-    (folder / "summary.json").write_text(
-        json.dumps(summary.to_plain(), indent=2, sort_keys=True) + "\n"
-    )
+    # The score beside the summary: computed from the reps, like the HUD's and the screen's.
+    plain = summary.to_plain() | {"score": score_reps(summary.reps).to_plain()}
+    (folder / "summary.json").write_text(json.dumps(plain, indent=2, sort_keys=True) + "\n")
     print(f"session ended: {outcome.reason}")
-    print(f"  protocol       {summary.protocol_name}")
-    print(f"  reps completed {summary.reps_completed} of {summary.reps_prescribed} "
-          f"({summary.reps_attempted} attempted)")
-    print(f"  time in zone   {summary.time_in_zone_s:.1f} s")
-    rep_peaks = [r.peak_pct for r in summary.reps if r.peak_pct is not None]
-    if rep_peaks:
-        print(f"  peak in reps   {min(rep_peaks):.0f}–{max(rep_peaks):.0f} %MVC "
-              f"(target {summary.final_low_pct:g}–{summary.final_high_pct:g})")
-    if summary.mean_symmetry_lsi_pct is not None:
-        print(f"  symmetry (LSI) {summary.mean_symmetry_lsi_pct:.0f} %")
-    alerts = ", ".join(f"{k} ×{n}" for k, n in sorted(summary.alerts.items()) if n)
-    print(f"  alerts         {alerts or 'none'}")
+    for line in summary_lines(summary, client_history):
+        print(line)
     if outcome.latency_p50_ms is not None and outcome.latency_p99_ms is not None:
         at = f", measured at {speed:g}x real time" if speed != 1.0 else ""
         print(f"  latency        p50 {outcome.latency_p50_ms:.1f} ms, "

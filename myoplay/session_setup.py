@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from engine.calibration_procedure import CalibrationProtocol
+from engine.calibration_procedure import RESULT_SHOWN_S, CalibrationProtocol
 from engine.messages import ChannelInfo, Side
 from engine.protocol import Protocol
 from engine.training import TrainingConfig
+from myoplay.external_sensors import is_external, open_external_source
 from myoplay.protocol_choice import resolve_protocol
 from replays.calibration_reuse import calibration_from_replay
 from sensors.sensor_kinds import SIMULATED
@@ -38,6 +39,7 @@ def build_training(args: argparse.Namespace, *, headless: bool, demo_reps: int) 
         rest_s=3.0 if quick else 5.0,
         effort_s=3.0 if quick else 5.0,
         recover_s=3.0 if quick else 30.0,
+        result_s=RESULT_SHOWN_S,
         kind="submax" if args.submax else "mvc",
     )
     calibration = calibration_from_replay(args.calibration) if args.calibration else None
@@ -79,6 +81,8 @@ async def open_source(
         patient = VirtualPatient(config, seed=args.seed)
         source = SimulatedSource(patient)
         return source, source.set_activations
+    if is_external(args.sensor):
+        return await open_external_source(args), None
     # Imported here so that the simulated sensor never loads the Bluetooth stack.
     from sensors.ble.devices import open_ble_source
 

@@ -8,8 +8,10 @@ suffix names the unit: ``_counts`` for a source in counts, see :data:`UNIT_SUFFI
 
 Processed (``processed=True``): the samples go through the engine's own streaming pipeline
 (:mod:`engine.dsp`), with the calibrations recorded in the file applied where they were, and each
-channel gets four columns: ``<label>_uv``, ``<label>_envelope_uv``, ``<label>_pct_mvc`` (empty
-while no calibration is active) and ``<label>_quality`` (the :class:`QualityFlag` bit mask).
+channel gets four columns: ``<label>_uv``, ``<label>_envelope_uv``, ``<label>_pct_mvc`` and
+``<label>_quality`` (the :class:`QualityFlag` bit mask). ``_pct_mvc`` is empty while no
+calibration is active, on a channel the calibration has no reference for, and on every flagged
+sample: no %MVC is ever given for a sample whose quality is in doubt.
 Gaps then appear as rows with an empty ``_uv`` cell, the held envelope and the GAP flag (at most
 :data:`MAX_GAP_ROWS` of them per gap).
 
@@ -164,7 +166,17 @@ class _ProcessedRows:
             cells[:, 0::4] = raw_uv[start:stop].tolist() if raw_uv is not None else ""
             cells[:, 1::4] = np.asarray(block.envelope_uv[start:stop]).tolist()
             pct = block.pct_mvc
-            cells[:, 2::4] = np.asarray(pct[start:stop]).tolist() if pct is not None else ""
+            if pct is None:
+                cells[:, 2::4] = ""
+            else:
+                # No %MVC from a flagged or settling sample (the quality column says why), nor
+                # on a channel the calibration left without a reference.
+                shown = np.asarray(pct[start:stop]).astype(object)
+                shown[np.asarray(block.quality[start:stop]) != 0] = ""
+                calibration = self._pipeline.calibration
+                if calibration is not None:
+                    shown[:, ~np.array(calibration.calibrated)] = ""
+                cells[:, 2::4] = shown
             cells[:, 3::4] = np.asarray(block.quality[start:stop]).tolist()
             # The slice of ProcessedBlock.sample_times_ns(), without building all of it.
             offsets_ns = np.rint(np.arange(start, stop, dtype=np.float64) * period_ns)

@@ -18,8 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from engine.clock import sample_offset_ns
-from engine.errors import ReplayError
+from engine.errors import MyoplayError, ReplayError
 from engine.messages import (
     ConfigChange,
     Gap,
@@ -30,10 +29,11 @@ from engine.messages import (
     UserInput,
 )
 from engine.offline import OfflineEngine, is_input, is_output
+from engine.rules.session_summary import SessionSummary
 from engine.training import TrainingConfig
 from replays.format import Header
 from replays.reader import ReplayReader, ReplayStatus
-from replays.record_errors import naming_records
+from replays.record_errors import InputOrigins, item_end_ns, named, naming_records
 from replays.segments import ChildSegments, LocalSegments, ReadAheadFailed, forks_cheaply
 
 #: How far (session time) judging stays behind reading, so that inputs recorded after the
@@ -63,6 +63,9 @@ class HeadlessReplay:
     """The recording's header: its settings, and the versions of what made it."""
     read_ahead: bool
     """Whether a child process read the file (see :mod:`replays.segments`)."""
+    summary: SessionSummary
+    """The engine's summary of the (last) exercise at the end of the replay: what the summary
+    screen showed, with every channel's peak and working-phase mean %MVC."""
 
 
 def replay_headless(
@@ -101,26 +104,32 @@ class _Replay:
         self.training = training_for(self.header.config)
         self.engine: OfflineEngine | None = None
         self.source: SourceInfo | None = None
-        self.waiting: collections.deque[SampleFrame | Gap] = collections.deque()
-        self.early: list[UserInput | ConfigChange] = []
+        # Frames and gaps read but not judged yet, with their records' indices in the file.
+        self.waiting: collections.deque[tuple[SampleFrame | Gap, int]] = collections.deque()
+        self.early: list[tuple[UserInput | ConfigChange, int]] = []
+        self.input_origins = InputOrigins()
         self.outputs: list[Record] = []
         self.recorded: list[Record] = []
 
-    def take(self, record: Record) -> None:
-        if isinstance(record, SampleFrame | Gap):
-            self.waiting.append(record)  # the segments refuse samples of undescribed sources
-        elif isinstance(record, SourceInfo):
-            self._describe(record)
-        elif is_output(record):
-            self.recorded.append(record)
-        elif is_input(record):
-            assert isinstance(record, UserInput | ConfigChange)
-            if self.engine is None:
-                self.early.append(record)
-            elif record.t_ns < self.engine.judged_until_ns:
-                raise _LateInput
-            else:
-                self.engine.add(record)
+    def take(self, record: Record, index: int) -> None:
+        """Take the record of index ``index`` in the file (of a re-cut frame: its first
+        sample's record)."""
+        with naming_records(self.name, f"record {index}"):
+            if isinstance(record, SampleFrame | Gap):
+                self.waiting.append((record, index))  # the segments refuse undescribed sources
+            elif isinstance(record, SourceInfo):
+                self._describe(record)
+            elif is_output(record):
+                self.recorded.append(record)
+            elif is_input(record):
+                assert isinstance(record, UserInput | ConfigChange)
+                if self.engine is None:
+                    self.early.append((record, index))
+                elif record.t_ns < self.engine.judged_until_ns:
+                    raise _LateInput
+                else:
+                    self.engine.add(record)
+                    self.input_origins.add(record.t_ns, index)
 
     def _describe(self, source: SourceInfo) -> None:
         if self.source is not None:
@@ -130,7 +139,8 @@ class _Replay:
         self.engine = OfflineEngine.fresh(
             source, self.training, float(mains) if isinstance(mains, int | float) else None
         )
-        self.engine.expect(self.early)
+        self.engine.expect([record for record, _ in self.early])
+        self.input_origins.expect((record.t_ns, index) for record, index in self.early)
 
     def judge(self, until_ns: int) -> None:
         """Step the waiting items that end by ``until_ns``."""
@@ -138,17 +148,24 @@ class _Replay:
         if engine is None or source is None:
             return
         waiting = self.waiting
-        while waiting and _end_ns(waiting[0], source.rate_hz) <= until_ns:
-            self.outputs += engine.step(waiting.popleft())
+        while waiting and item_end_ns(waiting[0][0], source.rate_hz) <= until_ns:
+            item, index = waiting.popleft()
+            judged_from_ns = engine.judged_until_ns
+            try:
+                self.outputs += engine.step(item)
+            except MyoplayError as error:
+                where = self.input_origins.where(error, item, index, judged_from_ns,
+                                                 source.rate_hz)
+                raise named(error, self.name, where) from None
 
     def finish(self, status: ReplayStatus | None, passes: int, last_record: int) -> HeadlessReplay:
-        with naming_records(self.name, f"replaying records up to {last_record}"):
-            self.judge(_FOREVER_NS)
+        self.judge(_FOREVER_NS)
         if self.source is None:
             raise ReplayError(f"{self.name}: records 0 to {last_record} describe no source; "
                               f"replay needs exactly one", hint="it holds no samples")
+        assert self.engine is not None  # made with the source
         return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
-                              self.header, self.read_ahead)
+                              self.header, self.read_ahead, self.engine.core.summary())
 
 
 def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,
@@ -156,16 +173,14 @@ def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,
     lookahead_ns = round(LOOKAHEAD_S * 1e9)
     with reader:
         replay = _Replay(reader, training_for)
-        with naming_records(replay.name, "record 0 (the header's settings)"):
-            for source in reader.early_sources:
-                replay.take(source)
+        for index, source in reader.early_sources:
+            replay.take(source, index)
         last_record = 0
         for segment in reader.segments():
             last_record = segment.last_record
-            with naming_records(replay.name, f"replaying records up to {last_record}"):
-                for record in segment.records:
-                    replay.take(record)
-                replay.judge(segment.read_until_ns - lookahead_ns)
+            for record, index in zip(segment.records, segment.origins, strict=True):
+                replay.take(record, index)
+            replay.judge(segment.read_until_ns - lookahead_ns)
             if on_progress is not None:
                 on_progress(segment.bytes_read)
         return replay.finish(reader.status, passes=1, last_record=last_record)
@@ -174,27 +189,18 @@ def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,
 def _two_passes(path: str | os.PathLike[str], training_for: TrainingFor,
                 chunk_samples: int | None, on_progress: Progress | None) -> HeadlessReplay:
     with ReplayReader(path, allow_truncated=True) as reader:
-        inputs = [r for r in reader if is_input(r)]
+        inputs = [(r, reader.record_index) for r in reader if is_input(r)]
     with LocalSegments(path, chunk_samples) as reader:
         replay = _Replay(reader, training_for)
-        for record in inputs:
-            replay.take(record)
+        for record, index in inputs:
+            replay.take(record, index)
         last_record = 0
         for segment in reader.segments():
             last_record = segment.last_record
-            with naming_records(replay.name, f"replaying records up to {last_record}"):
-                for record in segment.records:
-                    if not is_input(record):
-                        replay.take(record)
-                replay.judge(_FOREVER_NS)
+            for record, index in zip(segment.records, segment.origins, strict=True):
+                if not is_input(record):
+                    replay.take(record, index)
+            replay.judge(_FOREVER_NS)
             if on_progress is not None:
                 on_progress(segment.bytes_read)
         return replay.finish(reader.status, passes=2, last_record=last_record)
-
-
-def _end_ns(item: SampleFrame | Gap, rate_hz: float) -> int:
-    if isinstance(item, Gap):
-        return item.t_ns + item.duration_ns
-    return item.t_ns + sample_offset_ns(item.n_samples, rate_hz)
-
-

@@ -55,15 +55,17 @@ from replays.format import (
     new_unpacker,
 )
 from replays.record_bounds import check_header_bounds, check_plain, check_record_bounds
-from replays.resync import checkpoint_follows
+from replays.resync import bytes_as_written, damaged_length, first_checkpoint
 
 #: What can go wrong turning untrusted plain data into a record (beyond our own error type).
 _DECODE_ERRORS = (MessageFormatError, TypeError, ValueError, OverflowError, RecursionError)
 
 _KNOWN_TAGS = frozenset(MESSAGE_TYPES)
+_FORMAT_TAGS = frozenset((SYNC_TAG, END_TAG, SUMMARY_TAG))
 
 #: How every corruption message names the record (``ReplayStatus.describe`` uses it too).
 CORRUPT_AT = "corrupt at record {}: "
+_DAMAGED_LENGTH = "its declared length runs over a later sync or end record (a damaged length)"
 
 State = Literal["complete", "truncated", "corrupt"]
 
@@ -149,6 +151,10 @@ class ReplayReader:
         self._crc = 0
         self._segment_records = 0
         self._segment_bytes = 0
+        # The current segment's bytes and where each of its records starts in them: kept only
+        # to say where damage begins when a record is refused (see _damage_behind).
+        self._segment = bytearray()
+        self._starts: list[int] = []
         self._pending: list[tuple[int, Record]] = []  # (index in the file, record)
         self._handed_out = -1
         self._pending_summary: Summary | None = None
@@ -200,23 +206,36 @@ class ReplayReader:
                 except _EndOfData:
                     self._ends_inside_record()
                     return
+                except CorruptReplayError as error:
+                    raise self._damage_behind(error) from None
                 if got is None:
                     self._truncated(f"the file ends after record {self._index - 1} with no end "
                                     f"record")
                     return
                 items, raw = got
+                self._starts.append(len(self._segment))
+                self._segment += raw
                 tag = items[0] if isinstance(items, list) and items else None
-                if tag == SYNC_TAG:
-                    yield from self._sync(items)
-                elif tag == END_TAG:
-                    yield from self._end(items)
+                try:
+                    if tag == SYNC_TAG:
+                        checked = self._sync(items)
+                    elif tag == END_TAG:
+                        checked = self._end(items)
+                    else:
+                        self._message(items, tag)
+                        self._crc = zlib.crc32(raw, self._crc)
+                        self._segment_records += 1
+                        self._segment_bytes += len(raw)
+                        self._check_segment()
+                        checked = None
+                except CorruptReplayError as error:
+                    raise self._damage_behind(
+                        error, not_a_record=not _a_record_tag(tag)
+                    ) from None
+                if checked is not None:
+                    yield from checked
+                if tag == END_TAG:
                     return
-                else:
-                    self._message(items, tag)
-                    self._crc = zlib.crc32(raw, self._crc)
-                    self._segment_records += 1
-                    self._segment_bytes += len(raw)
-                    self._check_segment()
                 self._index += 1
         finally:
             self._pending.clear()
@@ -242,6 +261,8 @@ class ReplayReader:
         try:
             got = self._next_items()
         except _EndOfData:
+            if first_checkpoint(bytes(self._raw), 1) is not None:
+                raise self._corrupt(_DAMAGED_LENGTH) from None
             got = None
         if got is None:
             raise TruncatedReplayError(
@@ -263,6 +284,8 @@ class ReplayReader:
         self._crc = zlib.crc32(raw, self._crc)
         self._segment_records = 1
         self._segment_bytes = len(raw)
+        self._segment += raw
+        self._starts.append(0)
         self._index = 1
         return header
 
@@ -305,15 +328,17 @@ class ReplayReader:
         self._pending.append((self._index, record))
 
     def _sync(self, items: Any) -> Iterator[Record]:
+        """Check a sync record; the records it verified, to hand out."""
         try:
             sync = Sync.from_list(items)
         except _DECODE_ERRORS as error:
             raise self._corrupt(str(error)) from None
         self._check_checkpoint(sync.record_count, sync.crc32, sync.samples_t_ns, "sync")
         self._counts[SYNC_TAG] += 1
-        yield from self._release_segment()
+        return self._release_segment()
 
     def _end(self, items: Any) -> Iterator[Record]:
+        """Check the end record and that nothing follows; the records it verified."""
         try:
             end = End.from_list(items)
         except _DECODE_ERRORS as error:
@@ -333,12 +358,15 @@ class ReplayReader:
             raise self._corrupt(f"there are bytes after the end record (record {end_index})")
         self._index = end_index
         self.end = end
+        return self._completed(end_index)
+
+    def _completed(self, end_index: int) -> Iterator[Record]:
         yield from self._release_segment()
         self.status = ReplayStatus("complete", end_index, end_index + 1)
 
     def _check_checkpoint(self, count: int, crc: int, samples_t_ns: int, what: str) -> None:
-        if count != self._index:
-            raise self._corrupt(f"the {what} record says it is record {count}")
+        # The CRC first: a damaged length shifts every record after it, so a wrong count with
+        # a wrong CRC is damage in the segment, not a wrong checkpoint.
         if crc != self._crc:
             first = self._last_verified + 1
             raise self._corrupt(
@@ -346,6 +374,8 @@ class ReplayReader:
                 f"{self._index}",
                 index=first,
             )
+        if count != self._index:
+            raise self._corrupt(f"the {what} record says it is record {count}")
         if samples_t_ns != self._samples_t_ns:
             raise self._corrupt(
                 f"the {what} record's sample time {samples_t_ns} ns does not match the frames "
@@ -358,6 +388,8 @@ class ReplayReader:
         self._crc = 0
         self._segment_records = 0
         self._segment_bytes = 0
+        self._segment = bytearray()
+        self._starts = []
         for source_id, source in self._described.items():
             self.sources.setdefault(source_id, source)
         if self._pending_summary is not None:
@@ -377,12 +409,68 @@ class ReplayReader:
 
     def _ends_inside_record(self) -> None:
         """The bytes ran out inside a record: a cut-off file, unless a whole checkpoint lies
-        in what that record claims as its own, which only a damaged length can do."""
-        if checkpoint_follows(bytes(self._raw)):
-            raise self._corrupt(
-                "its declared length runs over a later sync or end record (a damaged length)"
-            )
+        in what a record of the segment (that one included) claims as its own, which only a
+        damaged length can do."""
+        data = bytes(self._segment) + bytes(self._raw)
+        spans = [*self._spans(), (len(self._segment), len(data))]
+        damaged = damaged_length(data, spans, self._last_verified + 1)
+        if damaged is not None:
+            raise self._corrupt(_DAMAGED_LENGTH, index=damaged)
         self._truncated(f"the file ends inside record {self._index}")
+
+    def _damage_behind(
+        self, error: CorruptReplayError, *, not_a_record: bool = False
+    ) -> CorruptReplayError:
+        """The error naming the first damaged record, for ``error`` found at record
+        ``self._index`` (``not_a_record``: that record, read whole, is no record at all, e.g. a
+        lone number).
+
+        A damaged length makes the records after it read from the wrong places, so the reader
+        notices later than the damage. Two signs point back to it: a checkpoint inside a
+        record's bytes (that record's length runs over it), and, for a value that is no
+        record, a segment whose CRC fails (the record before it ends in the wrong place). With
+        neither, the refused record is the first damaged one (its content is out of bounds, or
+        its own bytes are damaged).
+        """
+        first = self._last_verified + 1
+        # An unreadable record's end is unknown: only the records read whole have spans.
+        spans = self._spans()
+        data = b"".join((self._segment, self._raw, self._read_ahead()))
+        damaged = damaged_length(data, spans, first)
+        if damaged is not None and damaged <= error.record_index:
+            return self._corrupt(_DAMAGED_LENGTH, index=damaged)
+        if (
+            not_a_record
+            and error.record_index == self._index > first
+            and bytes_as_written(data) is False
+        ):
+            return self._corrupt(
+                f"its length is damaged: what follows it is no record "
+                f"({error.message.partition(CORRUPT_AT.format(self._index))[2]})",
+                index=self._index - 1,
+            )
+        return error
+
+    def _spans(self) -> list[tuple[int, int]]:
+        """Where the records of the segment read so far start and end in its bytes."""
+        ends = [*self._starts[1:], len(self._segment)] if self._starts else []
+        return list(zip(self._starts, ends, strict=True))
+
+    def _read_ahead(self) -> bytes:
+        """Up to a segment's worth of the bytes after those read (the checkpoint closing the
+        segment lies within them), read once a record has been refused."""
+        wanted = MAX_SEGMENT_BYTES + MAX_RECORD_BYTES - len(self._segment) - len(self._raw)
+        chunks = []
+        while wanted > 0:
+            try:
+                chunk = self._file.read(min(wanted, READ_CHUNK_BYTES))
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
 
     def _truncated(self, why: str) -> None:
         """Record that the file stops early; raise unless truncation is allowed."""
@@ -449,6 +537,11 @@ class ReplayReader:
         if self._on_progress is not None:
             self._on_progress(self._fed)
         return True
+
+
+def _a_record_tag(tag: object) -> bool:
+    """Whether ``tag`` is the tag of a record of the format."""
+    return isinstance(tag, str) and (tag in _KNOWN_TAGS or tag in _FORMAT_TAGS)
 
 
 def _explain(error: Exception) -> str:

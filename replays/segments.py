@@ -11,7 +11,9 @@ this process instead, where a damaged file raises its usual error naming the rec
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import sys
@@ -42,6 +44,9 @@ class Segment:
     """Records as read, frames already re-cut, with how far the file has been read."""
 
     records: list[Record]
+    origins: list[int]
+    """For each record, the index in the file of the record it comes from (of a re-cut frame:
+    the record holding its first sample), so that an error can name it."""
     read_until_ns: int
     """Session time just after the last sample read so far."""
     bytes_read: int
@@ -58,19 +63,30 @@ def read_segments(reader: ReplayReader, chunk_samples: int | None) -> Iterator[S
     rechunker: Rechunker | None = None
     source: SourceInfo | None = None
     records: list[Record] = []
+    origins: list[int] = []
+    frames_from = _FrameOrigins()
     read_until = 0
     last = -1
     for record in reader:
         if reader.samples_t_ns != read_until and records:
-            yield Segment(records, read_until, reader.bytes_read, last)
-            records = []
+            yield Segment(records, origins, read_until, reader.bytes_read, last)
+            records, origins = [], []
         read_until = reader.samples_t_ns
         last = reader.record_index
         if isinstance(record, SampleFrame | Gap):
             if rechunker is None:
                 raise ReplayError(f"{reader.name}: record {last} holds samples of a source it "
                                   f"never describes")
-            records += rechunker.push(record)
+            if isinstance(record, SampleFrame):
+                frames_from.push(record, last)
+            for item in rechunker.push(record):
+                if isinstance(item, Gap):
+                    origins.append(last)
+                    records.append(item)
+                else:
+                    index, frame = frames_from.cut(item)
+                    origins.append(index)
+                    records.append(frame)
             continue
         if isinstance(record, SourceInfo):
             if source is None:
@@ -82,9 +98,43 @@ def read_segments(reader: ReplayReader, chunk_samples: int | None) -> Iterator[S
                     f"exactly one", hint="export each source to CSV and import it on its own"
                 )
         records.append(record)
+        origins.append(last)
     if rechunker is not None:
-        records += rechunker.flush()
-    yield Segment(records, reader.samples_t_ns, reader.bytes_read, reader.last_verified_record)
+        for item in rechunker.flush():
+            index, frame = frames_from.cut(item)
+            origins.append(index)
+            records.append(frame)
+    yield Segment(records, origins, reader.samples_t_ns, reader.bytes_read,
+                  reader.last_verified_record)
+
+
+class _FrameOrigins:
+    """Which record of the file each re-cut frame's first sample comes from.
+
+    The rechunker cuts the samples in the order they were pushed, so counting samples in and out
+    finds it, whatever the frames' own (untrusted) indices say. A re-cut frame then takes that
+    frame's ``seq``, so that a message quoting it names a frame of the file, never a re-cut one.
+    """
+
+    def __init__(self) -> None:
+        # Frames pushed and not yet wholly cut: (samples pushed up to and with it, its index,
+        # its seq).
+        self._pushed: collections.deque[tuple[int, int, int]] = collections.deque()
+        self._samples_pushed = 0
+        self._samples_cut = 0
+
+    def push(self, frame: SampleFrame, index: int) -> None:
+        self._samples_pushed += frame.n_samples
+        self._pushed.append((self._samples_pushed, index, frame.seq))
+
+    def cut(self, frame: SampleFrame) -> tuple[int, SampleFrame]:
+        """The index of the record holding the first sample of ``frame``, the next cut, and
+        ``frame`` with that record's seq."""
+        while len(self._pushed) > 1 and self._pushed[0][0] <= self._samples_cut:
+            self._pushed.popleft()
+        self._samples_cut += frame.n_samples
+        _, index, seq = self._pushed[0]
+        return index, dataclasses.replace(frame, seq=seq)
 
 
 def _chunk_samples(source: SourceInfo, requested: int | None) -> int:
@@ -104,7 +154,8 @@ class LocalSegments:
         self.name = self._reader.name
         self.header = self._reader.header
         self.status: ReplayStatus | None = None
-        self.early_sources: list[SourceInfo] = []  # this reader finds them in their place
+        # (index, source): this reader finds them in their place
+        self.early_sources: list[tuple[int, SourceInfo]] = []
 
     def segments(self) -> Iterator[Segment]:
         yield from read_segments(self._reader, self._chunk_samples)
@@ -147,8 +198,8 @@ class ChildSegments:
         while True:
             message = self._receive()
             if message[0] == "segment":
-                _, read_until_ns, bytes_read, last_record, records = message
-                yield Segment([message_from_list(r) for r in records], read_until_ns,
+                _, read_until_ns, bytes_read, last_record, records, origins = message
+                yield Segment([message_from_list(r) for r in records], origins, read_until_ns,
                               bytes_read, last_record)
             elif message[0] == "end":
                 self.status = ReplayStatus(*message[1]) if message[1] is not None else None
@@ -185,7 +236,8 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
             for segment in read_segments(reader, chunk_samples):
                 pipe.send_bytes(pack(["segment", segment.read_until_ns, segment.bytes_read,
                                       segment.last_record,
-                                      [r.to_list() for r in segment.records]]))
+                                      [r.to_list() for r in segment.records],
+                                      list[PlainValue](segment.origins)]))
             status = reader.status
             fields: list[PlainValue] | None = None if status is None else [
                 status.state, status.record_index, status.verified_records, status.reason
@@ -199,15 +251,16 @@ def _read_ahead(path: str | os.PathLike[str], chunk_samples: int | None,
         pipe.close()
 
 
-def _first_sources(path: str | os.PathLike[str]) -> list[SourceInfo]:
-    """The sources described before the first samples (a recorder writes them first)."""
+def _first_sources(path: str | os.PathLike[str]) -> list[tuple[int, SourceInfo]]:
+    """The sources described before the first samples (a recorder writes them first), with
+    their indices in the file."""
     found = []
     with ReplayReader(path, allow_truncated=True) as reader:
         for record in reader:
             if isinstance(record, SampleFrame | Gap):
                 break
             if isinstance(record, SourceInfo):
-                found.append(record)
+                found.append((reader.record_index, record))
     return found
 
 

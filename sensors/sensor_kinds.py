@@ -15,3 +15,13 @@ BLE_SENSOR_KINDS: tuple[str, ...] = ("myo", "ganglion", "diy")
 
 #: Every sensor kind, the simulated one first (it is the default).
 SENSOR_KINDS: tuple[str, ...] = (SIMULATED, *BLE_SENSOR_KINDS)
+
+#: Sensor families named with what follows a colon: ``lsl:NAME`` or ``lsl:PROP=VALUE`` (any
+#: Lab Streaming Layer stream, :mod:`sensors.lsl_source`) and ``brainflow:BOARD`` (the boards
+#: in :mod:`sensors.brainflow_boards`).
+LSL = "lsl"
+BRAINFLOW = "brainflow"
+SENSOR_FAMILIES: tuple[str, ...] = (LSL, BRAINFLOW)
+
+#: How ``--sensor`` shows its choices.
+SENSOR_METAVAR = "{" + ",".join(SENSOR_KINDS) + "}|lsl:STREAM|brainflow:BOARD"

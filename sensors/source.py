@@ -7,7 +7,7 @@ gap records in order. Sources own their I/O and pacing; the engine never waits o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from engine.messages import Gap, SampleFrame, SourceInfo
 
@@ -35,3 +35,26 @@ class Source(Protocol):
     async def aclose(self) -> None:
         """Release the device or file; safe to call twice."""
         ...
+
+
+class Opening(Protocol):
+    """A source that connects in a separate step before it streams (a device, a network
+    stream)."""
+
+    async def open(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+OpeningT = TypeVar("OpeningT", bound=Opening)
+
+
+async def opened(source: OpeningT) -> OpeningT:
+    """``source``, opened; closed again when opening fails or is cancelled, so a half-open
+    device or stream is never left behind."""
+    try:
+        await source.open()
+    except BaseException:
+        await source.aclose()
+        raise
+    return source

@@ -11,13 +11,18 @@ layer              may import
 ``replays``        ``engine``
 ``sensors``        ``engine``, ``engine.runtime``
 ``actors``         ``engine``, ``engine.runtime``, ``modes``, ``replays``, ``sensors``
+``history``        ``engine``, ``replays`` (the client history store and progress reports)
 ``myoplay``        all of the above (the application, the outermost layer)
 ``bench``          all but ``myoplay``
 =================  ===========================================================
 
 ``modes``, ``replays`` and ``sensors`` are siblings: none imports another. Frameworks are held
 to the layers that need them: Trio only in ``engine.runtime``, ``sensors``, ``actors`` and
-``myoplay``; pygame only in ``modes`` and ``actors``; bleak only in ``sensors``. Nothing but
+``myoplay``; pygame only in ``modes`` and ``actors``; bleak only in ``sensors``; matplotlib
+only in ``history``; Dask (``dask``, ``distributed``) and ``pyarrow`` only in ``myoplay`` (where
+a batch is scheduled and its tables written); pylsl only in ``sensors``, ``actors`` (and the
+benchmarks); brainflow only in ``sensors``; the exchange formats' libraries (edfio, ezc3d,
+pyxdf) only in ``replays``. Nothing but
 ``myoplay`` itself (and the tests) imports ``myoplay``. Imports inside functions and under
 ``TYPE_CHECKING`` count too: a layer that names a higher one, even lazily, depends on it.
 """
@@ -42,8 +47,11 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "replays": frozenset({PURE, "replays"}),
     "sensors": frozenset({PURE, RUNTIME, "sensors"}),
     "actors": frozenset({PURE, RUNTIME, "modes", "replays", "sensors", "actors"}),
-    "myoplay": frozenset({PURE, RUNTIME, "modes", "replays", "sensors", "actors", "myoplay"}),
-    "bench": frozenset({PURE, RUNTIME, "modes", "replays", "sensors", "actors", "bench"}),
+    "history": frozenset({PURE, "replays", "history"}),
+    "myoplay": frozenset({PURE, RUNTIME, "modes", "replays", "sensors", "actors", "history",
+                          "myoplay"}),
+    "bench": frozenset({PURE, RUNTIME, "modes", "replays", "sensors", "actors", "history",
+                        "bench"}),
 }
 
 #: The layers allowed to use each framework.
@@ -51,6 +59,19 @@ FRAMEWORK_USERS: dict[str, frozenset[str]] = {
     "trio": frozenset({RUNTIME, "sensors", "actors", "myoplay", "bench"}),
     "pygame": frozenset({"modes", "actors", "bench"}),
     "bleak": frozenset({"sensors"}),
+    "matplotlib": frozenset({"history"}),
+    # Batch re-analysis: the scheduling and the tables (myoplay.batch_*), not the work itself.
+    "dask": frozenset({"myoplay"}),
+    "distributed": frozenset({"myoplay"}),
+    "pyarrow": frozenset({"myoplay"}),
+    # Lab Streaming Layer: the LSL source and the session's outlet (and their benchmark).
+    "pylsl": frozenset({"sensors", "actors", "bench"}),
+    # BrainFlow boards: acquisition only, behind sensors.brainflow_source.
+    "brainflow": frozenset({"sensors"}),
+    # Exchange formats (EDF+/BDF+, C3D, XDF): read and written by replays' converters only.
+    "edfio": frozenset({"replays"}),
+    "ezc3d": frozenset({"replays"}),
+    "pyxdf": frozenset({"replays"}),
 }
 
 

@@ -50,3 +50,12 @@ def test_an_unknown_protocol_names_the_choices(tmp_path: Path):
     assert done.returncode == 2
     assert "unknown protocol 'quad_sets_typo'" in done.stderr
     assert "straight_leg_raise" in done.stderr
+
+
+def test_play_with_the_tone_runs_and_reports_the_score(tmp_path: Path) -> None:
+    done = myoplay("play", "--reps", "2", "--speed", "25", "--tone", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "no sound" not in done.stderr
+    score_lines = [line for line in done.stdout.splitlines() if line.startswith("  score ")]
+    assert len(score_lines) == 1
+    assert " points, level " in score_lines[0]

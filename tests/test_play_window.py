@@ -1,6 +1,6 @@
 """``myoplay play`` in a real X window (Xvfb), keys sent with xdotool: every way a windowed
-session ends is clean — exit 0, the summary saved, the report printed — and leaving from the
-start screen keeps no session folder.
+session ends (Esc, closing the window, SIGTERM, Ctrl-C, the time limit) is clean — exit 0, the
+summary saved, the report printed — and leaving from the start screen keeps no session folder.
 
 Each test waits for what it needs to see (the window, the "session over" log line), never for a
 fixed time, and every wait is bounded, so a slow machine only makes the tests slower.
@@ -63,6 +63,10 @@ class WindowedPlay:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{text!r} not logged in {WAIT_S:g} s")
             time.sleep(0.1)
+
+    def interrupt(self) -> None:
+        """Press Ctrl-C in the terminal: SIGINT to the process group, as a terminal sends it."""
+        os.killpg(self.process.pid, signal.SIGINT)
 
     def exit_status(self) -> int:
         return self.process.wait(timeout=WAIT_S)
@@ -149,6 +153,26 @@ def test_sigterm_ends_the_session_the_way_esc_does(play: Callable[..., WindowedP
     assert_clean_end(run, "completed")
 
 
+def test_ctrl_c_at_the_summary_ends_the_way_esc_does(play: Callable[..., WindowedPlay]) -> None:
+    run = play()
+    play_to_the_summary(run)
+    run.interrupt()
+    assert_clean_end(run, "completed")
+
+
+def test_ctrl_c_during_the_exercise_stops_it_and_saves_the_summary(
+    play: Callable[..., WindowedPlay],
+) -> None:
+    run = play("--reps", "5", "--speed", "1")
+    run.start_exercise()
+    run.wait_for_log("exercise chosen on the start screen")
+    run.interrupt()
+    assert_clean_end(run, "stopped with Ctrl-C", reps=5)
+    assert "Ctrl-C again to quit at once" in run.stderr.read_text()
+    summary = json.loads((run.out / "session-001" / "summary.json").read_text())
+    assert not summary["finished"]
+
+
 def test_a_duration_ends_a_windowed_session_without_a_key(
     play: Callable[..., WindowedPlay],
 ) -> None:
@@ -167,3 +191,31 @@ def test_esc_on_the_start_screen_keeps_no_session_folder(
     assert run.exit_status() == 0, run.stderr.read_text()
     assert "before anything was played" in run.report()
     assert not run.out.exists(), "the output folder this run made is taken back"
+
+
+def test_s_saves_a_screenshot_and_says_where_on_screen(
+    play: Callable[..., WindowedPlay],
+) -> None:
+    import numpy as np
+    import pygame
+
+    run = play()
+    play_to_the_summary(run)
+    run.keys("s")
+    run.wait_for_log("Screenshot saved: ")
+    time.sleep(0.5)  # a few frames with the note on screen
+    run.keys("s")
+    deadline = time.monotonic() + WAIT_S
+    frames = run.out / "session-001" / "frames"
+    while len(list(frames.glob("screenshot_*.png"))) < 2:
+        assert time.monotonic() < deadline, run.stderr.read_text()
+        time.sleep(0.1)
+    first, second = sorted(frames.glob("screenshot_*.png"))
+    assert f"Screenshot saved: {first}" in run.stderr.read_text()  # outside the working folder
+    # The second picture shows the note about the first: yellow text where the first had none.
+    before, after = (pygame.surfarray.array3d(pygame.image.load(str(p))) for p in (first, second))
+    note = np.all(after == np.array((240, 228, 66)), axis=2) & ~np.all(
+        before == np.array((240, 228, 66)), axis=2)
+    assert note.sum() > 100
+    run.keys("Escape")
+    assert_clean_end(run, "completed")

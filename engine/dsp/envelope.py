@@ -8,9 +8,11 @@ Their delay is what the player feels, so the defaults favour latency (see
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy import signal
 
 from engine.dsp.filters import FloatArray, SosCascade, design_lowpass, group_delay_s
+from engine.dsp.settling import lowpass_settling_samples
 from engine.errors import ConfigError
 
 #: Frequency at which an envelope's delay is quoted: the envelope of a held contraction moves
@@ -25,6 +27,7 @@ class LinearEnvelope:
 
     def __init__(self, rate_hz: float, cutoff_hz: float, order: int, n_channels: int) -> None:
         self._lowpass = SosCascade(design_lowpass(rate_hz, cutoff_hz, order), n_channels)
+        self._rate_hz = rate_hz
         self.delay_s = group_delay_s(self._lowpass.sos, ENVELOPE_DELAY_FREQ_HZ, rate_hz)
 
     @property
@@ -33,6 +36,15 @@ class LinearEnvelope:
 
     def reset(self) -> None:
         self._lowpass.reset()
+
+    def restart(self, channels: npt.NDArray[np.bool_]) -> None:
+        """Forget the past of the ``channels`` marked True (their envelope starts from zero)."""
+        self._lowpass.restart(channels, np.zeros(channels.shape))
+
+    @property
+    def settling_n(self) -> int:
+        """Samples until the envelope, restarted from zero, follows its input (within 2 %)."""
+        return lowpass_settling_samples(self._lowpass.sos, self._rate_hz)
 
     def process(self, band_uv: FloatArray) -> FloatArray:
         """Envelope of ``band_uv`` (channels, samples) in µV, as a new array."""
@@ -54,6 +66,15 @@ class MovingRms:
 
     def reset(self) -> None:
         self._zi.fill(0.0)
+
+    def restart(self, channels: npt.NDArray[np.bool_]) -> None:
+        """Forget the past of the ``channels`` marked True (their window starts empty)."""
+        self._zi[channels] = 0.0
+
+    @property
+    def settling_n(self) -> int:
+        """Samples until the RMS, restarted empty, covers a whole window again."""
+        return self.window_n
 
     def process(self, band_uv: FloatArray) -> FloatArray:
         """Moving RMS of ``band_uv`` (channels, samples) in µV, as a new array."""

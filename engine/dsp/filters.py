@@ -144,6 +144,11 @@ class SosCascade:
         """
         self._zi[...] = self._unit_step_zi[None, :, :] * level[:, None, None]
 
+    def restart(self, channels: npt.NDArray[np.bool_], level: FloatArray) -> None:
+        """:meth:`prime` only the ``channels`` marked True, each for its ``level``; the others
+        keep their state."""
+        self._zi[channels] = self._unit_step_zi[None, :, :] * level[channels, None, None]
+
     def process(self, x: FloatArray) -> None:
         """Filter ``x`` (channels, samples), C-contiguous float64, in place."""
         if self.n_sections:

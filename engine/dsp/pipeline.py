@@ -33,12 +33,20 @@ from engine.dsp.filters import (
     group_delay_s,
     notch_frequencies_hz,
 )
-from engine.dsp.quality import QualityConfig, QualityMonitor
+from engine.dsp.quality import FlagArray, QualityConfig, QualityMonitor
 from engine.dsp.quality_units import quality_for_source
+from engine.dsp.settling import band_settling_samples
 from engine.errors import CalibrationError, ConfigError, SignalError
 from engine.messages import Gap, PlainValue, ProcessedBlock, QualityFlag, SampleFrame, SourceInfo
 
 EnvelopeKind = Literal["linear", "rms"]
+
+_SATURATED = np.uint8(QualityFlag.SATURATED)
+_NONFINITE = np.uint8(QualityFlag.NONFINITE)
+_LIFT_OFF = np.uint8(QualityFlag.LIFT_OFF)
+_SETTLING = np.uint8(QualityFlag.SETTLING)
+_ARTEFACT = np.uint8(QualityFlag.SATURATED | QualityFlag.LIFT_OFF | QualityFlag.NONFINITE)
+"""The flags whose spans leave the filters holding an artefact: they restart where one ends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +87,11 @@ class PipelineConfig:
     gap_reset_s: float = 0.5
     """A gap longer than this restarts the filters from the next sample (the electrode offset may
     have moved); shorter gaps are spliced over with the state kept."""
-    settle_s: float = 0.1
-    """After a gap, samples are flagged GAP for this long while the envelope settles."""
+    settle_s: float | None = None
+    """How long the filters take to settle after a restart, in seconds; None (the default)
+    derives it from the filter design (:mod:`engine.dsp.settling`, ≈ 0.53 s by default).
+    Samples that long after a gap are flagged GAP, after saturation, lift-off or bad samples
+    SETTLING: the envelope there is not yet the muscle's, so no %MVC is judged on it."""
     quality: QualityConfig = field(default_factory=QualityConfig)
 
     def __post_init__(self) -> None:
@@ -148,7 +159,14 @@ class Pipeline:
     Gaps: a short gap (≤ ``gap_reset_s``) is spliced over with the filter state kept, so the
     envelope carries on smoothly; a long one restarts the filters from the next sample as at the
     stream's start. Either way the missing span comes back as a block of held values flagged
-    GAP, and the first ``settle_s`` after it are flagged GAP too.
+    GAP, and the :attr:`settle_n` samples after it are flagged GAP too.
+
+    Artefacts: samples that are not finite or beyond the limit the device or physiology allows
+    never reach a filter (the last good value is held over them). Where a span flagged
+    saturated, lift-off or non-finite ends, a channel's filters restart on its first clean
+    sample, so an artefact of any size cannot ring on into the envelope, and the next
+    :attr:`settle_n` samples are flagged SETTLING. Spans end only on quality-window boundaries,
+    so this costs at most one restart per window.
     """
 
     def __init__(self, config: PipelineConfig) -> None:
@@ -175,10 +193,28 @@ class Pipeline:
         mains)."""
         self._calibration: Calibration | None = None
         self._normalisation: Normalisation | None = None
+        self.settle_n = (
+            band_settling_samples(self.band_sos, rate) + self._envelope.settling_n
+            if config.settle_s is None
+            else round(config.settle_s * rate)
+        )
+        """Samples flagged after a gap or an artefact while the restarted filters settle."""
         self._next_index: int | None = None
         self._primed = False
         self._settle_until = -1
-        self._last_finite = np.zeros(config.n_channels)
+        # Per channel: whether the last sample was in an artefact span, and the index before
+        # which the restart after one is still settling.
+        self._in_artefact = np.zeros(config.n_channels, dtype=bool)
+        self._settling_until = np.zeros(config.n_channels, dtype=np.int64)
+        self._last_good = np.zeros(config.n_channels)
+        self._continues = False
+        """Whether the next sample follows ``_last_good`` directly (no gap, not the start)."""
+        self._last_range = (0.0, 0.0)
+        """The lowest and highest sample of the last block, after holding out bad ones."""
+        self._any_in_artefact = False
+        self._settling_any_until = 0
+        """The highest of ``_settling_until``: no channel settles from this index on."""
+        self._step_limit = config.quality.slew_limit_uv_per_s / rate
         self._last_envelope = np.zeros(config.n_channels)
         self._last_pct = np.zeros(config.n_channels)
         self._last_band: FloatArray = np.zeros((config.n_channels, 0))
@@ -238,24 +274,25 @@ class Pipeline:
         n = data.shape[0]
         raw = np.empty((cfg.n_channels, n))
         np.multiply(data.T, cfg.scale, out=raw)
-        nonfinite = None
+        replaced = None
         low = high = math.nan
         if n:
-            # One pass each gives the rails check its extremes and catches any NaN or inf.
+            # One pass each gives the rails and limit checks their extremes and catches any NaN
+            # or inf.
             low = float(np.minimum.reduce(raw, axis=None))
             high = float(np.maximum.reduce(raw, axis=None))
-            if not (math.isfinite(low) and math.isfinite(high)):
-                nonfinite = self._replace_nonfinite(raw)
-                low, high = float(raw.min()), float(raw.max())
-            self._last_finite = raw[:, -1].copy()
+            replaced, low, high = self._screen(raw, low, high)
+            self._last_good = raw[:, -1].copy()
+            self._continues = True
             if not self._primed:
                 self._band.prime(raw[:, 0])
                 self._primed = True
-        quality = self._quality.assess(raw, nonfinite, (low, high))
+        quality = self._quality.assess(raw, replaced, (low, high))
         if self._settle_until > frame.first_index:
             quality[:, : self._settle_until - frame.first_index] |= np.uint8(QualityFlag.GAP)
-        self._band.process(raw)
-        envelope = self._envelope.process(raw).T
+        restarts = self._artefact_ends(quality) if n else []
+        envelope = self._filter(raw, restarts).T
+        self._flag_settling(quality, frame.first_index, restarts)
         pct = None
         if self._normalisation is not None:
             envelope, pct = self._normalisation.apply(envelope)
@@ -350,14 +387,106 @@ class Pipeline:
             self._envelope.reset()
             self._primed = False
         self._quality.restart()
-        self._settle_until = self._next_index + round(cfg.settle_s * cfg.rate_hz)
+        self._continues = False
+        self._settle_until = self._next_index + self.settle_n
 
-    def _replace_nonfinite(self, raw: FloatArray) -> npt.NDArray[np.bool_]:
-        """Hold the last finite value over NaN/inf samples so no filter state is poisoned;
-        returns where they were."""
-        finite = np.isfinite(raw)
-        index = np.where(finite, np.arange(raw.shape[1]), -1)
+    def _screen(
+        self, raw: FloatArray, low: float, high: float
+    ) -> tuple[FlagArray | None, float, float]:
+        """The checks made on each sample before filtering. Samples that are not finite or
+        beyond the amplitude limit are held out of the filters (the last good value stands in)
+        and flagged; jumps faster than a muscle can move the signal are flagged LIFT_OFF.
+        Returns the flags (None when every sample passes) and ``raw``'s new extremes."""
+        flags = None
+        if not (math.isfinite(low) and math.isfinite(high)) or self._quality.beyond_limit(
+            (low, high)
+        ):
+            flags = self._hold_over_bad(raw)
+            low, high = float(raw.min()), float(raw.max())
+        # The sample before this block, unless a gap or the stream's start came between (a
+        # jump across a gap is no slew). No step can be larger than the range of this block and
+        # the one before (which holds that sample): mostly there is nothing to check.
+        before = self._last_good if self._continues else raw[:, 0]
+        lowest, highest = (min(low, self._last_range[0]), max(high, self._last_range[1])) if (
+            self._continues) else (low, high)
+        self._last_range = (low, high)
+        if highest - lowest > self._step_limit:
+            steps = np.empty(raw.shape)
+            np.subtract(raw[:, 0], before, out=steps[:, 0])
+            np.subtract(raw[:, 1:], raw[:, :-1], out=steps[:, 1:])
+            jumps = np.abs(steps) > self._step_limit
+            if jumps.any():
+                if flags is None:
+                    flags = np.zeros(raw.shape, dtype=np.uint8)
+                flags[jumps] |= _LIFT_OFF
+        return flags, low, high
+
+    def _hold_over_bad(self, raw: FloatArray) -> FlagArray:
+        """Hold the last good value over samples that are not finite or beyond the limit, so
+        no filter state is poisoned; returns their flags (NONFINITE, SATURATED)."""
+        nonfinite = ~np.isfinite(raw)
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(raw) > self._quality.config.limit_uv
+        good = ~(nonfinite | beyond)
+        index = np.where(good, np.arange(raw.shape[1]), -1)
         np.maximum.accumulate(index, axis=1, out=index)
         held = np.take_along_axis(raw, np.maximum(index, 0), axis=1)
-        raw[...] = np.where(index >= 0, held, self._last_finite[:, None])
-        return ~finite
+        raw[...] = np.where(index >= 0, held, self._last_good[:, None])
+        flags = np.zeros(raw.shape, dtype=np.uint8)
+        flags[beyond] = _SATURATED
+        flags[nonfinite] = _NONFINITE
+        return flags
+
+    def _artefact_ends(self, quality: FlagArray) -> list[tuple[int, npt.NDArray[np.bool_]]]:
+        """Where an artefact span ends in this block: (position, channels whose span ends on
+        the sample there), in order. Carries whether the last sample was in a span."""
+        if not (self._any_in_artefact or quality.any()):
+            return []
+        inside = (quality & _ARTEFACT) != 0
+        ends = np.empty(inside.shape, dtype=bool)
+        np.greater(self._in_artefact, inside[:, 0], out=ends[:, 0])
+        np.greater(inside[:, :-1], inside[:, 1:], out=ends[:, 1:])
+        self._in_artefact = inside[:, -1].copy()
+        self._any_in_artefact = bool(self._in_artefact.any())
+        return [(int(k), ends[:, k].copy()) for k in np.flatnonzero(ends.any(axis=0))]
+
+    def _filter(
+        self, raw: FloatArray, restarts: list[tuple[int, npt.NDArray[np.bool_]]]
+    ) -> FloatArray:
+        """Band-pass ``raw`` (channels, samples) in place and return its envelope, restarting
+        the channels' filters where artefact spans end (see the class)."""
+        if not restarts:
+            self._band.process(raw)
+            return self._envelope.process(raw)
+        envelope = np.empty_like(raw)
+        cuts = [0] + [k for k, _ in restarts] + [raw.shape[1]]
+        channels: list[npt.NDArray[np.bool_] | None] = [None] + [c for _, c in restarts]
+        for start, stop, restarting in zip(cuts[:-1], cuts[1:], channels, strict=True):
+            if restarting is not None:
+                self._band.restart(restarting, raw[:, start])
+                self._envelope.restart(restarting)
+            if start == stop:
+                continue
+            # The filters work in place on contiguous rows: filter a copy of the span.
+            span = np.ascontiguousarray(raw[:, start:stop])
+            self._band.process(span)
+            raw[:, start:stop] = span
+            envelope[:, start:stop] = self._envelope.process(span)
+        return envelope
+
+    def _flag_settling(
+        self,
+        quality: FlagArray,
+        first_index: int,
+        restarts: list[tuple[int, npt.NDArray[np.bool_]]],
+    ) -> None:
+        """Flag SETTLING on the samples within :attr:`settle_n` of a restart after an
+        artefact, this block's restarts and those of earlier blocks."""
+        if first_index < self._settling_any_until:
+            carried = self._settling_until - first_index
+            for c in np.flatnonzero(carried > 0).tolist():
+                quality[c, : int(carried[c])] |= _SETTLING
+        for k, channels in restarts:
+            quality[channels, k : k + self.settle_n] |= _SETTLING
+            self._settling_until[channels] = first_index + k + self.settle_n
+            self._settling_any_until = first_index + k + self.settle_n

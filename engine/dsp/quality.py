@@ -2,7 +2,10 @@
 
 Two kinds of check:
 
-- per sample, at once: non-finite samples (NaN/inf) and samples at the converter's rails;
+- per sample, at once: non-finite samples (NaN/inf), samples at the converter's rails,
+  samples beyond the amplitude limit and jumps faster than any muscle can move the signal. Such
+  a sample flags the rest of its window too, so a flagged span only ever ends on a window
+  boundary (where the pipeline restarts its filters);
 - per window of ``window_s`` (windows counted in samples from the stream's first sample, so
   chunking never changes them): flat line, mains power, electrode lift-off (a broadband burst or
   a jump of the electrode offset) and movement (a smaller offset jump).
@@ -32,7 +35,6 @@ _SATURATED = np.uint8(QualityFlag.SATURATED)
 _FLAT = np.uint8(QualityFlag.FLAT)
 _MAINS = np.uint8(QualityFlag.MAINS)
 _LIFT_OFF = np.uint8(QualityFlag.LIFT_OFF)
-_NONFINITE = np.uint8(QualityFlag.NONFINITE)
 _MOVEMENT = np.uint8(QualityFlag.MOVEMENT)
 # The same as plain ints, for deciding in Python.
 _FLAT_BIT = int(QualityFlag.FLAT)
@@ -54,6 +56,19 @@ class QualityConfig:
     hold_s: float = 0.2
     rails_uv: tuple[float, float] | None = None
     """Lowest and highest value the converter can report; None when unknown (float sources)."""
+    slew_limit_uv_per_s: float = 5e6
+    """A step between consecutive samples faster than this (5 mV per ms) is no muscle. The
+    fastest step in the real recordings of ``tests/data`` and the UCI lower-limb set (rectus
+    femoris to semitendinosus, gait and knee exercises, amplitudes up to 1.8 mV) is 0.6 mV per
+    ms; the limit leaves eight times that. Such a jump is the electrode (LIFT_OFF), flagged on
+    the sample at once rather than when its window closes (up to 50 ms later, when its first
+    samples would already have reached the rules); at 2 kHz that is any step beyond 2.5 mV."""
+    limit_uv: float = 500_000.0
+    """A sample further than this from zero is beyond what the device or the physiology allows
+    and is flagged SATURATED. Surface EMG stays below about 10 mV; the rest of the headroom is
+    for the electrode offset a DC-coupled front end passes through (a few hundred mV at most,
+    e.g. ±187.5 mV is the whole range of an OpenBCI Cyton at gain 24). The pipeline holds the
+    last good value over such samples, so a wild value (10³⁰⁰ µV) never reaches a filter."""
     flat_rms_uv: float = 0.0
     """A window whose sample-to-sample change has at most this RMS is a flat line (a dead or
     railed channel); 0 means exactly constant."""
@@ -107,6 +122,8 @@ class QualityMonitor:
         self._buffer = np.empty((n_channels, self.window_n))
         self._fill = 0
         self._window_hits = np.zeros(n_channels, dtype=np.uint8)
+        self._hits_pending = False
+        """Whether ``_window_hits`` has a bit set (checked per block, so kept as a bool)."""
         self._previous_mean: FloatArray | None = None
         hold_windows = max(1, round(config.hold_s / config.window_s))
         # The verdicts of the windows before the last one, oldest first: the active flags are
@@ -125,20 +142,26 @@ class QualityMonitor:
         """Start windows afresh (after a gap): the partial window and the offset memory go."""
         self._fill = 0
         self._window_hits.fill(0)
+        self._hits_pending = False
         self._previous_mean = None
         self._mains.restart()
 
     def assess(
-        self, raw_uv: FloatArray, nonfinite: BoolArray | None, extremes: tuple[float, float]
+        self, raw_uv: FloatArray, replaced: FlagArray | None, extremes: tuple[float, float]
     ) -> FlagArray:
-        """Flags for ``raw_uv`` (channels, samples); ``nonfinite`` marks samples that were NaN/inf
-        and ``extremes`` are ``raw_uv``'s lowest and highest values (the caller has them).
+        """Flags for ``raw_uv`` (channels, samples); ``replaced`` holds the flags of samples the
+        caller replaced before filtering (NaN/inf, beyond the limit: see
+        :meth:`beyond_limit`) and ``extremes`` are ``raw_uv``'s lowest and highest values.
 
         Returns a (channels, samples) uint8 array of :class:`QualityFlag` bits.
         """
         n = raw_uv.shape[1]
         w = self.window_n
-        immediate = self._immediate(raw_uv, nonfinite, extremes)
+        immediate = self._immediate(raw_uv, replaced, extremes)
+        if immediate is None and self._hits_pending:
+            # A hit earlier in the open window flags the rest of it (see _spread).
+            immediate = np.zeros(raw_uv.shape, dtype=np.uint8)
+        spread = None if immediate is None else self._spread(immediate)
         flags = np.empty((self._n_channels, n), dtype=np.uint8)
         head = w - self._fill  # samples that complete the open window
         if n < head:
@@ -146,6 +169,7 @@ class QualityMonitor:
             self._buffer[:, self._fill : self._fill + n] = raw_uv
             if immediate is not None:
                 self._window_hits |= np.bitwise_or.reduce(immediate, axis=1)
+                self._hits_pending = bool(self._window_hits.any())
             self._fill += n
         else:
             count = 1 + (n - head) // w
@@ -178,22 +202,52 @@ class QualityMonitor:
                 if immediate is not None and self._fill
                 else np.zeros(self._n_channels, dtype=np.uint8)
             )
-        if immediate is not None:
-            flags |= immediate
+            self._hits_pending = immediate is not None and bool(self._window_hits.any())
+        if spread is not None:
+            flags |= spread
         return flags
 
+    def beyond_limit(self, extremes: tuple[float, float]) -> bool:
+        """Whether a block with these lowest and highest values has a sample beyond
+        :attr:`QualityConfig.limit_uv`."""
+        limit = self.config.limit_uv
+        return extremes[0] < -limit or extremes[1] > limit
+
     def _immediate(
-        self, raw_uv: FloatArray, nonfinite: BoolArray | None, extremes: tuple[float, float]
+        self, raw_uv: FloatArray, replaced: FlagArray | None, extremes: tuple[float, float]
     ) -> FlagArray | None:
         rails = self.config.rails_uv
         railed = rails is not None and (extremes[0] <= rails[0] or extremes[1] >= rails[1])
-        if not railed and nonfinite is None:
-            return None
-        out = np.zeros(raw_uv.shape, dtype=np.uint8)
-        if railed and rails is not None:
-            out[(raw_uv <= rails[0]) | (raw_uv >= rails[1])] = _SATURATED
-        if nonfinite is not None:
-            out[nonfinite] |= _NONFINITE
+        if not railed:
+            return replaced
+        out = np.zeros(raw_uv.shape, dtype=np.uint8) if replaced is None else replaced.copy()
+        if rails is not None:
+            out[(raw_uv <= rails[0]) | (raw_uv >= rails[1])] |= _SATURATED
+        return out
+
+    def _spread(self, immediate: FlagArray) -> FlagArray:
+        """``immediate`` with each sample's flags carried to the end of its window.
+
+        A window's verdict holds its samples' flags for ``hold_s`` after it closes; carrying
+        them to the window's end as well means a flagged span can only end on a window
+        boundary. The pipeline restarts its filters where a span ends, so this bounds the
+        restarts to one per window however the flags flicker.
+        """
+        n = immediate.shape[1]
+        w = self.window_n
+        out = np.empty_like(immediate)
+        head = min(w - self._fill, n)
+        np.bitwise_or.accumulate(immediate[:, :head], axis=1, out=out[:, :head])
+        out[:, :head] |= self._window_hits[:, None]
+        whole = (n - head) // w
+        stop = head + whole * w
+        if whole:
+            windows = immediate[:, head:stop].reshape(self._n_channels, whole, w)
+            out[:, head:stop] = np.bitwise_or.accumulate(windows, axis=2).reshape(
+                self._n_channels, whole * w
+            )
+        if stop < n:
+            np.bitwise_or.accumulate(immediate[:, stop:], axis=1, out=out[:, stop:])
         return out
 
     def _close_windows(self, windows: FloatArray, hits: FlagArray) -> FlagArray:

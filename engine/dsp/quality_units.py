@@ -69,6 +69,8 @@ def quality_for_source(info: SourceInfo) -> QualityConfig:
             lift_off_broadband_uv=config.lift_off_broadband_uv * per_uv,
             lift_off_step_uv=config.lift_off_step_uv * per_uv,
             movement_step_uv=config.movement_step_uv * per_uv,
+            slew_limit_uv_per_s=config.slew_limit_uv_per_s * per_uv,
+            limit_uv=config.limit_uv * per_uv,
         )
     kind = np.dtype(info.dtype)
     if kind.kind == "i":

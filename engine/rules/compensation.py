@@ -9,7 +9,7 @@ the denominator the target muscle (the agonist's).
 from __future__ import annotations
 
 from engine.cocontraction import antagonist_ratio_of, falconer_winter_pct
-from engine.messages import PlainValue
+from engine.messages import PlainValue, Side
 from engine.protocol import CompensationRule
 from engine.rules.kinds import EventKind
 from engine.rules.windows import PairWindow, below_gate, denominator_floor_pct
@@ -19,7 +19,7 @@ from engine.rules.zones import Debounced
 class CompensationMonitor:
     """Window means of both groups, the current metric, and the debounced alert with cool-down."""
 
-    __slots__ = ("_window", "alert", "rule", "value")
+    __slots__ = ("_window", "alert", "rule", "side", "value")
 
     def __init__(self, rule: CompensationRule, window_ticks: int) -> None:
         self.rule = rule
@@ -27,10 +27,25 @@ class CompensationMonitor:
         dwell_ns = round(rule.min_duration_s * 1e9)
         self.alert = Debounced(dwell_ns, dwell_ns, round(rule.cooldown_s * 1e9))
         self.value: float | None = None
+        self.side: Side | None = None
+        """The side whose compensating muscle works hardest (None when not known)."""
 
     def reset_window(self) -> None:
         self._window.reset()
         self.value = None
+
+    @property
+    def clears_at(self) -> float:
+        """Where the alert clears: the limit less the rule's hysteresis."""
+        return self.rule.limit - self.rule.hysteresis
+
+    def clear(self) -> bool:
+        """Drop a raised alert (the contraction ended): True when one was raised. No cool-down
+        follows: a next rep that compensates again is told so as soon as the rule sees it."""
+        if not self.alert.active:
+            return False
+        self.alert.reset()
+        return True
 
     def update(self, t_ns: int, numerator_pct: float, denominator_pct: float) -> bool:
         """Push one tick of both group means; True when the alert was raised or cleared."""
@@ -44,14 +59,20 @@ class CompensationMonitor:
         else:
             value = falconer_winter_pct(max(den, 0.0), max(num, 0.0))
         self.value = value
-        return self.alert.update(t_ns, value > rule.limit, value <= rule.limit - rule.hysteresis)
+        return self.alert.update(t_ns, value > rule.limit, value <= self.clears_at)
 
-    def report(self) -> tuple[EventKind, str, dict[str, PlainValue]]:
+    def report(self, reason: str = "") -> tuple[EventKind, str, dict[str, PlainValue]]:
         """The event for the alert's latest flip: kind, subject ("hamstrings/gluteus_maximus"),
-        and the numbers."""
+        and the numbers; ``reason`` says why a cleared alert cleared when it was not the
+        muscles ("rep_end")."""
         active = self.alert.active
         kind = EventKind.COMPENSATION_ALERT if active else EventKind.COMPENSATION_CLEARED
         rule = self.rule
-        return kind, f"{rule.numerator}/{rule.denominator}", {
+        data: dict[str, PlainValue] = {
             "metric": rule.metric, "value": self.value, "limit": rule.limit,
+            "clears_at": self.clears_at,
+            "side": self.side.value if self.side is not None else None,
         }
+        if reason:
+            data["reason"] = reason
+        return kind, f"{rule.numerator}/{rule.denominator}", data

@@ -6,7 +6,10 @@ A player or clinician changes the rules through :class:`~engine.messages.ConfigC
 - ``rules.protocol``: a built-in protocol id, or a protocol as plain data;
 - ``rules.target_band_pct``: ``[low, high]`` in %MVC;
 - ``rules.hold_s``: the hold, above 0 and up to the contract phase;
-- ``rules.paused``: the player's pause, true or false.
+- ``rules.paused``: the player's pause, true or false;
+- ``rules.feedback_mode``: how concurrent feedback is scheduled from now on, one of
+  :data:`~engine.protocol.FEEDBACK_MODES` (a clinician's choice, e.g. back to "concurrent"
+  for a patient who lost the level).
 
 :func:`decode` turns one into a typed setting (or raises :class:`ConfigError` saying what is
 allowed); :class:`PendingChanges` holds them until the tick they take effect at. The state
@@ -22,6 +25,7 @@ from typing import TypeGuard
 from engine.errors import ConfigError
 from engine.messages import ChannelInfo, ConfigChange, PlainValue, Side
 from engine.protocol import (
+    FEEDBACK_MODES,
     MAX_BAND_PCT,
     MIN_BAND_WIDTH_PCT,
     MIN_HOLD_S,
@@ -35,6 +39,10 @@ from engine.rules.muscle_columns import map_muscles
 CONFIG_PREFIX = "rules."
 #: The key of a protocol change (its value: the protocol as plain data).
 PROTOCOL_KEY = "rules.protocol"
+#: The key of a new target band (its value: ``[low, high]`` in %MVC).
+BAND_KEY = "rules.target_band_pct"
+#: The key of a new feedback schedule (its value: a mode name).
+FEEDBACK_MODE_KEY = "rules.feedback_mode"
 """Config-change keys the rules handle; others belong to other parts of the pipeline."""
 
 
@@ -67,7 +75,14 @@ class PauseSetting:
     paused: bool
 
 
-RulesSetting = ProtocolSetting | BandSetting | HoldSetting | PauseSetting
+@dataclass(frozen=True, slots=True)
+class FeedbackSetting:
+    """Schedule concurrent feedback by ``mode`` from now on (``rules.feedback_mode``)."""
+
+    mode: str
+
+
+RulesSetting = ProtocolSetting | BandSetting | HoldSetting | PauseSetting | FeedbackSetting
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
@@ -124,8 +139,13 @@ def decode(
     key, value = change.key, change.value
     if key == PROTOCOL_KEY:
         return _decode_protocol(value, channels, involved_side)
-    if key == "rules.target_band_pct":
+    if key == BAND_KEY:
         return _decode_band(value)
+    if key == FEEDBACK_MODE_KEY:
+        if isinstance(value, str) and value in FEEDBACK_MODES:
+            return FeedbackSetting(value)
+        raise ConfigError(f"config {FEEDBACK_MODE_KEY!r} is {value!r}",
+                          hint="give one of " + ", ".join(FEEDBACK_MODES))
     if key == "rules.hold_s":
         return _decode_hold(value, contract_s)
     if key == "rules.paused":
@@ -134,7 +154,8 @@ def decode(
         raise ConfigError(f"config 'rules.paused' is {value!r}", hint="give true or false")
     raise ConfigError(
         f"unknown rules setting {key!r}",
-        hint="use rules.protocol, rules.target_band_pct, rules.hold_s or rules.paused",
+        hint="use rules.protocol, rules.target_band_pct, rules.hold_s, rules.paused or "
+        "rules.feedback_mode",
     )
 
 

@@ -28,6 +28,7 @@ from engine.clock import NS_PER_S, s_to_ns
 from engine.messages import ChannelInfo, Side
 from engine.protocol import Protocol
 from engine.rules.adaptive import AdaptiveTarget
+from engine.rules.band_history import BandHistory
 from engine.rules.comparisons import MuscleComparisons
 from engine.rules.event_log import EventLog
 from engine.rules.feedback import FeedbackScheduler
@@ -70,15 +71,31 @@ class Exercise:
         self.clock = PhaseClock(t_ns, s_to_ns(protocol.timing.ready_s))
         self.target = TargetHold(protocol, f"{protocol.target.muscle}:{columns.target_side}", log)
         self.reps = RepCounter()
-        self.comparisons = MuscleComparisons(protocol, columns, involved_side, log)
+        self.comparisons = MuscleComparisons(protocol, columns, involved_side, log,
+                                             sides=tuple(c.side for c in channels))
         self.gate = QualityGate(protocol.quality)
         self.pauses = PauseState()
         self.feedback = FeedbackScheduler(protocol.feedback, protocol.reps_prescribed, rng)
-        self.adaptive = AdaptiveTarget(protocol.adaptive) if protocol.adaptive else None
+        self.adaptive = (AdaptiveTarget(protocol.adaptive, protocol.target.low_pct)
+                         if protocol.adaptive else None)
         self.progression = ProgressionWatch(protocol.progression)
         self.peaks_pct = dict.fromkeys(columns.columns, -math.inf)
         """Each column's highest %MVC while not paused."""
+        self.working_sums_pct = dict.fromkeys(columns.columns, 0.0)
+        """Each column's %MVC summed over the calibrated ticks judged while contracting (the
+        working phase), for its mean in the summary; rest and pauses are left out."""
+        self.working_ticks = 0
+        self.started_ns = t_ns
+        """Sample time of the exercise's first tick (its duration counts from here)."""
+        self.bands = BandHistory(t_ns, self.target.difficulty)
         self.comparisons.build(ticks)
+
+    def start_at(self, t_ns: int) -> None:
+        """The exercise sees its first sample at ``t_ns``: the countdown and the duration
+        start there, not at the time it was created (a session usually calibrates first)."""
+        self.clock.start_ns = t_ns
+        self.started_ns = t_ns
+        self.bands.start_at(t_ns)
 
     @property
     def is_mvc(self) -> bool:
@@ -113,7 +130,12 @@ class Exercise:
                     peaks[column] = pct[column]
             self.comparisons.update(t_ns, pct)
         if clock.phase is Phase.CONTRACT:
-            self._contract_tick(t_ns, level, uv, pct is not None)
+            if pct is not None:
+                sums = self.working_sums_pct
+                for column in self.columns.columns:
+                    sums[column] += pct[column]
+                self.working_ticks += 1
+            self._contract_tick(t_ns, level, uv, pct)
         elif clock.expired(t_ns):
             if clock.phase is Phase.REST:
                 rest_s = clock.elapsed_ns(t_ns) / NS_PER_S
@@ -135,15 +157,23 @@ class Exercise:
         values = uv if pct is None else pct
         return bool(self.gate.problems(self.columns.columns, values, uv, quality))
 
-    def _contract_tick(self, t_ns: int, level: float, uv: list[float], calibrated: bool) -> None:
-        stats, target = self.reps.stats, self.target
-        stats.measure(level, uv, self.columns.target, self.comparisons.lsi_pct)
+    def _contract_tick(
+        self, t_ns: int, level: float, uv: list[float], pct: list[float] | None
+    ) -> None:
+        stats, target, comparisons = self.reps.stats, self.target, self.comparisons
+        calibrated = pct is not None
+        stats.measure(level, uv, self.columns.target, comparisons.lsi_pct,
+                      comparisons.compensating)
         if self.is_mvc:
             if self.clock.elapsed_ns(t_ns) >= target.hold_ns:
                 low_pct = target.difficulty.low_pct
                 self._finish_rep(t_ns, not calibrated or stats.peak >= low_pct, calibrated)
             return
-        inside, change = target.update(t_ns, level)
+        difficulty = target.difficulty
+        judged, symmetric = comparisons.hold_terms(
+            level, pct, difficulty.low_pct, difficulty.high_pct
+        )
+        inside, change = target.update(t_ns, judged, symmetric)
         if inside:
             stats.zone_ticks += 1
         if change is HoldChange.COMPLETED:
@@ -164,7 +194,8 @@ class Exercise:
         duration_s = hold_s if self.is_mvc else max(timing.contract_s, hold_s)
         self.clock.enter(t_ns, Phase.CONTRACT, s_to_ns(duration_s))
         self.target.reset()
-        show = self.feedback.start_rep(len(self.reps.results))
+        feedback = self.feedback
+        show = feedback.start_rep(len(self.reps.results))
         difficulty = self.target.difficulty
         self.log.emit(t_ns, EventKind.REP_STARTED, "", {
             "set": self.reps.set_index,
@@ -175,14 +206,36 @@ class Exercise:
             "show_feedback": show,
             "restart": restart,
         })
+        if feedback.first_by_feel:
+            self.log.emit(t_ns, EventKind.FEEDBACK_FADED, "", {
+                "successes": feedback.successes, "fraction": feedback.fraction(),
+            })
+
+    def set_feedback_mode(self, t_ns: int, mode: str) -> None:
+        """Schedule concurrent feedback by ``mode`` from ``t_ns`` on (the clinician's choice)."""
+        previous = self.feedback.set_mode(mode)
+        if self.clock.phase is Phase.CONTRACT and self.target.level_pct is not None:
+            difficulty = self.target.difficulty
+            self.feedback.show(self.target.level_pct, difficulty.low_pct, difficulty.high_pct)
+        self.log.emit(t_ns, EventKind.FEEDBACK_CHANGED, "", {"mode": mode, "previous": previous})
 
     def _finish_rep(self, t_ns: int, success: bool, calibrated: bool) -> None:
         self.target.close(t_ns, "rep_end")
+        compensated = self.reps.stats.compensated
+        rule = self.protocol.compensation
+        failed_by_compensation = (
+            compensated and success and rule is not None and rule.during_alert == "fail"
+        )
+        # The result carries the mark: a rep during a compensation alert, failed or counted as
+        # the protocol says.
         result = self.reps.finish(
-            t_ns, success, start_ns=self.clock.start_ns, tick_ns=self._tick_ns,
-            calibrated=calibrated, difficulty=self.target.difficulty,
+            t_ns, success and not failed_by_compensation, start_ns=self.clock.start_ns,
+            tick_ns=self._tick_ns, calibrated=calibrated, difficulty=self.target.difficulty,
+            failed_by="compensation" if failed_by_compensation else None,
         )
         self.log.emit(t_ns, EventKind.REP_COMPLETED, "", result.to_plain())
+        self.comparisons.clear_alerts(t_ns)
+        self.feedback.after_rep(result.success)
         self._judge_progress(t_ns, result)
         timing = self.protocol.timing
         if not self.reps.set_full(timing.reps):
@@ -203,24 +256,33 @@ class Exercise:
         evidence = self.progression.after_rep(self.reps.results)
         if evidence is not None:
             self.log.emit(t_ns, EventKind.PROGRESSION_READY, self.target.subject, evidence)
-        proposal = self.adaptive.after_rep(result) if self.adaptive is not None else None
+        adaptive = self.adaptive
+        proposal = adaptive.after_rep(result) if adaptive is not None else None
         if proposal is not None:
-            self.set_difficulty(t_ns, *proposal)
+            limit = adaptive.capped_by if adaptive is not None else None
+            self.set_difficulty(t_ns, *proposal, capped_by=limit)
 
     def _start_rest(self, t_ns: int, rest_s: float, after: str) -> None:
         self.clock.enter(t_ns, Phase.REST, s_to_ns(rest_s))
         self.feedback.rest()
         self.log.emit(t_ns, EventKind.REST_STARTED, "", {"rest_s": rest_s, "after": after})
 
-    def set_difficulty(self, t_ns: int, difficulty: Difficulty, reason: str) -> None:
-        """Change the band and hold from ``t_ns`` on (``reason``: "config", "shaping_up", ...)."""
+    def set_difficulty(
+        self, t_ns: int, difficulty: Difficulty, reason: str, *, capped_by: str | None = None
+    ) -> None:
+        """Change the band and hold from ``t_ns`` on (``reason``: "config", "shaping_up", ...;
+        ``capped_by``: the protocol limit that held a shaping step short, if one did)."""
         previous = self.target.set_difficulty(difficulty)
+        if reason == "config" and self.adaptive is not None:
+            self.adaptive.rebase(difficulty)
+        self.bands.change(t_ns, difficulty, reason, len(self.reps.results))
         self.log.emit(t_ns, EventKind.TARGET_ADJUSTED, self.target.subject, {
             "low_pct": difficulty.low_pct, "high_pct": difficulty.high_pct,
             "hold_s": difficulty.hold_s,
             "previous": {"low_pct": previous.low_pct, "high_pct": previous.high_pct,
                          "hold_s": previous.hold_s},
             "reason": reason,
+            "capped_by": capped_by,
         })
 
     @property
@@ -245,7 +307,8 @@ class Exercise:
         })
 
     def set_user_pause(self, t_ns: int, paused: bool) -> None:
-        """The player paused or resumed: timers stop, and an interrupted rep starts over."""
+        """The player paused or resumed: timers stop, and an interrupted rep waits where it was
+        (see :mod:`engine.rules.pauses`)."""
         pauses = self.pauses
         if paused == pauses.by_user or self.clock.phase is Phase.DONE:
             return
@@ -261,12 +324,19 @@ class Exercise:
         self.log.emit(t_ns, EventKind.USER_PAUSED, "", {"phase": pauses.resume_phase.value})
 
     def _enter_pause(self, t_ns: int, reason: str) -> None:
-        """Stop the exercise where it is; a hold in progress is broken (its rep starts over)."""
+        """Stop the exercise where it is. The player's pause keeps a rep under way (its hold
+        and time limit go on after it); a signal problem breaks the hold (its rep starts over);
+        a maximal effort always starts over."""
         clock = self.clock
-        if clock.phase is Phase.CONTRACT:
-            self.target.break_hold(t_ns, reason)
-            self.target.close(t_ns, "paused")
-        self.pauses.begin(t_ns, clock.phase)
+        interrupted = clock.phase
+        self.pauses.begin(t_ns, interrupted)
+        if interrupted is Phase.CONTRACT:
+            if reason == "paused" and not self.is_mvc:
+                self.pauses.keep_contract(clock.elapsed_ns(t_ns), clock.duration_ns)
+                self.target.freeze(t_ns)
+            else:
+                self.target.break_hold(t_ns, reason)
+                self.target.close(t_ns, "paused")
         clock.enter(t_ns, Phase.PAUSED, 0)
 
     def _resume(self, t_ns: int, kind: EventKind) -> None:
@@ -274,8 +344,15 @@ class Exercise:
         self.log.emit(t_ns, kind, "", {"paused_s": paused_ns / NS_PER_S})
         phase = self.pauses.resume_phase
         timing = self.protocol.timing
-        if phase is Phase.CONTRACT:
-            # The interrupted rep starts over: time in a pause must never count as a hold.
+        kept = self.pauses.kept_contract
+        if phase is Phase.CONTRACT and kept is not None:
+            # The player's pause: the rep goes on where it stood, the pause skipped.
+            elapsed_ns, duration_ns = kept
+            self.pauses.kept_contract = None
+            self.clock.enter(t_ns - elapsed_ns, Phase.CONTRACT, duration_ns)
+            self.target.resume(t_ns)
+        elif phase is Phase.CONTRACT:
+            # A signal problem: the rep starts over (time in a pause never counts as a hold).
             self._start_contract(t_ns, restart=True)
         elif phase is Phase.REST:
             self._start_rest(t_ns, timing.rest_s, "pause")

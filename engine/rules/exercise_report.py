@@ -39,7 +39,7 @@ def exercise_view(exercise: Exercise, t_ns: int) -> ExerciseView:
         target_channels=exercise.columns.target,
         hold_required_s=difficulty.hold_s,
         hold_progress_s=min(hold_progress_ns / NS_PER_S, difficulty.hold_s),
-        in_zone=target.zone.inside,
+        in_zone=target.counting,
         rep=exercise.reps.rep_in_set,
         reps_total=timing.reps,
         set_index=exercise.reps.set_index,
@@ -51,8 +51,12 @@ def exercise_view(exercise: Exercise, t_ns: int) -> ExerciseView:
         compensation_ratio=compensation.value if compensation is not None else None,
         compensation_limit=compensation.rule.limit if compensation is not None else None,
         active_alerts=tuple(alerts),
+        alert_details=exercise.comparisons.alert_views(),
         show_feedback=exercise.feedback.showing if phase is Phase.CONTRACT else True,
         pause_reason=exercise.pauses.reason,
+        kind=protocol.kind,
+        feedback_mode=exercise.feedback.rule.mode,
+        summary=exercise_summary(exercise, t_ns) if phase is Phase.DONE else None,
     )
 
 
@@ -74,6 +78,10 @@ def exercise_summary(exercise: Exercise, t_ns: int) -> SessionSummary:
         peak_pct_by_channel={
             labels[c]: peak for c, peak in exercise.peaks_pct.items() if math.isfinite(peak)
         },
+        mean_pct_by_channel={
+            labels[c]: total / exercise.working_ticks
+            for c, total in exercise.working_sums_pct.items()
+        } if exercise.working_ticks else {},
         mean_symmetry_lsi_pct=reps.mean_lsi_pct,
         alerts=dict(exercise.log.alerts),
         progression_ready=exercise.progression.ready,
@@ -83,4 +91,6 @@ def exercise_summary(exercise: Exercise, t_ns: int) -> SessionSummary:
         finished=exercise.clock.phase is Phase.DONE,
         reps=tuple(reps.results),
         sets=tuple(reps.sets),
+        duration_s=max(0, t_ns - exercise.started_ns) / NS_PER_S,
+        bands=tuple(exercise.bands.periods),
     )

@@ -51,6 +51,9 @@ class EventKind(enum.StrEnum):
     PROGRESSION_READY = "progression_ready"
     TARGET_ADJUSTED = "target_adjusted"
     PROTOCOL_CHANGED = "protocol_changed"
+    # Concurrent feedback: the first rep without the bar (earned by successes), a new mode.
+    FEEDBACK_FADED = "feedback_faded"
+    FEEDBACK_CHANGED = "feedback_changed"
     # The calibration that precedes an exercise (emitted by the training session).
     CALIBRATION_STARTED = "calibration_started"
     CALIBRATION_COMPLETED = "calibration_completed"

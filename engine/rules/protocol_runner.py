@@ -25,6 +25,7 @@ from engine.protocol import Protocol
 from engine.rules.config_changes import (
     CONFIG_PREFIX,
     BandSetting,
+    FeedbackSetting,
     HoldSetting,
     PauseSetting,
     PendingChanges,
@@ -116,6 +117,8 @@ class RulesEngine:
             elif isinstance(setting, HoldSetting):
                 hold = Difficulty(current.low_pct, current.high_pct, setting.hold_s)
                 exercise.set_difficulty(t_ns, hold, "config")
+            elif isinstance(setting, FeedbackSetting):
+                exercise.set_feedback_mode(t_ns, setting.mode)
 
     def step(
         self, block: ProcessedBlock, normalisation: Normalisation | None = None
@@ -179,7 +182,7 @@ class RulesEngine:
         if self._last_tick_ns is None:
             # The countdown starts with the first sample the exercise sees, not at time zero:
             # a session usually calibrates first.
-            self._exercise.clock.start_ns = t_ns
+            self._exercise.start_at(t_ns)
         self._last_tick_ns = t_ns
         self._exercise.tick(t_ns, pct, uv, quality)
 

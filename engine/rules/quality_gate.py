@@ -1,8 +1,9 @@
 """The quality gate: a bad signal pauses the exercise instead of being judged.
 
-Saturation, a flat line, mains, lift-off, a gap (whichever the protocol pauses on) or a value
-that is not finite on any channel the rules read stops the exercise; it resumes once every one
-of them has been clean for ``resume_after_s``. Rewarding noise would teach nothing, and a rep
+Saturation, a flat line, mains, lift-off, a gap (whichever the protocol pauses on), a value
+that is not finite or filters still settling after an artefact (always) on any channel the
+rules read stops the exercise; it resumes once every one of them has been clean for
+``resume_after_s``. Rewarding noise would teach nothing, and a rep
 judged on a lifted electrode would be a lie.
 """
 
@@ -26,7 +27,9 @@ class QualityGate:
     __slots__ = ("_clean_since_ns", "pause_mask", "resume_ns")
 
     def __init__(self, rule: QualityRule) -> None:
-        self.pause_mask = int(rule.pause_on | QualityFlag.NONFINITE)
+        # Whatever the protocol says, bad samples and filters still settling after an artefact
+        # are never judged: their %MVC is not the muscle's.
+        self.pause_mask = int(rule.pause_on | QualityFlag.NONFINITE | QualityFlag.SETTLING)
         self.resume_ns = s_to_ns(rule.resume_after_s)
         self._clean_since_ns: int | None = None
 

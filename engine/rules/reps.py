@@ -23,9 +23,12 @@ def mean_or_none(values: list[float]) -> float | None:
 class RepStats:
     """What is measured during one contract phase, tick by tick."""
 
-    __slots__ = ("level_sum", "lsi_n", "lsi_sum", "peak", "peak_uv", "ticks", "zone_ticks")
+    __slots__ = ("compensated", "level_sum", "lsi_n", "lsi_sum", "peak", "peak_uv", "ticks",
+                 "zone_ticks")
 
     def __init__(self) -> None:
+        self.compensated = False
+        """Whether the compensation alert was raised at any tick of the rep."""
         self.ticks = 0
         self.zone_ticks = 0
         self.level_sum = 0.0
@@ -35,9 +38,12 @@ class RepStats:
         self.lsi_n = 0
 
     def measure(
-        self, level_pct: float, uv: list[float], target: tuple[int, ...], lsi_pct: float | None
+        self, level_pct: float, uv: list[float], target: tuple[int, ...], lsi_pct: float | None,
+        compensating: bool = False,
     ) -> None:
-        """Take one tick: the target level, every channel's envelope, and the current LSI."""
+        """Take one tick: the target level, every channel's envelope, the current LSI, and
+        whether the compensation alert is raised."""
+        self.compensated = self.compensated or compensating
         self.ticks += 1
         self.level_sum += level_pct
         if level_pct > self.peak:
@@ -97,8 +103,11 @@ class RepCounter:
         tick_ns: int,
         calibrated: bool,
         difficulty: Difficulty,
+        failed_by: str | None = None,
     ) -> RepResult:
-        """The rep under way ends at ``t_ns`` (it started at ``start_ns``): its result.
+        """The rep under way ends at ``t_ns`` (it started at ``start_ns``): its result, marked
+        ``compensated`` when the compensation alert was raised during it; ``failed_by`` names
+        what failed a rep whose hold alone would have succeeded.
 
         Without a calibration (an MVC test on raw envelopes) the %MVC peak and mean are None.
         """
@@ -118,6 +127,8 @@ class RepCounter:
             low_pct=difficulty.low_pct,
             high_pct=difficulty.high_pct,
             hold_s=difficulty.hold_s,
+            compensated=stats.compensated,
+            failed_by=failed_by,
         )
         self.results.append(result)
         self.attempted += 1

@@ -19,6 +19,22 @@ from engine.rules.kinds import EventKind
 from engine.rules.zones import Zone
 
 
+def each_side_level(side_levels: tuple[float, ...], mean_pct: float, low_pct: float,
+                    high_pct: float) -> float:
+    """The level a zone judges when every side must be in the band on its own.
+
+    The weakest side when it is below the band, else the strongest when it is above, else the
+    mean: the zone (with its hysteresis) is then inside exactly while every side is, and a
+    58 %-symmetric hold whose mean is in the band is not.
+    """
+    weakest, strongest = min(side_levels), max(side_levels)
+    if weakest < low_pct:
+        return weakest
+    if strongest > high_pct:
+        return strongest
+    return mean_pct
+
+
 @dataclass(frozen=True, slots=True)
 class Difficulty:
     """The band in %MVC and the hold in s (what adaptation and the clinician change)."""
@@ -31,7 +47,7 @@ class Difficulty:
 class TargetHold:
     """Zone and hold of the trained muscle at the current difficulty, reporting to ``log``."""
 
-    __slots__ = ("_log", "difficulty", "hold", "level_pct", "subject", "zone")
+    __slots__ = ("_log", "counting", "difficulty", "hold", "level_pct", "subject", "zone")
 
     def __init__(self, protocol: Protocol, subject: str, log: EventLog) -> None:
         target, timing = protocol.target, protocol.timing
@@ -42,6 +58,9 @@ class TargetHold:
         self.subject = subject
         self.level_pct: float | None = None
         """The target muscles' level at the last tick judged (None before the first)."""
+        self.counting = False
+        """Whether the last tick counted toward the hold: in the zone, and symmetric enough
+        where the protocol asks for it."""
         self._log = log
 
     @property
@@ -60,14 +79,29 @@ class TargetHold:
         """Out of the zone, no hold: a contraction starts."""
         self.zone.reset()
         self.hold.reset()
+        self.counting = False
 
-    def update(self, t_ns: int, level_pct: float) -> tuple[bool, HoldChange | None]:
-        """Judge ``level_pct`` at ``t_ns``: whether it is in the zone, and the hold's change."""
+    def freeze(self, t_ns: int) -> None:
+        """The player paused at ``t_ns``: zone and hold keep their state and progress."""
+        self.hold.freeze(t_ns)
+
+    def resume(self, t_ns: int) -> None:
+        """Go on at ``t_ns`` from where :meth:`freeze` stopped: the pause is skipped."""
+        frozen_at_ns = self.hold.frozen_at_ns
+        if frozen_at_ns is not None:
+            self.zone.shift(t_ns - frozen_at_ns)
+        self.hold.resume(t_ns)
+
+    def update(
+        self, t_ns: int, level_pct: float, symmetric: bool = True
+    ) -> tuple[bool, HoldChange | None]:
+        """Judge ``level_pct`` at ``t_ns``: whether the tick counts toward the hold (in the zone
+        and, when the protocol judges it, ``symmetric``), and the hold's change."""
         zone = self.zone
         if zone.update(t_ns, level_pct):
             kind = EventKind.ZONE_ENTERED if zone.inside else EventKind.ZONE_LEFT
             self._log.emit(t_ns, kind, self.subject, {"level_pct": level_pct})
-        inside = zone.inside
+        inside = self.counting = zone.inside and symmetric
         change = self.hold.update(t_ns, inside)
         if change is HoldChange.BROKEN:
             self._report_broken(t_ns, "dip")

@@ -29,6 +29,11 @@ class Debounced:
         self.active = False
         self._since_ns = None
 
+    def shift(self, delta_ns: int) -> None:
+        """Move a pending change ``delta_ns`` later: time that stood still (a player's pause)."""
+        if self._since_ns is not None:
+            self._since_ns += delta_ns
+
     def update(self, t_ns: int, set_cond: bool, clear_cond: bool) -> bool:
         """Take the conditions at sample time ``t_ns``; True when the state flipped."""
         if self.active:
@@ -75,6 +80,10 @@ class Zone:
 
     def reset(self) -> None:
         self._state.reset()
+
+    def shift(self, delta_ns: int) -> None:
+        """Keep the state; a pending entry or exit waits ``delta_ns`` longer (a pause)."""
+        self._state.shift(delta_ns)
 
     def update(self, t_ns: int, level_pct: float) -> bool:
         """Take the level at ``t_ns``; True when the zone was entered or left."""

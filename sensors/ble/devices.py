@@ -13,6 +13,7 @@ from sensors.ble.ganglion import GanglionProfile
 from sensors.ble.myo import MyoProfile
 from sensors.ble.profile import DeviceProfile
 from sensors.sensor_kinds import BLE_SENSOR_KINDS
+from sensors.source import opened
 
 
 def make_profile(
@@ -58,9 +59,4 @@ async def open_ble_source(
     profile = make_profile(kind, firmware=firmware, command_interval_s=command_interval_s)
     source = BleSource(profile, address=address, source_id=source_id, clock=clock, loop=loop,
                        backend=backend, scan_timeout_s=scan_timeout_s, reconnect=reconnect)
-    try:
-        await source.open()
-    except BaseException:
-        await source.aclose()
-        raise
-    return source
+    return await opened(source)

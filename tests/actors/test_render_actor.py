@@ -115,8 +115,9 @@ async def test_frames_keep_their_rate_and_latency_is_arrival_to_present(
     async with trio.open_nursery() as nursery:
         nursery.start_soon(pipeline)
         await run_for(actor, 1.0 + 1e-6)
-    # 50 deadline frames, plus one frame for each view the moment it was published.
-    assert actor.frame_index == 75
+    # One frame for each view the moment it was published, and no deadline frame between
+    # them (it would show nothing new); once the views stop, a frame per deadline: 25 + 25.
+    assert actor.frame_index == 50
     assert actor.pacer.frames_skipped == 0
     # Each view is shown as soon as it is published, not at the next deadline: 3 ms since its
     # newest sample arrived, plus the 12 ms filter delay. Repeats of a view do not count.
@@ -337,9 +338,9 @@ async def test_local_keys_mute_switch_view_and_toggle_fullscreen(
     await run_for(actor, 0.1 + 1e-6)
     assert not actor.window.fullscreen
     assert pygame.display.get_surface().get_size() == (320, 180)
-    # The view already waiting is drawn at once, then one frame per deadline: switching to full
-    # screen and back did not stop the frames.
-    assert actor.frame_index == 11
+    # The view already waiting is drawn at once, then one frame per deadline from 1.5 periods
+    # after it (4 + 5 in the two runs): switching to full screen and back did not stop them.
+    assert actor.frame_index == 10
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_TAB))
     await run_for(actor, 0.05)
     assert actor.stage.training == "symmetry"
@@ -380,9 +381,9 @@ async def test_a_slow_frame_skips_missed_deadlines_instead_of_bursting(
     start = trio.current_time()
     await run_for(actor, 1.0 + 1e-6)
     assert trio.current_time() - start == pytest.approx(1.0 + 1e-6)
-    # The waiting view at once, then 50 deadlines in 1 s; each slow frame overran two of them
-    # and they were skipped, not drawn.
-    assert actor.pacer.frames_skipped + actor.frame_index == 51
+    # The waiting view at once, then the 49 deadlines from 1.5 periods after it in 1 s; each
+    # slow frame overran two of them and they were skipped, not drawn.
+    assert actor.pacer.frames_skipped + actor.frame_index == 50
     assert actor.pacer.frames_skipped == 2 * (actor.frame_index // 10)
 
 
@@ -410,7 +411,8 @@ async def test_the_same_views_render_the_same_frames_twice(
 
     first = await show(tmp_path / "first")
     second = await show(tmp_path / "second")
-    assert len(first) == 13  # every 7th frame: one per deadline and one per new view
+    # Every 7th frame of 60 views, each drawn as it came, and 4 deadline frames after them.
+    assert len(first) == 9
     assert first == second
     assert len(set(first)) == len(first)  # and the frames really move
 

@@ -3,17 +3,21 @@ without a window, the poison rule without a supervisor."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
+import weakref
 
 import pygame
 import pytest
 
 from actors.actor_messages import ACTIVATION_INPUT, ViewUpdate
 from actors.frame_pacer import FramePacer
+from actors.game_window import GameWindow
 from actors.latency_meter import LatencyMeter
 from actors.player_controls import LocalAction, MenuKey, PlayerControls
 from actors.poison_view import PoisonViewGuard
+from actors.render_actor import freeze_startup_heap
 from actors.virtual_muscles import VirtualMuscles
 from engine.messages import Side, UserInput
 from engine.view import ChannelView, SessionView
@@ -33,15 +37,39 @@ def test_deadlines_come_from_integer_indices() -> None:
     assert pacer.frames_skipped == 0
 
 
-def test_an_early_frame_keeps_the_deadline_and_a_late_one_skips() -> None:
+def test_a_view_frame_passes_over_the_deadlines_of_the_next_period() -> None:
     pacer = FramePacer(FPS)
     pacer.start(0.0)
     pacer.frame_done(0.005, on_deadline=False)  # a new view, drawn before deadline 1
-    assert pacer.next_deadline_s() == pytest.approx(0.02)
-    pacer.frame_done(0.02, on_deadline=True)
-    pacer.frame_done(0.095, on_deadline=True)  # deadline 2 took until 0.095: 3 and 4 missed
-    assert pacer.frames_skipped == 2
-    assert pacer.next_deadline_s() == pytest.approx(0.1)
+    assert pacer.next_deadline_s() == pytest.approx(0.04), "not 0.02, a frame of nothing new"
+    pacer.frame_done(0.04, on_deadline=False)  # a view exactly on a deadline
+    assert pacer.next_deadline_s() == pytest.approx(0.08)
+    assert pacer.frames_skipped == 0, "deadlines a view frame covered were not missed"
+
+
+def test_views_as_fast_as_the_frame_rate_leave_no_deadline_frame_between_them() -> None:
+    pacer = FramePacer(60.0)
+    pacer.start(0.0)
+    view_every_s, frame_s = 0.02, 0.001  # a sensor's 50 blocks a second, quick frames
+    deadline_frames = 0
+    for k in range(500):
+        arrival_s = 0.01 + k * view_every_s  # the first before the first deadline
+        while pacer.next_deadline_s() < arrival_s:  # deadline frames before the next view
+            pacer.frame_done(pacer.next_deadline_s() + frame_s, on_deadline=True)
+            deadline_frames += 1
+        pacer.frame_done(arrival_s + frame_s, on_deadline=False)
+    assert deadline_frames == 0
+
+
+def test_deadline_frames_resume_once_views_stop_and_a_late_one_skips() -> None:
+    pacer = FramePacer(FPS)
+    pacer.start(0.0)
+    pacer.frame_done(0.005, on_deadline=False)
+    pacer.frame_done(0.04, on_deadline=True)  # no view since: deadlines every period again
+    assert pacer.next_deadline_s() == pytest.approx(0.06)
+    pacer.frame_done(0.135, on_deadline=True)  # deadline 3 took until 0.135: 4, 5 and 6 missed
+    assert pacer.frames_skipped == 3
+    assert pacer.next_deadline_s() == pytest.approx(0.14)
 
 
 def test_a_restart_starts_a_fresh_cadence_and_keeps_the_count() -> None:
@@ -141,3 +169,36 @@ def test_a_view_that_crashes_twice_is_poison(caplog: pytest.LogCaptureFixture) -
     assert guard.poison_version == 4
     # Outside a supervisor the verdict is logged instead of reported.
     assert any(r.levelno == logging.ERROR and "view 4" in r.getMessage() for r in caplog.records)
+
+
+class _Node:
+    """Something the collector tracks, able to form a reference cycle."""
+
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_the_startup_heap_is_frozen_and_its_garbage_collected_first() -> None:
+    alive = _Node()
+    cycle = _Node()
+    cycle.other = cycle
+    dead = weakref.ref(cycle)
+    del cycle
+    before = gc.get_freeze_count()
+    try:
+        freeze_startup_heap()
+        assert dead() is None  # dead before the freeze: collected, not kept for ever
+        assert gc.get_freeze_count() > before
+        # A full pass no longer walks what was alive at startup.
+        assert all(obj is not alive for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
+
+
+def test_only_a_window_system_counts_as_a_real_display() -> None:
+    window = GameWindow((64, 36), headless=True)
+    window.open(afresh=True)
+    try:
+        assert not window.real_display  # headless sessions never freeze the test process
+    finally:
+        window.close()

@@ -1,13 +1,21 @@
 """How a session ends, on Trio's MockClock: a stop request ends it at once as Esc does, a time
 limit bounds a windowed session too, the summary image is saved before the window closes, and
-a session left on the start screen says it was never played."""
+a session left on the start screen says it was never played; Ctrl-C on ``myoplay play`` under
+SDL's dummy driver is one more clean end."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pygame
+import pytest
 import trio
 import trio.testing
 
@@ -80,3 +88,44 @@ def test_a_stop_request_keeps_its_first_reason():
         return await request.wait()
 
     assert trio.run(main) == "terminated by SIGTERM"
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_headless_play_saves_the_summary_and_exits_0(tmp_path: Path):
+    out = tmp_path / "out"
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    with (tmp_path / "stdout").open("wb") as stdout, (tmp_path / "stderr").open("wb") as stderr:
+        # Its own process group, so the Ctrl-C below reaches it as a terminal's would.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "myoplay", "play", "--headless", "--reps", "3", "--speed", "1",
+             "--out", str(out)],
+            cwd=REPO, env=env, stdout=stdout, stderr=stderr, start_new_session=True,
+        )
+    try:
+        frames = out / "session-001" / "frames"
+        deadline = time.monotonic() + 120.0
+        while not (frames.is_dir() and any(frames.glob("frame_*.png"))):  # frames are shown
+            assert process.poll() is None, (tmp_path / "stderr").read_text()
+            assert time.monotonic() < deadline, "no frame saved in 120 s"
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGINT)
+        status = process.wait(timeout=120.0)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    errors = (tmp_path / "stderr").read_text()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert "Ctrl-C again to quit at once" in errors
+    report = (tmp_path / "stdout").read_text()
+    assert "session ended: stopped with Ctrl-C" in report
+    folder = out / "session-001"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["reps_prescribed"] == 3
+    assert not summary["finished"]
+    assert (folder / "frames" / "summary.png").stat().st_size > 0
+    read_all(folder / "session.myoplay")  # complete

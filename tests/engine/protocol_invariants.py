@@ -65,6 +65,8 @@ def assert_within_bounds(protocol: Protocol) -> None:
         assert p.MIN_LEVEL_PCT <= a.low_min_pct <= t.low_pct <= a.low_max_pct
         assert a.low_max_pct + (t.high_pct - t.low_pct) <= p.MAX_BAND_PCT
         assert p.MIN_HOLD_S <= a.hold_min_s <= tm.hold_s <= a.hold_max_s <= tm.contract_s
+        assert t.high_pct <= a.ceiling_pct <= p.MAX_BAND_PCT
+        assert 0.0 <= a.max_rise_per_session_pct <= p.MAX_SESSION_RISE_PCT
     stages = protocol.feedback.fade_stages
     assert stages
     assert all(0.0 <= s <= 1.0 for s in stages)

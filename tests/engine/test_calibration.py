@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from engine.calibration import Calibration, OverMvcMonitor, build_calibration, moving_average_peak
+from engine.calibration_muscles import muscles_for
 from engine.calibration_procedure import CalibrationProcedure, CalibrationProtocol
 from engine.dsp import Pipeline, PipelineConfig
 from engine.errors import CalibrationError
 from engine.messages import ConfigChange, ProcessedBlock, SampleFrame, message_from_list
 from sensors.virtual_patient import PatientConfig
 from sensors.virtual_patient import script as s
+from sensors.virtual_patient.script import Artefact
 from tests.engine.virtual_session import run_session
 
 RATE = 2000
@@ -104,11 +106,136 @@ def test_submax_reference_records_its_kind_and_scales_output():
     assert calibration.gain_pct_per_uv[0] == pytest.approx(50 / calibration.reference_uv[0])
 
 
-def test_channels_that_never_contract_are_refused():
+def test_an_effort_a_muscle_does_not_make_is_rejected_on_screen_and_repeated():
+    # Only the quadriceps contract: the hamstrings never rise, so no effort of the four
+    # channels together counts; the calibration keeps asking, saying why, and never finishes.
     script = s.rest(3.0) + s.mvc_trials(3, effort_s=5.0, recover_s=3.0) + s.rest(1.0)
-    procedure, _ = _calibrate(run_session(script, seed=0))
-    with pytest.raises(CalibrationError, match="L-ham, R-ham"):
+    procedure, views = _calibrate(run_session(script, seed=0))
+    assert not procedure.done
+    reasons = [e.data["reason"] for e in procedure.take_events()]
+    assert len(reasons) == 3
+    assert all(r.startswith("L-ham and R-ham did not rise above rest: contract harder and hold")
+               for r in reasons)
+    assert reasons[-1].endswith("(still nothing after 3 tries: check the electrodes on L-ham, "
+                                "R-ham)")
+    recovering = [v for v in views if v.step == "recover"]
+    assert recovering
+    assert all("L-ham and R-ham did not rise" in v.rejection for v in recovering)
+    assert {v.effort_index for v in views if v.step == "effort"} == {1}, "never counted"
+    with pytest.raises(CalibrationError, match="not finished"):
         procedure.result()
+
+
+def _quad_set_procedure(session, protocol=PROTOCOL):
+    """The left quadriceps alone, as a quad set after surgery on the left knee calibrates."""
+    channels = session.patient.channels
+    left_quad = [i for i, c in enumerate(channels) if c.label == "L-quad"]
+    return CalibrationProcedure([c.label for c in channels], RATE,
+                                session.pipeline.config.signature(), protocol,
+                                muscles_for(channels, left_quad))
+
+
+def _run(procedure, blocks):
+    views, events = [], []
+    for block in blocks:
+        if procedure.done:
+            break
+        procedure.step(block)
+        views.append(procedure.view)
+        events += procedure.take_events()
+    return views, events
+
+
+def test_only_the_protocols_muscle_is_calibrated_and_the_rest_may_stay_still():
+    script = s.rest(3.0) + s.mvc_trials(3, effort_s=5.0, recover_s=3.0, muscles=("L-quad",))
+    session = run_session(script + s.rest(1.0), seed=1)
+    procedure = _quad_set_procedure(session)
+    views, events = _run(procedure, session.blocks)
+    assert procedure.done
+    assert not events
+    calibration = procedure.result()
+    assert calibration.calibrated == (True, False, False, False)
+    assert calibration.reference_uv[0] == pytest.approx(session.patient.true_mvc_uv[0], rel=0.05)
+    efforts = [v for v in views if v.step == "effort"]
+    assert efforts[0].muscle == "left quadriceps"
+    assert efforts[0].instruction.startswith("Tighten the left thigh")
+    assert "Left quadriceps, effort 1 of 3" in efforts[0].prompt
+    # No percentage before there is a real effort to compare with, and none on other channels.
+    assert all(v.best_pct_of_current[0] is None for v in efforts if v.effort_index == 1)
+    assert all(p is None for v in efforts for p in v.best_pct_of_current[1:])
+    later = [v.best_pct_of_current[0] for v in efforts if v.effort_index == 3]
+    assert later[-1] == pytest.approx(100, abs=15)
+    assert len(views[-1].effort_peaks_uv) == 3
+    assert views[-1].references == (("left quadriceps", calibration.reference_uv[0]),)
+
+
+def test_a_missed_first_effort_does_not_count_and_the_next_is_not_judged_against_noise():
+    # The patient misses the first effort entirely, then makes three good ones.
+    script = (s.rest(3.0) + s.rest(8.0)
+              + s.mvc_trials(3, effort_s=5.0, recover_s=3.0, muscles=("L-quad",)) + s.rest(1.0))
+    session = run_session(script, seed=2)
+    procedure = _quad_set_procedure(session)
+    views, events = _run(procedure, session.blocks)
+    assert [e.data["reason"] for e in events] == [
+        "left quadriceps did not rise above rest: contract harder and hold"]
+    assert events[0].data["effort"] == 1
+    assert procedure.done
+    efforts = [v for v in views if v.step == "effort"]
+    shown = [p for v in efforts for p in v.best_pct_of_current if p is not None]
+    assert shown
+    assert max(shown) < 150, "percentages only against an accepted effort"
+    assert procedure.result().reference_uv[0] == pytest.approx(
+        session.patient.true_mvc_uv[0], rel=0.05)
+
+
+def test_a_rest_with_a_contraction_in_it_is_rejected_and_made_again():
+    # The patient contracts 1 s into the rest: that is no baseline; the next rest is.
+    script = (s.rest(1.0) + s.hold(0.5, 1.5, muscles=("L-quad",)) + s.rest(3.5)
+              + s.mvc_trials(3, effort_s=5.0, recover_s=3.0, muscles=("L-quad",)) + s.rest(1.0))
+    session = run_session(script, seed=4)
+    procedure = _quad_set_procedure(session)
+    views, events = _run(procedure, session.blocks)
+    assert [e.data["reason"] for e in events] == [
+        "L-quad did not stay relaxed during the rest: relax completely"]
+    assert events[0].data["step"] == "rest"
+    assert any(v.rejection.startswith("L-quad did not stay") for v in views if v.step == "rest")
+    assert procedure.done
+    calibration = procedure.result()
+    # The baseline is the relaxed muscle's, not the contraction's (half the maximum).
+    assert calibration.baseline_uv[0] < 0.1 * calibration.reference_uv[0]
+
+
+def _burst_script(second: str):
+    """Four maximal efforts of the left quadriceps, the second one "clean", "burst" (0.3 s at
+    the converter's rails in its middle) or "missed" (the patient stays at rest)."""
+    effort = s.mvc_trials(1, effort_s=5.0, recover_s=3.0, muscles=("L-quad",))
+    middle = s.rest(8.0) if second == "missed" else effort
+    script = s.rest(3.0) + effort + middle + effort + effort + s.rest(1.0)
+    if second == "burst":
+        script = script.with_artefacts(Artefact("saturation", start_s=3.0 + 8.0 + 3.0,
+                                                duration_s=0.3, channels=("L-quad",)))
+    return script
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rail_burst_during_an_effort_repeats_it_and_leaves_the_reference_clean(seed):
+    burst = run_session(_burst_script("burst"), seed=seed)
+    procedure = _quad_set_procedure(burst)
+    _, events = _run(procedure, burst.blocks)
+    # The damaged effort is rejected with its reason and made again: the fourth effort of the
+    # script is the third the procedure counts.
+    assert len(events) == 1
+    assert events[0].data["reason"] == "signal problem during the effort: saturated"
+    assert events[0].data["effort"] == 2
+    assert procedure.done
+    reference = procedure.result().reference_uv[0]
+    # The same efforts without the damaged one: the burst left no trace in the reference.
+    clean = run_session(_burst_script("missed"), seed=seed)
+    clean_procedure = _quad_set_procedure(clean)
+    _, clean_events = _run(clean_procedure, clean.blocks)
+    assert [e.data["effort"] for e in clean_events] == [2]
+    assert reference == pytest.approx(clean_procedure.result().reference_uv[0], rel=0.02)
+    assert reference == pytest.approx(burst.patient.true_mvc_uv[0], rel=0.05)
 
 
 def test_unfinished_or_renormalising_calibration_is_an_error():
@@ -150,8 +277,10 @@ def test_record_round_trips_through_a_config_change():
 def test_bad_records_say_what_is_wrong():
     with pytest.raises(CalibrationError, match="lacks the field 'kind'"):
         Calibration.from_plain({k: v for k, v in _record().to_plain().items() if k != "kind"})
-    with pytest.raises(CalibrationError, match="no contraction above rest on R-quad"):
-        _record(reference_uv=(250.0, 0.0))
+    with pytest.raises(CalibrationError, match="no contraction above rest on L-quad, R-quad"):
+        _record(reference_uv=(0.0, 0.0))
+    # A channel no protocol muscle uses has no reference, and no %MVC.
+    assert _record(reference_uv=(250.0, 0.0)).gain_pct_per_uv == (100 / 250.0, 0.0)
     with pytest.raises(CalibrationError, match="reference kind"):
         _record(kind="guess")
 

@@ -164,7 +164,7 @@ def test_gap_returns_held_values_flagged_and_keeps_the_timeline():
     assert (gap.quality == QualityFlag.GAP).all()
     np.testing.assert_array_equal(gap.envelope_uv[0], first.envelope_uv[-1])
     after = pipeline.process(SampleFrame("dev", 1, 1040, 520_000_000, data[1040:]))
-    settle = round(pipeline.config.settle_s * RATE)
+    settle = pipeline.settle_n
     assert (after.quality[:settle] & QualityFlag.GAP).all()
     assert not (after.quality[settle:] & QualityFlag.GAP).any()
 

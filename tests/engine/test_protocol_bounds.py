@@ -144,6 +144,14 @@ def test_just_past_the_bounds_is_refused(tmp_path: Path, old: str, new: str, fie
     assert f"field '{field}'" in refusal(tmp_path, GOOD.replace(old, new, 1))
 
 
+def test_adaptive_ceiling_is_above_the_starting_band(tmp_path: Path) -> None:
+    message = refusal(tmp_path, GOOD + "\n[adaptive]\nceiling_pct = 10\n")
+    assert "field 'adaptive.ceiling_pct' is 10; allowed: a number from target.high_pct" in message
+    message = refusal(tmp_path, GOOD + "\n[adaptive]\nmax_rise_per_session_pct = 60\n")
+    assert "field 'adaptive.max_rise_per_session_pct' is 60; allowed: a number from 0 to 50" \
+        in message
+
+
 def test_adaptive_bounds_keep_the_minimum_hold(tmp_path: Path) -> None:
     message = refusal(tmp_path, GOOD + "\n[adaptive]\nhold_min_s = 0.1\n")
     assert "field 'adaptive.hold_min_s' is 0.1; allowed: a number from 0.5" in message

@@ -100,7 +100,7 @@ def test_an_input_stamped_in_the_past_is_refused():
         core.apply(UserInput(5, "key", "x"))
 
 
-def test_the_players_pause_stops_the_exercise_and_an_interrupted_rep_starts_over(recording):
+def test_the_players_pause_stops_the_exercise_and_an_interrupted_rep_waits(recording):
     patient, frames = recording
     engine = OfflineEngine.fresh(_source(patient), _training(), 50.0)
     pause_at, resume_at = 13_000_000_000, 16_000_000_000
@@ -113,7 +113,8 @@ def test_the_players_pause_stops_the_exercise_and_an_interrupted_rep_starts_over
     assert resumed.data["paused_s"] == pytest.approx(3.0, abs=0.02)
     during = [r for r in outputs if paused.t_ns < r.t_ns < resumed.t_ns]
     assert not during, "nothing is judged while paused"
-    assert "hold_broken" in kinds[: kinds.index("user_paused") + 1]
+    assert "hold_broken" not in kinds[: kinds.index("user_paused") + 1]
+    assert not any(r.data.get("restart") for r in outputs if r.kind == "rep_started")
     summary = engine.core.summary()
     assert summary.paused_s == pytest.approx(3.0, abs=0.02)
     assert summary.reps_attempted >= summary.reps_completed
@@ -129,5 +130,7 @@ def test_nothing_is_judged_until_the_player_starts_from_the_start_screen(recordi
     assert engine.core.view().calibration is not None, "shown, but not started"
     engine = OfflineEngine.fresh(_source(patient), training, 50.0)
     outputs = list(engine.run(frames, [start]))
-    assert outputs[0].t_ns == 8_000_000_000, "the 7 s calibration began at the start input"
+    # The recording's first effort comes 1 s into the calibration's 2 s rest: the rest is
+    # judged (and rejected: not relaxed) 2 s after the start input.
+    assert outputs[0].t_ns == 3_000_000_000, "the calibration began at the start input"
     assert TrainingConfig.from_plain(training.to_plain(), "test") == training

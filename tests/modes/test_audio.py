@@ -10,7 +10,18 @@ import numpy as np
 import pygame
 import pytest
 
-from modes.audio import SAMPLE_RATE_HZ, AudioCues, Cue, cues_between, synthesize
+from modes.audio import (
+    SAMPLE_RATE_HZ,
+    TONE_BASE_HZ,
+    TONE_STEPS,
+    AudioCues,
+    Cue,
+    cues_between,
+    synthesize,
+    synthesize_tone_loop,
+    tone_frequency_hz,
+    tone_step,
+)
 from tests.modes import view_samples
 
 
@@ -80,3 +91,39 @@ def test_calibration_efforts_are_cued_too() -> None:
     assert cues_between(effort, recover) == [Cue.STOP]
     assert cues_between(effort, effort) == []
     assert cues_between(recover, view_samples.calibrating("done")) == []
+
+
+def test_the_end_of_the_session_plays_the_fanfare_alone() -> None:
+    last_hold = view_samples.session(phase="contract", reps_completed=9)
+    done = view_samples.session(phase="done", reps_completed=10)
+    assert cues_between(last_hold, done) == [Cue.SESSION_COMPLETE]
+    assert cues_between(done, done) == []
+
+
+def test_the_tone_rises_with_the_level_on_a_pentatonic_scale() -> None:
+    steps = [tone_step(view_samples.session(left_pct=p, right_pct=p)) for p in
+             (0.0, 12.0, 48.0, 97.0, 400.0)]
+    assert steps == [0, 2, 9, 19, TONE_STEPS - 1]
+    pitches = [tone_frequency_hz(k) for k in range(TONE_STEPS)]
+    assert pitches == sorted(pitches)
+    assert pitches[0] == TONE_BASE_HZ
+    assert tone_frequency_hz(5) == pytest.approx(2 * TONE_BASE_HZ)  # an octave per 5 steps
+
+
+def test_the_tone_is_silent_whenever_the_level_must_not_be_shown() -> None:
+    assert tone_step(view_samples.session(phase="rest")) is None
+    assert tone_step(view_samples.session(show_feedback=False)) is None  # faded feedback
+    assert tone_step(view_samples.session(right_quality=8)) is None  # a flagged target channel
+    assert tone_step(view_samples.calibrating()) is None
+    uncalibrated = view_samples.session(left_pct=None, right_pct=None)
+    assert tone_step(uncalibrated) is None
+
+
+def test_tone_loops_repeat_without_a_click() -> None:
+    for step in (0, 7, TONE_STEPS - 1):
+        wave = synthesize_tone_loop(step)
+        looped = np.concatenate((wave, wave))
+        jump = np.abs(np.diff(looped)).max()
+        assert abs(looped[len(wave)] - looped[len(wave) - 1]) <= jump + 1e-12
+        assert abs(wave[0]) < 1e-9
+        assert np.abs(wave).max() < 0.5

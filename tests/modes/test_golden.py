@@ -14,6 +14,7 @@ and commit the PNGs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +23,11 @@ import numpy as np
 import pygame
 import pytest
 
+from engine.messages import RuleEvent
 from engine.view import SessionView
 from modes import registry
 from modes.base import ModeContext
+from modes.course import GateCourse
 from modes.trace import EnvelopeTrace
 from tests.modes import view_samples
 
@@ -43,15 +46,45 @@ def _clinician_context() -> ModeContext:
     return ModeContext(trace=trace)
 
 
+#: Mid-game in the runner: two reps scored, the level trace behind the rocket, coins collected.
+_RUNNER_T_NS = 45_000_000_000
+
+
+def _runner_view() -> SessionView:
+    view = view_samples.session(t_ns=_RUNNER_T_NS, reps=((10.0, True), (8.5, True)),
+                                phase_elapsed_s=4.0, phase_remaining_s=6.0, rep=3,
+                                reps_completed=2)
+    zone = RuleEvent(_RUNNER_T_NS - 2_500_000_000, "zone_entered", "quadriceps",
+                     {"level_pct": 41.0})
+    return dataclasses.replace(view, recent_events=(*view.recent_events, zone))
+
+
+def _runner_context() -> ModeContext:
+    context = ModeContext(course=GateCourse(seed=3))
+    for k in range(200):
+        wave = 50.0 + 6.0 * np.sin(k / 9.0) + 9.0 * ((k * 7919) % 11 - 5) / 5
+        context.trace.observe(view_samples.session(t_ns=_RUNNER_T_NS - (200 - k) * 20_000_000,
+                                                   left_pct=float(wave),
+                                                   right_pct=float(wave) - 4.0))
+    context.trace.observe(_runner_view())
+    context.score.observe(_runner_view())
+    return context
+
+
 CASES: dict[str, tuple[tuple[str, ...], Callable[[], SessionView], Callable[[], ModeContext]]] = {
     "hold_contract": (("hold", "alerts"), view_samples.session, ModeContext),
     "hold_alerts": (("hold", "alerts"), lambda: view_samples.every_kind()["alerts"], ModeContext),
     "clinician": (("clinician", "alerts"), view_samples.session, _clinician_context),
     "calibration": (("calibration",), view_samples.calibrating, ModeContext),
+    "calibration_rejected": (("calibration",), view_samples.calibration_rejected, ModeContext),
+    "calibration_result": (("calibration",), view_samples.calibration_result, ModeContext),
+    "mvc_test_done": (("mvc_test",), lambda: view_samples.mvc_test("done", 431.2, 223.4, 195.3),
+                      ModeContext),
     "summary": (("summary",), lambda: view_samples.every_kind()["done"], ModeContext),
     "symmetry": (("symmetry",), lambda: view_samples.session(left_pct=50.0, right_pct=49.0),
                  ModeContext),
     "runner": (("runner",), view_samples.session, ModeContext),
+    "runner_playing": (("runner",), _runner_view, _runner_context),
     "paused_with_alerts": (("hold", "pause", "alerts"), lambda: view_samples.session(
         phase="paused", pause_reason="signal problem on R-quad: lift_off",
         active_alerts=("quality", "compensation"), right_quality=8), ModeContext),

@@ -53,7 +53,7 @@ def test_the_trace_keeps_a_window_of_sample_time_and_shows_no_future() -> None:
 @pytest.mark.parametrize(("kind", "layers"), [
     ("contract", ("hold", "alerts")),
     ("paused", ("hold", "pause", "alerts")),
-    ("done", ("summary", "alerts")),
+    ("done", ("summary", "finale", "alerts")),
     ("calibration", ("calibration", "alerts")),
     ("no_exercise", ("status", "alerts")),
     ("reconnecting", ("status", "alerts")),

@@ -6,7 +6,15 @@ import dataclasses
 from typing import Any
 
 from engine.messages import QualityFlag, RuleEvent, Side
-from engine.view import CalibrationView, ChannelView, ExerciseView, LatencyView, SessionView
+from engine.rules.session_summary import BandPeriod, RepResult, SessionSummary
+from engine.view import (
+    AlertView,
+    CalibrationView,
+    ChannelView,
+    ExerciseView,
+    LatencyView,
+    SessionView,
+)
 
 T_NS = 12_345_000_000
 
@@ -36,6 +44,13 @@ def exercise(**changes: Any) -> ExerciseView:
     )
     fields.update(changes)
     return ExerciseView(**fields)
+
+
+#: A compensation alert as the rules fill it: the right hamstrings above the glutes' work.
+RIGHT_HAMSTRINGS_TAKING_OVER = AlertView(
+    kind="compensation", muscle="hamstrings", side="right", target_muscle="gluteus_maximus",
+    metric="ratio", value=0.96, alert_at=1.0, clears_at=0.8,
+)
 
 
 def rep_completed(rep: int, in_zone_s: float, success: bool) -> RuleEvent:
@@ -69,17 +84,63 @@ def session(
     )
 
 
-def calibrating(step: str = "effort", kind: str = "mvc") -> SessionView:
-    return SessionView(
-        t_ns=T_NS,
-        channels=channels(None, None),
-        calibration=CalibrationView(step=step, effort_index=1, efforts_total=3, remaining_s=2.4,
-                                    kind=kind, best_pct_of_current=(85.0, 102.0, 40.0, 35.0)),
+def calibrating(step: str = "effort", kind: str = "mvc", **changes: Any) -> SessionView:
+    """Both quadriceps making their second effort (the hamstrings are not calibrated)."""
+    fields: dict[str, Any] = dict(
+        step=step, effort_index=2, efforts_total=3, remaining_s=2.4, kind=kind,
+        best_pct_of_current=(85.0, 102.0, None, None), step_s=5.0,
+        prompt="Quadriceps (both sides), effort 2 of 3: push as hard as you can!",
+        muscle="quadriceps (both sides)",
+        instruction="Tighten both thighs: press the backs of the knees down",
+        channels_calibrated=(0, 1), effort_peaks_uv=(402.0,),
     )
+    fields.update(changes)
+    return SessionView(t_ns=T_NS, channels=channels(None, None),
+                       calibration=CalibrationView(**fields))
+
+
+def calibration_rejected() -> SessionView:
+    """Recovering after an effort that did not count."""
+    return calibrating(
+        "recover", remaining_s=12.0, step_s=30.0, best_pct_of_current=(),
+        prompt="Relax and breathe. Next: left quadriceps, effort 2 of 3",
+        muscle="left quadriceps", channels_calibrated=(0,),
+        rejection="left quadriceps did not rise above rest: contract harder and hold")
+
+
+def calibration_result() -> SessionView:
+    """The references found, shown before the exercise starts."""
+    return calibrating("result", remaining_s=3.2, best_pct_of_current=(),
+                       prompt="Calibration done", muscle="left quadriceps",
+                       channels_calibrated=(0,),
+                       references=(("left quadriceps", 412.0),))
 
 
 DONE_REPS = ((10.0, True), (10.0, True), (6.2, False), (10.0, True), (10.0, True), (10.0, True),
              (4.0, False), (10.0, True), (10.0, True), (10.0, True))
+
+
+def done_summary() -> SessionSummary:
+    """The summary of :data:`DONE_REPS`: shaped up after rep 6, alerts of two kinds."""
+    reps = tuple(
+        RepResult(set_index=1, rep=k + 1, success=ok, t_ns=(k + 1) * 20_000_000_000,
+                  duration_s=10.0 if ok else 15.0, time_in_zone_s=in_zone,
+                  peak_pct=52.0 + k, mean_pct=44.0 + k / 2, peak_uv=300.0,
+                  symmetry_lsi_pct=92.0, low_pct=40.0 if k < 6 else 45.0,
+                  high_pct=60.0 if k < 6 else 65.0, hold_s=10.0)
+        for k, (in_zone, ok) in enumerate(DONE_REPS)
+    )
+    return SessionSummary(
+        protocol_id="quad_set", protocol_name="quad-sets", reps_prescribed=10,
+        reps_attempted=10, reps_completed=8, sets_prescribed=1, sets_completed=1,
+        time_in_zone_s=sum(r.time_in_zone_s for r in reps), paused_s=0.0,
+        peak_pct_by_channel={"L-quad": 61.0}, mean_symmetry_lsi_pct=92.0,
+        alerts={"compensation_alert": 2, "quality_paused": 1}, progression_ready=False,
+        final_low_pct=45.0, final_high_pct=65.0, final_hold_s=10.0, finished=True, reps=reps,
+        duration_s=212.0,
+        bands=(BandPeriod(3_000_000_000, 0, 40.0, 60.0, 10.0, "protocol"),
+               BandPeriod(120_000_000_000, 6, 45.0, 65.0, 10.0, "shaping_up")),
+    )
 
 
 def every_kind() -> dict[str, SessionView]:
@@ -91,11 +152,13 @@ def every_kind() -> dict[str, SessionView]:
                         reps=((10.0, True), (7.5, False))),
         "ready": session(phase="ready", phase_remaining_s=None),
         "paused": session(phase="paused", pause_reason="signal quality"),
-        "done": session(phase="done", reps_completed=8, reps=DONE_REPS),
+        "done": session(phase="done", reps_completed=8, reps=DONE_REPS,
+                        summary=done_summary()),
         "faded": session(show_feedback=False),
         "relax_drill": session(below_line=True, target_high_pct=15.0, left_pct=8.0),
         "alerts": session(right_quality=int(QualityFlag.LIFT_OFF | QualityFlag.MAINS),
-                          active_alerts=("compensation",)),
+                          active_alerts=("compensation",),
+                          alert_details=(RIGHT_HAMSTRINGS_TAKING_OVER,)),
         "uncalibrated": session(left_pct=None, right_pct=None),
         "over_scale": session(left_pct=180.0, right_pct=0.0),
         "calibration": calibrating(),
@@ -106,3 +169,14 @@ def every_kind() -> dict[str, SessionView]:
                                             packet_loss_pct=4.2),
         "one_set_of_many": session(sets_total=3, set_index=2, reps_total=40, reps_completed=31),
     }
+
+
+def mvc_test(phase: str = "contract", *peaks_uv: float) -> SessionView:
+    """An MVC test (no calibration: µV) with the efforts of ``peaks_uv`` done."""
+    base = session()
+    assert base.exercise is not None
+    exercise = dataclasses.replace(base.exercise, kind="mvc", phase=phase, rep=len(peaks_uv) + 1,
+                                   reps_total=3, hold_required_s=5.0)
+    events = tuple(RuleEvent(k, "rep_completed", "", {"peak_uv": uv, "peak_pct": None})
+                   for k, uv in enumerate(peaks_uv))
+    return dataclasses.replace(base, exercise=exercise, recent_events=events)

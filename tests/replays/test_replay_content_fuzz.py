@@ -2,10 +2,12 @@
 
 Issue 13's acceptance: files forged with correct sync points and end totals (so every check of
 the bytes passes) and content made hostile (:mod:`tests.replays.forged_files`) go through all
-four commands in-process, through ``myoplay.cli.main``. Any exception out of ``main`` fails the
-test (the commands' own errors are one line and an exit status); every error line names the file
-and a record; nothing reaches the terminal unescaped; ``--json`` parses as strict JSON. A sample
-runs in subprocesses under a 300 MB address-space limit and must finish within a timeout.
+four commands in-process, through ``myoplay.cli.main``: verify, inspect, the headless replay and
+export, and for a sample the windowed replay too (SDL's dummy driver standing in for a screen).
+Any exception out of ``main`` fails the test (the commands' own errors are one line and an exit
+status); every error line names the file and a record by its index; nothing reaches the terminal
+unescaped; ``--json`` parses as strict JSON. A sample runs in subprocesses under a 300 MB
+address-space limit (the windowed replay among the commands) and must finish within a timeout.
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ ADDRESS_SPACE_BYTES = 300 << 20
 SUBPROCESS_TIMEOUT_S = 120
 PARALLEL = 2
 
-#: How an error or verdict names a record.
-NAMES_A_RECORD = re.compile(r"records? \d+|before record 0|records up to \d+")
+#: Files replayed in the window too (one in this many).
+WINDOW_EVERY = 25
+
+#: How an error or verdict names a record: by its index ("records up to N" is no index).
+NAMES_A_RECORD = re.compile(r"records? \d+|before record 0")
 
 
 def _commands(path: Path, out: Path, case: int) -> list[list[str]]:
@@ -50,6 +55,21 @@ def _commands(path: Path, out: Path, case: int) -> list[list[str]]:
               *(["--allow-truncated"] if case % 5 == 0 else [])]
     replay = ["replay", str(path), "--headless", "--events-out", str(out.with_suffix(".jsonl"))]
     return [["verify", str(path)], inspect, replay, export]
+
+
+def _window_replay(path: Path) -> list[str]:
+    """The windowed replay, as fast as it goes (run with :func:`_a_screen` in force)."""
+    return ["replay", str(path), "--fast"]
+
+
+@contextlib.contextmanager
+def _a_screen() -> Iterator[None]:
+    """SDL's dummy driver, and the replay command told a screen is there."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SDL_VIDEODRIVER", "dummy")
+        patch.setenv("SDL_AUDIODRIVER", "dummy")
+        patch.setattr("myoplay.replay_command.has_screen", lambda: True)
+        yield
 
 
 def _case(rng: random.Random, header: object, bodies: list[object], case: int) -> bytes:
@@ -97,6 +117,10 @@ def _check_answer(argv: list[str], path: Path, status: int, out: str, err: str) 
     assert status in allowed, f"{where}: exit {status}: {err!r}"
     if command == "verify" and status == 1:
         assert NAMES_A_RECORD.search(out), f"{where}: {out!r}"
+    if command == "inspect" and status == 1:
+        # A truncated file's report, and one warning line saying where it stops.
+        assert err.count("\n") == 1, f"{where}: {err!r}"
+        assert NAMES_A_RECORD.search(err), f"{where}: {err!r}"
     if command == "inspect" and "--json" in argv:
         report = json.loads(out, parse_constant=_no_constants)
         assert status == 0 or NAMES_A_RECORD.search(report["status"]["verdict"])
@@ -109,13 +133,15 @@ def test_hostile_content_behind_valid_crcs_gets_one_line_naming_a_record(tmp_pat
     runs = 0
     for case, data in _cases():
         path.write_bytes(data)
-        for argv in _commands(path, out, case):
+        window = [_window_replay(path)] if case % WINDOW_EVERY == 0 else []
+        for argv in [*_commands(path, out, case), *window]:
             try:
-                status, stdout, stderr = _run(argv)
+                with _a_screen() if argv in window else contextlib.nullcontext():
+                    status, stdout, stderr = _run(argv)
             except BaseException as error:
                 raise AssertionError(f"case {case}: {' '.join(argv)} raised {error!r}") from error
             _check_answer(argv, path, status, stdout, stderr)
-            statuses[argv[0], status] += 1
+            statuses[argv[0] if argv not in window else "window", status] += 1
             runs += 1
         assert path.read_bytes() == data, f"case {case}: a command changed its input"
     assert runs >= 10_000
@@ -124,6 +150,18 @@ def test_hostile_content_behind_valid_crcs_gets_one_line_naming_a_record(tmp_pat
     assert statuses["verify", 1] > FILES // 2
     assert statuses["replay", 0] + statuses["replay", 1] > 0  # replayed to the end
     assert statuses["replay", 2] > 0
+    assert statuses["window", 0] + statuses["window", 1] > 0
+    assert statuses["window", 2] > 0
+
+
+#: The command line in a subprocess; for the windowed replay, told a screen is there (SDL's
+#: dummy driver draws).
+_MAIN = "import sys; from myoplay.cli import main; sys.exit(main(sys.argv[1:]))"
+_MAIN_WITH_A_SCREEN = (
+    "import sys; import myoplay.replay_command as command; "
+    "command.has_screen = lambda: True; "
+    "from myoplay.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def _limit_memory() -> None:
@@ -139,12 +177,15 @@ def test_a_sample_finishes_within_300_mb_in_subprocesses(tmp_path: Path) -> None
     for number, (case, data) in enumerate(c for c in _cases() if c[0] in chosen):
         path = tmp_path / f"case{case}.myoplay"
         path.write_bytes(data)
-        jobs.append((case, _commands(path, tmp_path / f"out{case}.csv", case)[number % 4]))
+        commands = [*_commands(path, tmp_path / f"out{case}.csv", case), _window_replay(path)]
+        jobs.append((case, commands[number % len(commands)]))
+    assert any(argv == _window_replay(Path(argv[1])) for _, argv in jobs)
     for batch in range(0, len(jobs), PARALLEL):  # two at a time: the machine has two cores
         running = [
             (case, argv, subprocess.Popen(
-                [sys.executable, "-m", "myoplay", *argv], stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_limit_memory,
+                [sys.executable, "-c", _MAIN_WITH_A_SCREEN if "--fast" in argv else _MAIN,
+                 *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                preexec_fn=_limit_memory,
             ))
             for case, argv in jobs[batch:batch + PARALLEL]
         ]

@@ -64,11 +64,9 @@ def test_out_of_bounds_content_is_corrupt_at_its_record(tmp_path, capsys, change
     for command in (["inspect"], ["replay", "--headless"], ["export", "-o", "-"]):
         code = main([command[0], str(path), *command[1:]])
         err = capsys.readouterr().err
-        # inspect describes what it can trust (exit 1), but not a file with no valid header
-        assert code == (1 if command[0] == "inspect" and record else 2)
-        if code == 2:
-            assert f"{path}: corrupt at record {record}: " in err
-            assert err.count("\n") == 1
+        assert code == 2
+        assert f"{path}: corrupt at record {record}: " in err
+        assert err.count("\n") == 1
 
 
 def test_a_damaged_length_with_a_valid_end_after_it_is_corrupt_not_truncated(tmp_path):

@@ -239,20 +239,20 @@ def _calibration(mains_hz: float | None = 50.0) -> Calibration:
 
 
 def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tmp_path):
-    frames = [frame(i) for i in range(60)]
-    lost = frames[30]
+    frames = [frame(i) for i in range(120)]
+    lost = frames[10]
     calibration = ConfigChange(frames[40].t_ns, CALIBRATION_KEY, _calibration().to_plain())
-    records = [SOURCE, *frames[:30],
+    records = [SOURCE, *frames[:10],
                Gap("sim", lost.first_index, 20, lost.t_ns, 10_000_000, "radio"),
-               *frames[31:40], calibration, *frames[40:]]
+               *frames[11:40], calibration, *frames[40:]]
     text = io.StringIO()
     result = export_csv(io.BytesIO(record(records)), text, processed=True)
     rows = list(csv.reader(io.StringIO(text.getvalue())))
     assert rows[0][:6] == ["sample_index", "t_ns", "L-quad_uv", "L-quad_envelope_uv",
                            "L-quad_pct_mvc", "L-quad_quality"]
     body = rows[1:]
-    assert result.rows == len(body) == 60 * 20
-    assert [int(r[0]) for r in body] == list(range(1200))
+    assert result.rows == len(body) == 120 * 20
+    assert [int(r[0]) for r in body] == list(range(2400))
 
     pipeline = Pipeline(PipelineConfig.for_source(SOURCE, mains_hz=50.0))
     expected = []
@@ -263,10 +263,13 @@ def test_processed_export_runs_the_engine_pipeline_with_recorded_calibrations(tm
         block = pipeline.process(item) if isinstance(item, SampleFrame) else pipeline.gap(item)
         expected += np.asarray(block.envelope_uv).tolist()
     assert [[float(r[3]), float(r[7])] for r in body] == expected
-    gap_rows = body[600:620]
+    gap_rows = body[200:220]
     assert all(r[2] == "" and int(r[5]) & QualityFlag.GAP for r in gap_rows)
     assert all(r[4] == "" for r in body[:800])
-    assert all(r[4] != "" for r in body[800:])
+    # After the gap the filters settle (flagged GAP): %MVC only once they have.
+    settled = 220 + pipeline.settle_n
+    assert all(r[4] == "" and int(r[5]) & QualityFlag.GAP for r in body[800:settled])
+    assert all(r[4] != "" and r[5] == "0" for r in body[settled:])
 
 
 def test_processed_export_refuses_a_calibration_from_another_pipeline(tmp_path, capsys):
