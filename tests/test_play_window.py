@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests import virtual_x
+from tests.terminal_signals import sigint_as_from_a_terminal
 from tests.wm_delete import send_wm_delete
 
 if not virtual_x.available():
@@ -95,6 +96,7 @@ def play(display: str, tmp_path: Path) -> Iterator[Callable[..., WindowedPlay]]:
             process = subprocess.Popen(
                 [sys.executable, "-m", "myoplay", *PLAY_ARGS, "--out", str(out), *extra],
                 cwd=REPO, env=env, stdout=o, stderr=e, start_new_session=True,
+                preexec_fn=sigint_as_from_a_terminal,
             )
         run = WindowedPlay(display, process, out, stdout, stderr)
         started.append(run)

@@ -22,6 +22,7 @@ import trio.testing
 from actors.session import SessionOutcome, SessionPlan, run_session
 from actors.stop_request import StopRequest
 from tests.actors.test_session import plan_for, read_all
+from tests.terminal_signals import sigint_as_from_a_terminal
 
 
 def run_with_stop_after(plan: SessionPlan, after_s: float, reason: str) -> SessionOutcome:
@@ -103,6 +104,7 @@ def test_ctrl_c_on_a_headless_play_saves_the_summary_and_exits_0(tmp_path: Path)
             [sys.executable, "-m", "myoplay", "play", "--headless", "--reps", "3", "--speed", "1",
              "--out", str(out)],
             cwd=REPO, env=env, stdout=stdout, stderr=stderr, start_new_session=True,
+            preexec_fn=sigint_as_from_a_terminal,
         )
     try:
         frames = out / "session-001" / "frames"

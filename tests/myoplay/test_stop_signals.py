@@ -13,6 +13,15 @@ from actors.stop_request import StopRequest
 from myoplay.stop_signals import stop_on_signals
 
 
+@pytest.fixture(autouse=True)
+def sigint_as_in_a_terminal():
+    """Python's own Ctrl-C handler, as in a terminal, even when the test run was started as a
+    background job (which starts with SIGINT ignored, and stays so: see the last test)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def test_sigterm_asks_the_session_to_stop_and_the_old_handler_returns():
     before = signal.getsignal(signal.SIGTERM)
     request = StopRequest()
@@ -50,7 +59,8 @@ def test_a_second_ctrl_c_interrupts_a_stop_that_hangs():
     async def main() -> None:
         with stop_on_signals(request):
             os.kill(os.getpid(), signal.SIGINT)
-            await request.wait()
+            with trio.fail_after(10):
+                await request.wait()
             os.kill(os.getpid(), signal.SIGINT)
             await trio.sleep(10)  # a stop that never finishes
 
