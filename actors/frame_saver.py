@@ -64,9 +64,13 @@ class FrameSaver:
                           max_width=width - palette.px(surface, 40))
 
     def save(self, surface: pygame.Surface, path: Path) -> Path:
-        """Write ``surface`` to ``path`` (PNG), creating its folder."""
+        """Write ``surface`` to ``path`` (PNG), creating its folder. The picture is written
+        beside it and renamed into place, so ``path`` never holds half a PNG for whoever opens
+        it meanwhile."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(surface, str(path))
+        partial = path.with_name(f".{path.name}.partial.png")
+        pygame.image.save(surface, str(partial))
+        partial.replace(path)
         self.saved.append(path)
         return path
 

@@ -125,4 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("myoplay: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:
+        # Out of memory (or of the address space a limit allows): one line, like any error.
+        print("myoplay: error: out of memory (close other programs, or raise the memory "
+              "limit)", file=sys.stderr)
+        return EXIT_USER_ERROR
 
