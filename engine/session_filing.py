@@ -43,15 +43,18 @@ def checked_client_id(value: object, where: str) -> str:
 def checked_started_at(value: object, where: str) -> str:
     """``value`` if it is an ISO 8601 date or date and time ("2026-11-30T09:15:00+01:00");
     else :class:`ConfigError` naming ``where``."""
-    if isinstance(value, str):
-        try:
-            datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
+    if isinstance(value, str) and _is_iso_date(value):
+        return value
     raise ConfigError(f"{where}: {value!r} is not a date",
                       hint="give it as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,17 +148,19 @@ def detect_encoding(prefix: bytes, name: str) -> str:
             return "utf-16-be"
         raise ReplayError(f"{name} line 1: holds NUL bytes: this is not a text file",
                           hint="export the recording as CSV text first")
-    try:
-        # Not final: the prefix may end inside a character.
-        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=False)
+    if _decodes(prefix, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    return "cp1252" if _decodes(prefix, "cp1252") else "latin-1"
+
+
+def _decodes(prefix: bytes, encoding: str) -> bool:
+    """Whether ``prefix`` is text in ``encoding``; not final: the prefix may end inside a
+    character."""
     try:
-        prefix.decode("cp1252")
-        return "cp1252"
+        codecs.getincrementaldecoder(encoding)().decode(prefix, final=False)
     except UnicodeDecodeError:
-        return "latin-1"
+        return False
+    return True
 
 
 def check_encoding(encoding: str) -> str:

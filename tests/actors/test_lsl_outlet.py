@@ -170,7 +170,7 @@ class KeptChunks(LslPublisher):
         self.chunks: list[Chunk] = []
 
     def open(self, source: SourceInfo) -> None:
-        pass
+        """Nothing to open: the chunks stay in :attr:`chunks`."""
 
     def push(self, chunk: Chunk) -> None:
         self.chunks.append(chunk)
