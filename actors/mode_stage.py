@@ -80,7 +80,9 @@ class ModeStage:
         """Draw every layer ``view`` calls for, bottom first."""
         layers = (("start",) if self.menu_open
                   else registry.layers_for(view, self.training))
-        if self.key_legend and not self.menu_open:
+        # The keys drive the muscles: no legend over the menu or the summary (nothing to
+        # contract there, and it would cover the summary's figures).
+        if self.key_legend and not self.menu_open and "summary" not in layers:
             layers = (*layers, "key_legend")
         for name in layers:
             self._mode(name).draw(surface, view)

@@ -16,6 +16,7 @@ MODE_BLURBS = {
     "symmetry": "Keep the beam level: left and right together",
     "runner": "Fly through the gates",
     "clinician": "Live signals, bands and latency for the clinician",
+    "mvc_test": "Push as hard as you can, a few times: the strongest effort is the result",
 }
 
 
@@ -41,7 +42,8 @@ class StartScreen(Screen):
             box = pygame.Rect(0, 0, px(surface, 760), px(surface, 96))
             box.midtop = (width // 2, px(surface, 190) + k * px(surface, 120))
             focused = k == menu.row
-            widgets.translucent_rect(surface, box, palette.BACKGROUND, 240, px(surface, 16))
+            # Opaque: clouds drifting behind a row must not show through its words.
+            widgets.translucent_rect(surface, box, palette.BACKGROUND, 255, px(surface, 16))
             if focused:
                 pygame.draw.rect(surface, palette.YELLOW, box, max(3, px(surface, 5)),
                                  border_radius=px(surface, 16))

@@ -80,6 +80,19 @@ def test_the_key_legend_is_drawn_only_for_the_virtual_patient() -> None:
     assert (pictures[0] != pictures[1]).any(axis=2).sum() > 1000
 
 
+def test_the_key_legend_leaves_the_summary_alone() -> None:
+    surface = pygame.Surface((640, 360))
+    drawn: list[str] = []
+    factories = {name: _recording(name, drawn) for name in registry.MODES}
+    stage = ModeStage("hold", menu=None, factories=factories, seed=1, key_legend=True)
+    stage.paint(surface, view_samples.session())
+    assert "key_legend" in drawn
+    drawn.clear()
+    stage.paint(surface, view_samples.every_kind()["done"])
+    assert "summary" in drawn
+    assert "key_legend" not in drawn
+
+
 def test_an_mvc_test_has_its_own_screen_and_tab_shows_the_clinician_view() -> None:
     surface = pygame.Surface((640, 360))
     drawn: list[str] = []
