@@ -475,7 +475,9 @@ class ProcessedBlock:
 
     Not a file record (a replay stores the raw frames and recomputes this). Arrays have shape
     (samples, channels): ``envelope_uv`` in µV after baseline subtraction, ``pct_mvc`` in %MVC
-    (None until a calibration is active), ``quality`` a :class:`QualityFlag` mask per sample.
+    (None until a calibration is active), ``quality`` a :class:`QualityFlag` mask per sample,
+    ``band_uv`` the band-passed signal in µV that the envelope came from (for onsets and the
+    median frequency; None in a gap's block, which has no signal).
     """
 
     source_id: str
@@ -485,6 +487,7 @@ class ProcessedBlock:
     envelope_uv: npt.NDArray[np.float64] = field(repr=False)
     pct_mvc: npt.NDArray[np.float64] | None = field(repr=False)
     quality: npt.NDArray[np.uint8] = field(repr=False)
+    band_uv: npt.NDArray[np.float64] | None = field(default=None, repr=False)
 
     @property
     def n_samples(self) -> int:

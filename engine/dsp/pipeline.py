@@ -313,6 +313,7 @@ class Pipeline:
             envelope_uv=envelope,
             pct_mvc=pct,
             quality=quality.T,
+            band_uv=raw.T,
         )
 
     def _follow(self, frame: SampleFrame) -> None:
