@@ -14,10 +14,11 @@ import trio
 
 from actors.actor_messages import ACTIVATION_INPUT, ViewUpdate
 from actors.input_sink import InputSink
-from engine.messages import UserInput, canonical
+from engine.messages import ChannelInfo, UserInput, canonical
 from engine.runtime.actor import Actor
 from engine.runtime.channels import LatestValue
 from engine.view import SessionView
+from sensors.virtual_patient.comparison_client import VIRTUAL_CLIENT
 
 #: A person's simple reaction time to a visual cue, s.
 REACTION_S = 0.3
@@ -33,6 +34,10 @@ def commanded_activation(view: SessionView) -> dict[str, float]:
     exercise = view.exercise
     if calibration is not None or exercise is None or exercise.phase != "contract":
         return rest
+    if exercise.lab is not None:
+        # A comparison: the virtual client does the variation's reps at its true activations.
+        channels = tuple(ChannelInfo(c.label, c.muscle, c.side) for c in view.channels)
+        return VIRTUAL_CLIENT.commanded(exercise.lab.variation_id, channels)
     if exercise.below_line:
         level = 0.3 * exercise.target_high_pct / 100.0
     else:

@@ -52,8 +52,9 @@ class GameWindow:
             raise pygame.error("the display is closed")
         return surface
 
-    async def present(self) -> None:
-        """Put what was painted on screen, without holding up the rest of the session.
+    async def present(self) -> float:
+        """Put what was painted on screen, without holding up the rest of the session; returns
+        the Trio time at which the frame was on screen.
 
         On a real display a flip hands the whole frame to the window system and waits for it
         (1280×720 to an X server: 5–40 ms on a busy machine), and pygame releases the GIL
@@ -61,13 +62,24 @@ class GameWindow:
         queue at the sensor and each view would wait for the previous frame's flip. So it runs
         in a worker thread while the sensor, DSP, rules and recorder go on. This actor makes no
         other display call until it returns (the await is not cancellable), so SDL's display is
-        never used from two threads at once. The dummy driver's flip costs nothing: it stays
-        inline, which also keeps Trio's MockClock from jumping while a thread runs.
+        never used from two threads at once. The time is read in the worker the moment the flip
+        returns (the X server has then taken the frame): on a loaded machine the Trio thread
+        may only run again a scheduling slice later, and that wait is not the player's. The
+        dummy driver's flip costs nothing: it stays inline, which also keeps Trio's MockClock
+        from jumping while a thread runs.
         """
         if self.real_display:
-            await trio.to_thread.run_sync(pygame.display.flip)
-        else:
-            pygame.display.flip()
+            # Read in the worker: a real display's clock (Trio's SystemClock, myoplay's
+            # ScaledClock) is a pure function of the process's monotonic clock.
+            clock = trio.lowlevel.current_clock()
+
+            def flip() -> float:
+                pygame.display.flip()
+                return clock.current_time()
+
+            return await trio.to_thread.run_sync(flip)
+        pygame.display.flip()
+        return trio.current_time()
 
     def close(self) -> None:
         """Close the window (the player quit)."""

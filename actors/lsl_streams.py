@@ -61,6 +61,13 @@ class StreamKind(enum.Enum):
     ENVELOPE = "envelope"
     PCT_MVC = "pct_mvc"
     EVENTS = "events"
+    STATE = "state"
+    """The station's state for a clinic dashboard (``play --publish``; see
+    :mod:`actors.station_outlet`)."""
+
+
+#: The streams of a session's signal and judgements (``--lsl``; ``--publish`` adds STATE).
+SIGNAL_KINDS = (StreamKind.RAW, StreamKind.ENVELOPE, StreamKind.PCT_MVC, StreamKind.EVENTS)
 
 
 @dataclass(frozen=True, slots=True)

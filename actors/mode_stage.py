@@ -15,9 +15,10 @@ from collections.abc import Mapping
 import pygame
 
 from engine.messages import PlainValue
+from engine.session_filing import FILING_FIELD
 from engine.since_last_session import ClientHistory
 from engine.view import SessionView
-from modes import registry
+from modes import key_legend, registry
 from modes.base import Mode, ModeContext
 from modes.course import GateCourse
 from modes.menu import StartMenu
@@ -25,6 +26,8 @@ from modes.trace import EnvelopeTrace
 
 #: The view every training mode can switch to with Tab.
 CLINICIAN = "clinician"
+#: The key legend's layer, in a strip below the others when the virtual patient is the sensor.
+LEGEND = "key_legend"
 
 
 class ModeStage:
@@ -50,6 +53,11 @@ class ModeStage:
         """Whether the start menu is waiting for the player's choice."""
         return self.menu is not None and not self.menu.confirmed
 
+    @property
+    def menu_typing(self) -> bool:
+        """Whether the start menu takes typed characters (a new client's pseudonym)."""
+        return self.menu is not None and self.menu.typing
+
     def reset(self) -> None:
         """Forget the modes built so far: the next paint builds fresh ones."""
         self._built.clear()
@@ -70,7 +78,9 @@ class ModeStage:
         if not self.menu.confirmed:
             return None
         self.training = self._chosen = registry.check_training_mode(self.menu.mode)
-        return {"protocol": self.menu.protocol, "mode": self.menu.mode}
+        filing = self.menu.filing  # the client chosen files the session, as --client does
+        return {"protocol": self.menu.protocol, "mode": self.menu.mode} | (
+            {FILING_FIELD: filing.to_plain()} if filing is not None else {})
 
     def switch_view(self) -> None:
         """Between the chosen training mode and the clinician view."""
@@ -81,11 +91,17 @@ class ModeStage:
         layers = (("start",) if self.menu_open
                   else registry.layers_for(view, self.training))
         # The keys drive the muscles: no legend over the menu or the summary (nothing to
-        # contract there, and it would cover the summary's figures).
-        if self.key_legend and not self.menu_open and "summary" not in layers:
-            layers = (*layers, "key_legend")
+        # contract there, and it would cover the summary's figures). Elsewhere it has a strip
+        # of its own at the bottom and the screens are laid out above it, so it covers nothing.
+        legend = (key_legend.legend_layout(surface.get_size(), view)
+                  if self.key_legend and not self.menu_open and "summary" not in layers
+                  else None)
+        area = surface if legend is None else surface.subsurface(
+            (0, 0, surface.get_width(), max(1, legend.strip.top)))
         for name in layers:
-            self._mode(name).draw(surface, view)
+            self._mode(name).draw(area, view)
+        if legend is not None:
+            self._mode(LEGEND).draw(surface, view)
 
     def _mode(self, name: str) -> Mode:
         mode = self._built.get(name)

@@ -45,6 +45,7 @@ from engine.protocol import FEEDBACK_MODES, MAX_BAND_PCT, MIN_LEVEL_PCT
 from engine.rules.config_changes import BAND_KEY, FEEDBACK_MODE_KEY
 from engine.view import ExerciseView, SessionView, asked_channels
 from modes.clinician import SETTING_KEYS
+from modes.menu import BACKSPACE
 
 
 class LocalAction(enum.Enum):
@@ -59,7 +60,8 @@ class LocalAction(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class MenuKey:
-    """A key for the open start menu: "up", "down", "left", "right" or "return"."""
+    """A key for the open start menu: "up", "down", "left", "right" or "return"; while it
+    takes a pseudonym, also a typed character or "backspace"."""
 
     name: str
 
@@ -111,7 +113,7 @@ class PlayerControls:
 
     def command_for(
         self, event: pygame.event.Event, t_ns: int, *, menu_open: bool,
-        clinician: ExerciseView | None = None,
+        clinician: ExerciseView | None = None, menu_typing: bool = False,
     ) -> Command | None:
         """What ``event`` asks for (inputs stamped ``t_ns``); None when it only moved the
         virtual muscles or means nothing here. ``clinician`` is the exercise when the
@@ -119,6 +121,8 @@ class PlayerControls:
         if event.type == pygame.QUIT:
             return LocalAction.QUIT
         if event.type == pygame.KEYDOWN:
+            if menu_typing and event.key != pygame.K_ESCAPE:
+                return _typed(event)
             if event.key in SETTING_KEYS:
                 return clinician_change(event.key, t_ns, clinician)
             return self._key_down(event.key, t_ns, menu_open=menu_open)
@@ -158,6 +162,17 @@ class PlayerControls:
             return None
         self._last_activation = activation
         return UserInput(view.t_ns, ACTIVATION_INPUT, dict(activation))
+
+
+def _typed(event: pygame.event.Event) -> MenuKey | None:
+    """A key while the start menu takes a pseudonym: every character goes to it (none moves a
+    virtual muscle or changes a setting), and the menu keys and Backspace edit it."""
+    if event.key == pygame.K_BACKSPACE:
+        return MenuKey(BACKSPACE)
+    if event.key in _MENU_KEYS:
+        return MenuKey(_MENU_KEYS[event.key])
+    typed = getattr(event, "unicode", "")
+    return MenuKey(typed) if len(typed) == 1 and typed.isprintable() else None
 
 
 def clinician_change(key: int, t_ns: int, exercise: ExerciseView | None) -> ConfigChange | None:

@@ -5,6 +5,8 @@
     session (one_for_one)
     ├── recorder    permanent   lossless in: frames, gaps, stamped inputs, events, errors
     ├── lsl         permanent   drop-oldest in: what dsp→rules and →recorder carry (--lsl)
+    ├── station     permanent   latest in: view; a state row every 0.1 s (--publish)
+    ├── remote      permanent   out: dashboards' changes as inputs (--allow-remote)
     ├── rules       transient   lossless in: blocks, inputs      latest out: view
     ├── dsp         transient   lossless in: frames              lossless out: blocks
     ├── sensors     (one_for_one, transient children, back-off)  lossless out: frames
@@ -45,13 +47,13 @@ from engine.dsp import Pipeline, PipelineConfig
 from engine.errors import ConfigError, RestartIntensityError
 from engine.messages import ConfigChange, PlainValue, Record, UserInput, canonical
 from engine.rules.session_summary import SessionSummary
-from engine.runtime import Backoff, Restart, Strategy, Supervisor
+from engine.runtime import Backoff, ChildSpec, Restart, Strategy, Supervisor
 from engine.runtime.actor import Actor
 from engine.runtime.channels import LatestValue, LosslessChannel
 from engine.runtime.events import SupervisionLog
 from engine.since_last_session import ClientHistory
 from engine.training import TrainingConfig, TrainingSession
-from modes.menu import StartMenu
+from modes.menu import ClientChoice, StartMenu
 from modes.registry import MODES, ModeFactory
 from replays.writer import RecordingWriter
 from sensors.source import Source
@@ -59,6 +61,7 @@ from sensors.source import Source
 if TYPE_CHECKING:
     # pylsl is loaded only by sessions that publish (``--lsl``).
     from actors.lsl_outlet_actor import LslPublisher
+    from actors.station_outlet import StationPublishing
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +113,17 @@ class SessionPlan:
     lsl: LslPublisher | None = None
     """Publish raw EMG, envelopes, %MVC and events over Lab Streaming Layer through these
     outlets (the caller closes them after the session); None publishes nothing."""
+    station: StationPublishing | None = None
+    """Publish the station's state for a clinic dashboard (``play --publish``) and, when it has
+    a control desk (``--allow-remote``), apply dashboards' band changes and pauses; None
+    publishes no state and listens to no dashboard."""
     client_history: ClientHistory | None = None
     """The client's sessions before this one (``play --client``), for the summary screen's
     change since the last session; None when the session is filed under nobody."""
+    menu_clients: ClientChoice | None = None
+    """The start menu's client row: the history store's clients to file the session under,
+    or a new pseudonym (``play`` without ``--client`` on a station that keeps a history);
+    None shows no row."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.modes) - set(MODES))
@@ -314,6 +325,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
     children = [
         RecorderActor(backlog).spec(Restart.PERMANENT),
         *([publishing.spec(Restart.PERMANENT)] if publishing is not None else []),
+        *_station_children(plan, channels, end, give_up),
         RulesActor(
             core, channels.blocks, channels.inputs, channels.views, channels.records,
             group_delay_ms=group_delay_ms,
@@ -365,6 +377,30 @@ def _lsl_outlet(plan: SessionPlan, channels: _Channels) -> Actor:
     return LslOutletActor(plan.lsl, feed, ring)
 
 
+def _station_children(plan: SessionPlan, channels: _Channels, end: _SessionEnd,
+                      give_up: TreeGiveUp) -> list[ChildSpec]:
+    """The station's state stream and, with a control desk, the dashboards' remote changes
+    (``play --publish``). They read the view (latest value) and send into the inputs channel
+    like the clinician's keys, so they never hold up sensing; started before the rules, they
+    stop after them, and the state's last row says how the session ended."""
+    station = plan.station
+    if station is None:
+        return []
+    from actors.station_outlet import StationStateActor
+
+    def ended() -> str | None:
+        return _end_reason(end, give_up) if end.reasons or give_up.error is not None else None
+
+    children = [StationStateActor(station, channels.views, ended,
+                                  time_scale=plan.time_scale).spec(Restart.PERMANENT)]
+    if station.desk is not None:
+        from actors.remote_control import RemoteControlActor
+
+        children.append(RemoteControlActor(station.desk, channels.views, channels.inputs)
+                        .spec(Restart.PERMANENT))
+    return children
+
+
 def _end_reason(end: _SessionEnd, give_up: TreeGiveUp) -> str:
     """Why the session ended, for the report: a give-up first (it cut the session short)."""
     if give_up.error is not None:
@@ -391,4 +427,5 @@ def _start_menu(plan: SessionPlan) -> StartMenu:
         menu,
         protocol_index=menu.protocols.index(protocol) if protocol in menu.protocols else 0,
         mode_index=menu.modes.index(plan.mode) if plan.mode in menu.modes else 0,
+        client=plan.menu_clients,
     )

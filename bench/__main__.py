@@ -1,6 +1,7 @@
 """Run every benchmark in ``bench/``, print a table and write ``bench/results.json``.
 
-Usage: ``python -m bench [NAME ...]`` (names are module suffixes, e.g. ``pipeline``).
+Usage: ``python -m bench [NAME ...]`` (names are module suffixes, e.g. ``pipeline``); naming
+some keeps the other benchmarks' last figures in ``bench/results.json``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ def _target(result: Result) -> str:
     return ("≥ " if result.higher_is_better else "≤ ") + _fmt(result.target)
 
 
+def _earlier(path: Path) -> list[dict[str, object]]:
+    """The records of the last run, or none when there is no readable one."""
+    try:
+        earlier = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [r for r in earlier if isinstance(r, dict)] if isinstance(earlier, list) else []
+
+
 def main(argv: list[str]) -> int:
     results: list[Result] = []
     for name in _modules(argv):
@@ -67,7 +77,12 @@ def main(argv: list[str]) -> int:
             record["target"] = r.target
             record["meets_target"] = r.meets_target
         records.append(record)
-    (HERE / "results.json").write_text(json.dumps(records, indent=2) + "\n")
+    path = HERE / "results.json"
+    if argv:
+        # A run of some benchmarks keeps the others' last figures: replace by name.
+        fresh = {record["name"] for record in records}
+        records = [*(kept for kept in _earlier(path) if kept.get("name") not in fresh), *records]
+    path.write_text(json.dumps(records, indent=2) + "\n")
     print(f"\nwrote {HERE / 'results.json'}", file=sys.stderr)
     return 0 if all(r.meets_target is not False for r in results) else 1
 

@@ -6,4 +6,4 @@ replay gives the same results byte for byte, on any machine (see docs/architectu
 determinism contract"). The application around it is the :mod:`myoplay` package.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

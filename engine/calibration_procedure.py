@@ -93,6 +93,20 @@ class CalibrationStep(enum.StrEnum):
     DONE = "done"
 
 
+class RejectionCause(enum.Enum):
+    """Why a step was rejected; after repeated rejections the advice follows the cause.
+
+    The value is what the player is told after repeated rejections of this cause: how it went
+    on ("still ...") and what to do about it, with ``{labels}`` the channels concerned.
+    """
+
+    SIGNAL = ("still a signal problem", "check the electrodes and leads on {labels}")
+    NOT_RELAXED = ("still not relaxed",
+                   "support the limb and let {labels} go completely before the rest begins; "
+                   "if it feels relaxed, a loose electrode there can look tense")
+    NO_RISE = ("still nothing", "check the electrodes on {labels}")
+
+
 @dataclass(frozen=True, slots=True)
 class _Phase:
     """One step under way, in samples from the first one: ``[start, stop)``."""
@@ -179,9 +193,11 @@ class CalibrationProcedure:
         self._rest_sd = np.zeros(len(self.labels))
         self._accepted: list[list[FloatArray]] = [[] for _ in self.muscles]
         self._rejection = ""
-        self._rejected_in_row = 0
         self._suspects: tuple[int, ...] = ()
         """The channels the last rejection was about (to check after repeated ones)."""
+        self._causes: list[RejectionCause] = []
+        """Why each rejection in the current row was made, oldest first (the judging that
+        rejects a step adds its cause; a step that counts clears the row)."""
         self._waiting = False
         """The last samples were passed over, flagged, before a step could begin."""
         self._calibration: Calibration | None = None
@@ -300,7 +316,7 @@ class CalibrationProcedure:
                 self._reject(t_ns, reason, phase)
                 self._phase = self._new_phase(CalibrationStep.REST, 0, 0, self._position)
                 return
-            self._rejection, self._rejected_in_row = "", 0
+            self._rejection, self._causes = "", []
             self._next_effort(0, 0)
         elif step is CalibrationStep.EFFORT:
             reason = self._judge_effort(pieces, phase.muscle)
@@ -308,7 +324,7 @@ class CalibrationProcedure:
                 self._reject(t_ns, reason, phase)
                 self._recover_before(phase.muscle, phase.effort)
                 return
-            self._rejection, self._rejected_in_row = "", 0
+            self._rejection, self._causes = "", []
             if phase.effort + 1 < self.protocol.efforts:
                 self._recover_before(phase.muscle, phase.effort + 1)
             elif phase.muscle + 1 < len(self.muscles):
@@ -344,6 +360,7 @@ class CalibrationProcedure:
         flags = int(np.bitwise_or.reduce(quality[:, columns], axis=None))
         if flags:
             self._suspects = tuple(c for c in columns if quality[:, c].any())
+            self._causes.append(RejectionCause.SIGNAL)
             return f"signal problem while resting: {main_problem(flags)}; keep still"
         envelope = pieces.envelope()
         watched = envelope[:, columns]
@@ -353,6 +370,7 @@ class CalibrationProcedure:
                  if hi > MAX_REST_SWING * lo]
         if tense:
             self._suspects = tuple(tense)
+            self._causes.append(RejectionCause.NOT_RELAXED)
             names = " and ".join(self.labels[c] for c in tense)
             return f"{names} did not stay relaxed during the rest: relax completely"
         usable = quality == 0
@@ -369,12 +387,14 @@ class CalibrationProcedure:
         flags = int(np.bitwise_or.reduce(quality[:, columns], axis=None))
         if flags:
             self._suspects = tuple(c for c in columns if quality[:, c].any())
+            self._causes.append(RejectionCause.SIGNAL)
             return f"signal problem during the effort: {main_problem(flags)}"
         amplitude = self._amplitude(pieces)
         weak = [c for c in columns
                 if amplitude[c] < MIN_REFERENCE_SNR * max(float(self._rest_sd[c]), 1e-9)]
         if weak:
             self._suspects = tuple(weak)
+            self._causes.append(RejectionCause.NO_RISE)
             who = m.name if len(weak) == len(columns) else " and ".join(
                 self.labels[c] for c in weak)
             return f"{who} did not rise above rest: contract harder and hold"
@@ -386,17 +406,26 @@ class CalibrationProcedure:
         return effort_amplitude(envelope, self.rate_hz, pieces.quality() == 0)
 
     def _reject(self, t_ns: int, reason: str, phase: _Phase) -> None:
-        self._rejected_in_row += 1
-        if self._rejected_in_row >= REJECTIONS_BEFORE_HINT:
-            labels = ", ".join(self.labels[c] for c in self._suspects)
-            reason += f" (still nothing after {self._rejected_in_row} tries: check the " \
-                      f"electrodes on {labels})"
+        if len(self._causes) >= REJECTIONS_BEFORE_HINT:
+            reason += f" ({self._repeated_advice()})"
         self._rejection = reason
         muscle = self.muscles[phase.muscle].name if phase.step is CalibrationStep.EFFORT else ""
         self.events.append(RuleEvent(t_ns, EventKind.CALIBRATION_FAILED.value, "", {
             "reason": reason, "step": phase.step.value, "muscle": muscle,
             "effort": phase.effort + 1 if phase.step is CalibrationStep.EFFORT else 0,
         }))
+
+    def _repeated_advice(self) -> str:
+        """What to do after repeated rejections, following the cause of the latest one (how
+        many of the row it caused when causes were mixed): "check the electrodes" only where
+        they are the likely cause, never for a player who did not relax."""
+        latest = self._causes[-1]
+        tries = len(self._causes)
+        same = self._causes.count(latest)
+        how, advice = latest.value
+        when = f"after {tries} tries" if same == tries else f"in {same} of the last {tries} tries"
+        labels = ", ".join(self.labels[c] for c in self._suspects)
+        return f"{how} {when}: {advice.format(labels=labels)}"
 
     def take_events(self) -> list[RuleEvent]:
         """The rejections since last asked."""

@@ -11,7 +11,9 @@ The indices are not interchangeable, so every result names the one used:
   and I_ant integrate the agonist's and antagonist's envelopes. Reads as "antagonist share" and
   passes 100 % when the antagonist dominates; right when the task fixes the agonist (quad sets:
   quadriceps agonist, hamstrings antagonist).
-- the antagonist ratio, mean antagonist over mean agonist (what a compensation rule limits).
+- the antagonist ratio, mean antagonist over mean agonist (what a compensation rule limits);
+- the target share, target / (target + compensators) × 100 % (what an exercise comparison
+  shows beside each variation, :mod:`engine.rep_cutting`).
 
 For a cue, feed back the ratio itself (separate per-muscle cues do not reduce co-contraction).
 The window functions return None when neither muscle reaches ``min_activation_pct`` on average.
@@ -37,6 +39,18 @@ def winter_pct(common: float, agonist: float, antagonist: float) -> float:
 def falconer_winter_pct(agonist: float, antagonist: float) -> float:
     """Falconer & Winter's CCI, 2·antagonist / (antagonist + agonist) × 100 %."""
     return 2.0 * antagonist / (antagonist + agonist) * 100.0
+
+
+def target_share_pct(target: float, compensators: float,
+                     min_activation_pct: float = MIN_ACTIVATION_PCT) -> float | None:
+    """The target's share of the work, target / (target + compensators) × 100 %, from mean
+    activations (%MVC; the compensators' summed): a hip extension at 40 % glute and 60 %
+    hamstring has a gluteal share of 40 %. None when neither reaches ``min_activation_pct``
+    (resting noise has no share); negative levels count as 0."""
+    target, compensators = max(target, 0.0), max(compensators, 0.0)
+    if max(target, compensators) < min_activation_pct:
+        return None
+    return target / (target + compensators) * 100.0
 
 
 def antagonist_ratio_of(agonist: float, antagonist: float, floor_pct: float) -> float:

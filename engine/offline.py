@@ -32,13 +32,14 @@ from engine.messages import (
     SourceInfo,
     UserInput,
 )
+from engine.session_filing import FILING_KEY
 from engine.training import CALIBRATION_KEY, TrainingConfig, TrainingSession
 
 
 def is_output(record: Record) -> bool:
     """Whether the engine produced ``record`` (as opposed to taking it in)."""
     return isinstance(record, RuleEvent) or (
-        isinstance(record, ConfigChange) and record.key == CALIBRATION_KEY
+        isinstance(record, ConfigChange) and record.key in (CALIBRATION_KEY, FILING_KEY)
     )
 
 

@@ -17,7 +17,8 @@ The validated :class:`Protocol` converts to plain data (:meth:`Protocol.to_plain
 
 File layout (optional keys show their default)::
 
-    id = "<file name>"        name = "..." (required)   kind = "hold" | "relax" | "mvc"
+    id = "<file name>"        name = "..." (required)   kind = "hold" | "relax" | "mvc" |
+                                                        "compare"
     description = ""          modes = the training modes that suit it (default: by kind and side)
     [target]       muscle (required), side = "both" | "left" | "right" | "involved",
                    hold: low_pct, high_pct (1 <= low, low + 2 <= high <= 150); relax: line_pct;
@@ -45,6 +46,7 @@ File layout (optional keys show their default)::
                    max_rise_per_session_pct = 10 (the band's total rise in one session)
     [feedback]     mode = "concurrent" | "bandwidth" | "faded", bandwidth_pct = 5,
                    fade_stages = [1.0, 0.5, 0.0]
+    [comparison], [[variation]]   compare only: see :mod:`engine.comparison_plan`
 """
 
 from __future__ import annotations
@@ -57,13 +59,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from engine.comparison_plan import ComparisonPlan, comparison_from_tables
 from engine.errors import ProtocolFileError
 from engine.messages import PlainValue, QualityFlag, canonical
 from engine.muscle_names import KNOWN_MUSCLES, MAX_MUSCLE_NAME_CHARS, normalise_muscle
 from engine.protocol_fields import MAX_NESTING, FieldReader, check_shape, echo, echo_typed
 
-KINDS = ("hold", "relax", "mvc")
-"""``hold``: stay in a %MVC band; ``relax``: stay below a line; ``mvc``: timed maximal efforts."""
+KINDS = ("hold", "relax", "mvc", "compare")
+"""``hold``: stay in a %MVC band; ``relax``: stay below a line; ``mvc``: timed maximal efforts;
+``compare``: exercise variations (or a cue and no cue) ranked by what the target muscle does
+(:mod:`engine.comparison_plan`)."""
 TARGET_SIDES = ("left", "right", "both", "involved")
 SYMMETRY_METRICS = ("lsi", "symmetry_angle", "robinson")
 COMPENSATION_METRICS = ("ratio", "cci")
@@ -74,7 +79,9 @@ they are offered; also the modes of a :class:`Protocol` built without a file."""
 MVC_MODE_NAMES = ("mvc_test", "clinician")
 """The training modes of a maximal test: its own screen (efforts, peaks, the result), then the
 clinician's live signals."""
-TRAINING_MODE_NAMES = (*BAND_MODE_NAMES, "mvc_test")
+COMPARE_MODE_NAMES = ("exercise_lab",)
+"""The training mode of a comparison: the guided exercise lab (variation, rep counter, result)."""
+TRAINING_MODE_NAMES = (*BAND_MODE_NAMES, "mvc_test", *COMPARE_MODE_NAMES)
 """Every training mode a protocol may name in ``modes``: the one list the command line, the
 start menu and the renderer read (:data:`modes.training_modes.TRAINING_MODES`)."""
 HOLD_SUCCESS_RULES = ("each_side", "mean")
@@ -266,9 +273,13 @@ class Protocol:
     adaptive: AdaptiveRule | None = None
     modes: tuple[str, ...] = BAND_MODE_NAMES
     """The training modes that suit the protocol, the one to open with first."""
+    comparison: ComparisonPlan | None = None
+    """The variations and ranking measure of a ``compare`` protocol (None for other kinds)."""
 
     @property
     def reps_prescribed(self) -> int:
+        if self.comparison is not None:
+            return self.comparison.total_reps
         return self.timing.reps * self.timing.sets
 
     def to_plain(self) -> dict[str, PlainValue]:
@@ -284,7 +295,7 @@ class Protocol:
             target |= {"low_pct": t.low_pct, "high_pct": t.high_pct}
         elif self.kind == "relax":
             target["line_pct"] = t.high_pct
-        else:
+        elif self.kind == "mvc":
             target["effort_pct"] = t.low_pct
         out: dict[str, Any] = {
             "id": self.id,
@@ -324,6 +335,8 @@ class Protocol:
                     for name in rule.__dataclass_fields__
                     if getattr(rule, name) is not None
                 }
+        if self.comparison is not None:
+            out["comparison"], out["variation"] = self.comparison.to_plain()
         plain = canonical(out)
         assert isinstance(plain, dict)
         return plain
@@ -339,7 +352,8 @@ def _muscle(table: FieldReader, key: str, default: str | None = None) -> str:
 
 
 def _target(table: FieldReader, kind: str) -> Target:
-    band = {"hold": ("low_pct", "high_pct"), "relax": ("line_pct",), "mvc": ("effort_pct",)}
+    band = {"hold": ("low_pct", "high_pct"), "relax": ("line_pct",), "mvc": ("effort_pct",),
+            "compare": ()}
     table.expect("muscle", "side", "hysteresis_pct", "dwell_s", *band[kind])
     muscle = _muscle(table, "muscle")
     side = table.choice("side", "both", TARGET_SIDES)
@@ -356,6 +370,8 @@ def _target(table: FieldReader, kind: str) -> Target:
     elif kind == "relax":
         low = 0.0
         high = table.number("line_pct", None, MIN_LEVEL_PCT, MAX_BAND_PCT)
+    elif kind == "compare":  # no band: the variations are measured, not steered
+        low, high = 0.0, MAX_BAND_PCT
     else:
         low = table.number("effort_pct", 20.0, MIN_LEVEL_PCT, MAX_BAND_PCT)
         high = MAX_BAND_PCT
@@ -608,7 +624,8 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
     """
     root = FieldReader(check_shape(data, source), "", source)
     root.expect("id", "name", "kind", "description", "modes", "target", "timing", "symmetry",
-                "compensation", "quality", "progression", "adaptive", "feedback")
+                "compensation", "quality", "progression", "adaptive", "feedback", "comparison",
+                "variation")
     # The id defaults to the file name, which is checked like a written id: it is shown too.
     if root.has("id") or not default_id:
         protocol_id = root.text("id", max_chars=MAX_ID_CHARS)
@@ -638,6 +655,7 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
                      adaptive) if progression_table else None
     )
     feedback = _feedback(root.table("feedback"))
+    comparison = _comparison(root, kind, target, timing, progression)
     return Protocol(
         id=protocol_id,
         name=name,
@@ -652,7 +670,27 @@ def protocol_from_plain(data: object, source: str, default_id: str = "") -> Prot
         progression=progression,
         adaptive=adaptive,
         modes=_modes(root, kind, target),
+        comparison=comparison,
     )
+
+
+def _comparison(root: FieldReader, kind: str, target: Target, timing: Timing,
+                progression: ProgressionRule | None) -> ComparisonPlan | None:
+    """The plan of a ``compare`` protocol; its tables are refused on any other kind."""
+    if kind != "compare":
+        for key in ("comparison", "variation"):
+            if root.has(key):
+                raise root.fail(key, f"is given for a {kind!r} protocol",
+                                f"{key} only for 'compare'")
+        return None
+    if progression is not None:
+        raise root.fail("progression", "is given for a 'compare' protocol",
+                        "progression only for 'hold', 'relax' and 'mvc' (a comparison "
+                        "measures, it has no level to progress)")
+    # At most MAX_VARIATIONS × MAX_COMPARISON_REPS reps: well inside MAX_TOTAL_REPS.
+    return comparison_from_tables(root.table("comparison"), root.data.get("variation"), root,
+                                  target.muscle, timing.reps, timing.rest_s, MIN_REST_S,
+                                  MAX_DURATION_S)
 
 
 def suitable_modes(kind: str, side: str) -> tuple[str, ...]:
@@ -666,6 +704,8 @@ def suitable_modes(kind: str, side: str) -> tuple[str, ...]:
     """
     if kind == "mvc":
         return MVC_MODE_NAMES
+    if kind == "compare":
+        return COMPARE_MODE_NAMES
     if side == "both":
         return BAND_MODE_NAMES
     return tuple(m for m in BAND_MODE_NAMES if m != "symmetry")

@@ -2,7 +2,8 @@
 
 The history store is an index that can always be rebuilt from recordings: a live session files
 its facts from the outputs it recorded, ``history add`` from the outputs a headless replay
-judges again, and both go through :func:`session_facts`, so the two give the same rows.
+judges again, and both go through :func:`session_facts`, so the two give the same rows. The
+client is the settings' (``play --client``) or the one chosen on the start screen (an output).
 
 Only the last exercise counts (a protocol chosen on the start screen restarts the reps), as in
 the session summary. %MVC figures are of the session's own calibration (``calibration_kind``
@@ -22,7 +23,8 @@ from engine.protocol import Protocol, builtin_protocol, builtin_protocol_names
 from engine.rules.kinds import EventKind
 from engine.rules.muscle_columns import map_muscles
 from engine.rules.reps import mean_or_none
-from engine.rules.session_summary import SessionSummary
+from engine.rules.session_summary import SessionSummary, SetFatigue
+from engine.session_filing import FILING_KEY, SessionFiling
 from engine.training import CALIBRATION_KEY, TrainingConfig
 
 
@@ -133,6 +135,9 @@ class SessionFacts:
     muscles: tuple[MuscleFacts, ...] = ()
     """Every calibrated channel's peak and mean %MVC (empty: no calibration, or the facts
     were taken without the engine's summary)."""
+    fatigue: tuple[SetFatigue, ...] = ()
+    """Each set's median-frequency slope per tracked muscle, from the engine's summary (empty:
+    no set long enough, or the facts were taken without the summary)."""
 
     @property
     def success_rate(self) -> float | None:
@@ -171,7 +176,7 @@ def session_facts(
                     if e.kind == EventKind.COMPENSATION_ALERT and isinstance(e.data, dict)]
     compensation_values = [float(v) for d in compensation
                            if isinstance(v := d.get("value"), int | float)]
-    filing = training.filing
+    filing = _chosen_filing(outputs) or training.filing
     rule = protocol.progression
     return SessionFacts(
         client_id=filing.client_id if filing else None,
@@ -217,6 +222,7 @@ def session_facts(
         next_protocol=rule.next if rule else None,
         next_band_pct=rule.next_band_pct if rule else None,
         muscles=_muscle_facts(summary, source) if summary is not None else (),
+        fatigue=summary.fatigue if summary is not None else (),
     )
 
 
@@ -233,6 +239,15 @@ def _known_protocol(protocol_id: str, current: Protocol) -> Protocol:
     """The built-in protocol a session switched to; another (a file's) keeps the settings'
     target muscle, the only part of the protocol the facts need beyond its id and name."""
     return builtin_protocol(protocol_id) if protocol_id in builtin_protocol_names() else current
+
+
+def _chosen_filing(outputs: Sequence[Record]) -> SessionFiling | None:
+    """The client chosen on the start screen (the training core's filing output), if one was."""
+    found = None
+    for record in outputs:
+        if isinstance(record, ConfigChange) and record.key == FILING_KEY:
+            found = record.value
+    return SessionFiling.from_plain(found, "the session's filing") if found is not None else None
 
 
 def _last_calibration(outputs: Sequence[Record]) -> Calibration | None:

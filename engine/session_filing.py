@@ -20,6 +20,12 @@ from engine.errors import ConfigError
 from engine.messages import PlainValue
 
 CLIENT_ID_MAX_CHARS = 32
+FILING_KEY = "session.filing"
+"""Config key of the filing chosen on the start screen: the training core answers a "start"
+input that names a client with an output of this key (a :class:`SessionFiling`'s plain form),
+so the recording's outputs say whose session it is, as the settings do for ``play --client``."""
+FILING_FIELD = "filing"
+"""The field of the "start" input's value that names the client chosen on the start screen."""
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

@@ -41,11 +41,12 @@ from engine.messages import (
     canonical,
 )
 from engine.protocol import Protocol, builtin_protocol, protocol_from_plain
+from engine.remote_change import PAUSED_KEY, REMOTE_BY_KEY, RemoteAuthor
 from engine.rules import EventKind, RulesEngine
-from engine.rules.config_changes import PROTOCOL_KEY
+from engine.rules.config_changes import PROTOCOL_KEY, READY_KEY
 from engine.rules.muscle_columns import map_muscles
 from engine.rules.session_summary import SessionSummary
-from engine.session_filing import SessionFiling
+from engine.session_filing import FILING_FIELD, FILING_KEY, SessionFiling
 from engine.view import ChannelView, SessionView
 
 #: Config key of a finished calibration (also what a replay's inspector lists).
@@ -267,9 +268,13 @@ class TrainingSession:
     def _take_due(self, t_ns: int, out: list[Record]) -> None:
         while (item := self._inputs.pop_due(t_ns)) is not None:
             if isinstance(item, ConfigChange):
-                self._configure(item)
+                self._configure(item, out)
             elif item.kind == START_INPUT and isinstance(item.value, dict):
                 waiting, self._waiting = self._waiting, False
+                filing = item.value.get(FILING_FIELD)
+                if filing is not None:  # a client chosen on the start screen files the session
+                    chosen = SessionFiling.from_plain(filing, "the start screen's client")
+                    out.append(ConfigChange(t_ns, FILING_KEY, chosen.to_plain()))
                 protocol = item.value.get("protocol")
                 if isinstance(protocol, str) and protocol != self._rules.protocol.id:
                     if waiting:
@@ -285,6 +290,9 @@ class TrainingSession:
             elif (item.kind == KEY_INPUT and item.value == "return"
                   and self._calibration.procedure is not None):
                 self._calibration.procedure.skip_result()
+            elif item.kind == KEY_INPUT and item.value == "return":
+                # The player is ready: the exercise lab starts the variation it describes.
+                self._rules.apply(ConfigChange(t_ns, READY_KEY, True))
             elif item.kind == CALIBRATION_INPUT and item.value == "submax":
                 submax = dataclasses.replace(self.config.calibration_protocol, kind="submax")
                 self._calibration.start(submax, self._muscles_of(self._protocol_ahead))
@@ -316,8 +324,15 @@ class TrainingSession:
         else:
             stage.start(self.config.calibration_protocol, self._muscles_of(protocol))
 
-    def _configure(self, change: ConfigChange) -> None:
+    def _configure(self, change: ConfigChange, out: list[Record]) -> None:
         if self._rules.apply(change):
+            if change.key == PAUSED_KEY and isinstance(change.value, bool):
+                self._paused = change.value  # a remote pause: the player's P then resumes
+            return
+        if change.key == REMOTE_BY_KEY:  # who made the remote change that follows: an event
+            author = RemoteAuthor.from_plain(change.value)
+            out.append(RuleEvent(change.t_ns, EventKind.REMOTE_CHANGE.value, author.by,
+                                 author.to_plain()))
             return
         if change.key == CALIBRATION_KEY:
             self._calibration.use(Calibration.from_plain(change.value))
@@ -428,4 +443,5 @@ def _slice(block: ProcessedBlock, start: int, stop: int) -> ProcessedBlock:
         envelope_uv=block.envelope_uv[start:stop],
         pct_mvc=block.pct_mvc[start:stop] if block.pct_mvc is not None else None,
         quality=block.quality[start:stop],
+        band_uv=block.band_uv[start:stop] if block.band_uv is not None else None,
     )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from engine.messages import RuleEvent, Side
 
 if TYPE_CHECKING:  # engine.rules builds views: importing it here at run time would be a cycle
-    from engine.rules.session_summary import SessionSummary
+    from engine.comparison_result import ComparisonResult
+    from engine.rules.session_summary import SessionSummary, SetFatigue
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,51 @@ class AlertView:
 
 
 @dataclass(frozen=True, slots=True)
+class LabView:
+    """Where an exercise comparison (the exercise lab) is: which variation, which step, the
+    reps counted, the live bars of the target against its compensators, then the result."""
+
+    step: str
+    """"instruction" (read the next variation; between variations the rest), "work" (do a
+    rep: the reps are cut from the target's signal), "rest" (between reps), "result"."""
+    variation_id: str
+    variation_index: int
+    """0-based, into the protocol's variations."""
+    variations_total: int
+    variation_name: str
+    instruction: str
+    cue: str
+    """The cue given in this variation ("" without one)."""
+    reps_counted: int
+    reps_total: int
+    reps_not_judged: int
+    """Reps of this variation cut but not scored (flagged during them, or cut by a gap)."""
+    in_rep: bool
+    """The target is switched on now (a rep under way)."""
+    target_muscles: tuple[str, ...]
+    compensator_muscles: tuple[str, ...]
+    """The muscles that may take over (empty when the protocol names none)."""
+    target_pct: float | None
+    """The target's %MVC now (mean of its channels); None while any is flagged or uncalibrated:
+    never shown from a bad signal."""
+    compensator_pct: float | None
+    target_share_pct: float | None
+    """target / (target + compensators) × 100 now, %."""
+    last_rep_pct: float | None = None
+    """The metric of the last rep counted, in ``unit``."""
+    unit: str = "%MVC"
+    """The ranking metric's unit ("%MVC", or "%" for a share or symmetry)."""
+    last_rep_share_pct: float | None = None
+    signal_problem: str = ""
+    """Which channel has which problem now ("" when clean): its bars are withheld."""
+    result: ComparisonResult | None = None
+    """Once every variation is done: the ranking."""
+    learning_rest: bool = False
+    """No clean second of rest seen yet (at the start, or after a gap in the signal): no rep
+    can be cut until there is one, so the client should stay relaxed a moment."""
+
+
+@dataclass(frozen=True, slots=True)
 class ExerciseView:
     """Where the exercise is: phase, timers, reps, the target band and the live judgements."""
 
@@ -126,6 +172,11 @@ class ExerciseView:
     """How concurrent feedback is scheduled now: "concurrent", "bandwidth" or "faded"."""
     summary: SessionSummary | None = None
     """Once the exercise is done: knowledge of results (every rep, the bands, the alerts)."""
+    fatigue: tuple[SetFatigue, ...] = ()
+    """The median-frequency slope per set and tracked muscle so far (the current set once it
+    has enough windows)."""
+    lab: LabView | None = None
+    """An exercise comparison's own state (the exercise lab's screen); None for other kinds."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,23 @@ def now_iso() -> str:
 def file_recording(store: HistoryStore, filed: FiledRecording) -> None:
     store.file_session(filed.facts, started_at=filed.started_at, recording_path=filed.path,
                        sha256=filed.sha256, created_at=now_iso())
+    file_lab_comparison(store, filed)
+
+
+def file_lab_comparison(store: HistoryStore, filed: FiledRecording) -> None:
+    """An exercise-lab session is a comparison too: its rows go to the comparison tables as
+    ``myoplay compare`` files them (the same analysis of the same recording), so the
+    clinician finds the ranking beside the session. Nothing for any other session."""
+    from replays.comparison_recording import lab_session_comparison
+
+    found = lab_session_comparison(Path(filed.path))
+    if found is None:
+        return
+    protocol, rows = found
+    store.file_comparison(rows, recording_sha256=filed.sha256,
+                          client_id=filed.facts.client_id, analysed_at=now_iso(),
+                          recording_path=filed.path, protocol_id=protocol.id,
+                          protocol_name=protocol.name)
 
 
 def file_live_session(store: HistoryStore, recording: Path) -> FiledRecording:

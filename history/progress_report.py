@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.rules.session_summary import SetFatigue
 from engine.weekly_progress import Change, WeekFigures
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class ProgressReport:
     status: Sequence[str]
     """Lines on the progression status (the protocol's readiness, adherence, flags)."""
     files: list[Path] = field(default_factory=list)
+    fatigue: Sequence[str] = ()
+    """The newest fatigue figures per set and muscle, in words (:func:`fatigue_lines`)."""
 
 
 def muscle_series(weeks: Sequence[WeekFigures]) -> list[TrendSeries]:
@@ -181,11 +184,23 @@ def _text_page(report: ProgressReport) -> Figure:
     lines += ["Progression status:", *[f"  {s}" for s in report.status], ""]
     lines.append("Changes since the first week:")
     lines += [f"  {change_text(c)}" for c in report.changes] or ["  (one week so far)"]
+    if report.fatigue:
+        lines += ["", "Fatigue in the newest session (median-frequency slope per set):"]
+        lines += [f"  {line}" for line in report.fatigue]
     lines += ["", "%MVC is of each session's own calibration; sub-maximal and maximal",
               "references are kept apart. Raw µV are not compared across days (electrode",
               "placement and skin change them by about 40 %)."]
     figure.text(0.08, 0.95, "\n".join(lines), va="top", family="monospace", fontsize=9)
     return figure
+
+
+def fatigue_lines(filed: Sequence[tuple[str, SetFatigue]]) -> list[str]:
+    """The fatigue figures of the newest session in ``filed`` (start time and figure, oldest
+    first, as the store lists the sessions that filed any), one dated sentence each."""
+    if not filed:
+        return []
+    newest = filed[-1][0]
+    return [f"{newest[:10]} {f.sentence()}" for started_at, f in filed if started_at == newest]
 
 
 def change_text(change: Change) -> str:

@@ -53,6 +53,17 @@ def recorded_facts(path: Path, client_id: str | None = None) -> FiledRecording:
     Each muscle's peak and mean %MVC come from the engine's summary, which no record holds:
     the recording is replayed for it, so live filing and ``history rebuild`` file the same
     figures even when the live engine stopped before judging the last frames recorded."""
+    return _filed(path, _recorded(path), client_id)
+
+
+def recorded_facts_if_filed(path: Path) -> FiledRecording | None:
+    """As :func:`recorded_facts`, or None when the recording names no client (a session that
+    could have been filed on the start screen, and was not)."""
+    facts = _recorded(path)
+    return _filed(path, facts, None) if facts.client_id is not None else None
+
+
+def _recorded(path: Path) -> SessionFacts:
     outputs: list[Record] = []
     source: SourceInfo | None = None
     with ReplayReader(path, allow_truncated=True) as reader:
@@ -66,8 +77,7 @@ def recorded_facts(path: Path, client_id: str | None = None) -> FiledRecording:
         raise ReplayError(f"{path}: the recording describes no source")
     training = training_from_header(config, str(path))
     summary = replay_headless(path, lambda _: training).summary
-    return _filed(path, session_facts(outputs, training, source, _mode(config), summary),
-                  client_id)
+    return session_facts(outputs, training, source, _mode(config), summary)
 
 
 def replayed_facts(path: Path, client_id: str | None = None, *, sha256: str | None = None,

@@ -129,6 +129,99 @@ CREATE TABLE session_muscles (
 ) STRICT;
 """
 
+#: Version 5: each session's fatigue, the median-frequency slope per set and tracked muscle
+#: (sessions filed before have none until they are filed again with ``--force``).
+_V5 = """
+CREATE TABLE session_fatigue (
+    recording_sha256 TEXT NOT NULL REFERENCES sessions (recording_sha256) ON DELETE CASCADE,
+    set_index INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    muscle TEXT NOT NULL,
+    side TEXT NOT NULL,
+    slope_pct_per_s REAL NOT NULL,
+    start_hz REAL NOT NULL,
+    windows INTEGER NOT NULL,
+    contraction_s REAL NOT NULL,
+    PRIMARY KEY (recording_sha256, set_index, channel)
+) STRICT;
+"""
+
+#: Version 6: exercise comparisons (``myoplay compare``): the ranking of each analysed
+#: recording, each variation's mean with its interval, each rep and each muscle in it. Keyed by
+#: the recording like sessions, but a comparison may come from an imported recording that is
+#: no session, so it references the client (if any) rather than a session.
+_V6 = """
+CREATE TABLE comparisons (
+    recording_sha256 TEXT PRIMARY KEY,
+    client_id TEXT REFERENCES clients (client_id) ON DELETE CASCADE,
+    analysed_at TEXT NOT NULL,
+    recording_path TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    protocol_name TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    winner TEXT,
+    verdict TEXT NOT NULL,
+    cue_effect REAL,
+    cue_effect_low REAL,
+    cue_effect_high REAL,
+    reps_outside INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX comparisons_by_client ON comparisons (client_id, analysed_at);
+
+CREATE TABLE comparison_variations (
+    recording_sha256 TEXT NOT NULL REFERENCES comparisons (recording_sha256) ON DELETE CASCADE,
+    variation_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rank INTEGER,
+    reps INTEGER NOT NULL,
+    reps_not_judged INTEGER NOT NULL,
+    mean REAL,
+    sd REAL,
+    ci_low REAL,
+    ci_high REAL,
+    vs_next REAL,
+    vs_next_low REAL,
+    vs_next_high REAL,
+    target_share_pct REAL,
+    symmetry_angle_pct REAL,
+    PRIMARY KEY (recording_sha256, variation_id)
+) STRICT;
+
+CREATE TABLE comparison_reps (
+    recording_sha256 TEXT NOT NULL REFERENCES comparisons (recording_sha256) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    variation_id TEXT NOT NULL,
+    onset_s REAL NOT NULL,
+    offset_s REAL NOT NULL,
+    work_start_s REAL NOT NULL,
+    work_end_s REAL NOT NULL,
+    judged INTEGER NOT NULL,
+    value REAL,
+    target_mean_pct REAL,
+    target_peak_pct REAL,
+    target_share_pct REAL,
+    symmetry_angle_pct REAL,
+    PRIMARY KEY (recording_sha256, n)
+) STRICT;
+
+CREATE TABLE comparison_rep_muscles (
+    recording_sha256 TEXT NOT NULL REFERENCES comparisons (recording_sha256) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    muscle TEXT NOT NULL,
+    side TEXT NOT NULL,
+    role TEXT NOT NULL,
+    mean_pct REAL,
+    peak_pct REAL,
+    onset_ms REAL,
+    flagged_fraction REAL NOT NULL,
+    PRIMARY KEY (recording_sha256, n, channel)
+) STRICT;
+"""
+
 #: The scripts that bring a file from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,5 +1,5 @@
-"""The history store: one SQLite file holding clients, prescriptions, sessions, reps and
-calibrations.
+"""The history store: one SQLite file holding clients, prescriptions, sessions, reps,
+calibrations, per-muscle figures and fatigue per set.
 
 It is an index of recordings, never the only copy: every session row is derived from a
 recording (:mod:`history.recording_facts`) and keyed by the recording's SHA-256, so filing the
@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.comparison_analysis import (
+    REP_COLUMNS,
+    REP_MUSCLE_COLUMNS,
+    VARIATION_COLUMNS,
+    ComparisonRows,
+)
 from engine.errors import HistoryStoreError
+from engine.rules.session_summary import SetFatigue
 from engine.session_facts import MuscleFacts, SessionFacts
 from engine.weekly_progress import Prescription, SessionPoint
 from history.schema import MIGRATIONS, SCHEMA_VERSION
@@ -218,6 +225,11 @@ class HistoryStore:
                 [(sha256, m.channel, m.muscle, m.side, m.peak_pct, m.mean_pct)
                  for m in facts.muscles],
             )
+            self._db.executemany(
+                "INSERT INTO session_fatigue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sha256, f.set_index, f.channel, f.muscle, f.side, f.slope_pct_per_s,
+                  f.start_hz, f.windows, f.contraction_s) for f in facts.fatigue],
+            )
             if facts.calibration is not None:
                 self._db.execute(
                     "INSERT INTO calibrations VALUES (?, ?, ?)",
@@ -259,6 +271,43 @@ class HistoryStore:
             "SELECT channel, muscle, side, peak_pct, mean_pct FROM session_muscles "
             "WHERE recording_sha256 = ? ORDER BY rowid", (row[0],))]
         return row[1], row[2], muscles
+
+    def session_fatigue(self, client_id: str) -> list[tuple[str, SetFatigue]]:
+        """Every set's median-frequency slope per muscle that ``client_id``'s sessions filed,
+        with each session's start time, oldest session first, then by set and channel."""
+        return [(row[0], SetFatigue(*row[1:])) for row in self._db.execute(
+            "SELECT s.started_at, f.set_index, f.channel, f.muscle, f.side, f.slope_pct_per_s, "
+            "f.start_hz, f.windows, f.contraction_s FROM session_fatigue AS f "
+            "JOIN sessions AS s USING (recording_sha256) WHERE s.client_id = ? "
+            "ORDER BY s.started_at, s.recording_sha256, f.set_index, f.rowid", (client_id,))]
+
+    def file_comparison(self, rows: ComparisonRows, *, recording_sha256: str,
+                        client_id: str | None, analysed_at: str, recording_path: str,
+                        protocol_id: str, protocol_name: str) -> None:
+        """File one analysed comparison (``myoplay compare``), replacing what the same
+        recording filed before; a ``client_id`` must be a known client."""
+        if client_id is not None:
+            self.require_client(client_id)
+        summary = rows.summary
+        with self._writing():
+            self._db.execute("DELETE FROM comparisons WHERE recording_sha256 = ?",
+                             (recording_sha256,))
+            self._db.execute(
+                "INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (recording_sha256, client_id, analysed_at, recording_path, protocol_id,
+                 protocol_name, summary["metric"], summary["unit"], summary["confidence"],
+                 summary["winner"], summary["verdict"], summary["cue_effect"],
+                 summary["cue_effect_low"], summary["cue_effect_high"],
+                 summary["reps_outside"]))
+            for table, columns, items in (
+                    ("comparison_variations", VARIATION_COLUMNS, rows.variations),
+                    ("comparison_reps", REP_COLUMNS, rows.reps),
+                    ("comparison_rep_muscles", REP_MUSCLE_COLUMNS, rows.rep_muscles)):
+                marks = ", ".join("?" * (len(columns) + 1))
+                self._db.executemany(
+                    f"INSERT INTO {table} (recording_sha256, {', '.join(columns)}) "
+                    f"VALUES ({marks})",
+                    [(recording_sha256, *(item[c] for c in columns)) for item in items])
 
     def table(self, name: str, client_id: str | None = None) -> list[dict[str, Any]]:
         """Every row of one table (of one client, for the session-keyed tables) as mappings,
@@ -318,9 +367,16 @@ _TABLE_ORDER = {
     "calibrations": "recording_sha256",
     "calibration_channels": "recording_sha256, channel",
     "session_muscles": "recording_sha256, channel",
+    "session_fatigue": "recording_sha256, set_index, channel",
+    "comparisons": "client_id, analysed_at, recording_sha256",
+    "comparison_variations": "recording_sha256, rank, variation_id",
+    "comparison_reps": "recording_sha256, n",
+    "comparison_rep_muscles": "recording_sha256, n, channel",
 }
 _BY_SESSION = ("WHERE recording_sha256 IN "
                "(SELECT recording_sha256 FROM sessions WHERE client_id = ?)")
+_BY_COMPARISON = ("WHERE recording_sha256 IN "
+                  "(SELECT recording_sha256 FROM comparisons WHERE client_id = ?)")
 _CLIENT_FILTER = {
     "clients": "WHERE client_id = ?",
     "prescriptions": "WHERE client_id = ?",
@@ -329,6 +385,11 @@ _CLIENT_FILTER = {
     "calibrations": _BY_SESSION,
     "calibration_channels": _BY_SESSION,
     "session_muscles": _BY_SESSION,
+    "session_fatigue": _BY_SESSION,
+    "comparisons": "WHERE client_id = ?",
+    "comparison_variations": _BY_COMPARISON,
+    "comparison_reps": _BY_COMPARISON,
+    "comparison_rep_muscles": _BY_COMPARISON,
 }
 
 #: The tables ``history export`` writes, in order.

@@ -20,7 +20,7 @@ from modes import palette, readouts, widgets
 from modes.base import Screen
 
 #: Sensor states that need no warning: all is well, or the session is still starting.
-_NOT_A_PROBLEM = frozenset({"connected", "connecting", "waiting"})
+SENSOR_STATES_WITHOUT_ALERT = frozenset({"connected", "connecting", "waiting"})
 #: Height of the banner (a headline and the numbers under it) and the strip's margins, in
 #: reference px: one banner at a time, so the strip stays low enough to keep every screen's
 #: bars, labels and traces clear.
@@ -34,20 +34,27 @@ ROTATE_NS = 3_000_000_000
 def alert_items(view: SessionView) -> list[tuple[str, str]]:
     """Everything the overlay will say for ``view``, most urgent first: (headline, numbers),
     the numbers empty where there are none."""
-    items: list[tuple[str, str]] = []
-    if view.sensor_status not in _NOT_A_PROBLEM:
-        items.append((f"Sensor {view.sensor_status}", ""))
+    return [(headline, numbers) for _, headline, numbers in kinded_alert_items(view)]
+
+
+def kinded_alert_items(view: SessionView) -> list[tuple[str, str, str]]:
+    """:func:`alert_items` with what each is about first: "sensor", the rules' alert
+    ("compensation", "symmetry", "quality") or "signal" (a flagged channel); a dashboard
+    sorts and counts them by it."""
+    items: list[tuple[str, str, str]] = []
+    if view.sensor_status not in SENSOR_STATES_WITHOUT_ALERT:
+        items.append(("sensor", f"Sensor {view.sensor_status}", ""))
     exercise = view.exercise
     if exercise is not None:
         details = {detail.kind: detail for detail in exercise.alert_details}
         for alert in exercise.active_alerts:
             detail = details.get(alert)
-            items.append((readouts.alert_message(alert), "") if detail is None
-                         else describe(detail))
+            items.append((alert, readouts.alert_message(alert), "") if detail is None
+                         else (alert, *describe(detail)))
     for channel in view.channels:
         words = readouts.quality_words(channel.quality)
         if words:
-            items.append((f"{channel.label}: {', '.join(words)}", ""))
+            items.append(("signal", f"{channel.label}: {', '.join(words)}", ""))
     return items
 
 

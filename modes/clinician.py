@@ -15,6 +15,9 @@ import numpy.typing as npt
 import pygame
 
 from engine.clock import NS_PER_S
+from engine.messages import RuleEvent
+from engine.remote_change import RemoteAuthor
+from engine.rules import EventKind
 from engine.view import SessionView
 from modes import alerts, palette, readouts, widgets
 from modes.base import Screen
@@ -52,6 +55,8 @@ class ClinicianView(Screen):
 
     def _traces(self, surface: pygame.Surface, layout: _Layout, view: SessionView) -> None:
         window_ns = self.context.trace.window_ns
+        # Each tracked muscle's median-frequency slope in its latest set (later sets come last).
+        latest_fatigue = {f.channel: f for f in view.exercise.fatigue} if view.exercise else {}
         for i, channel in enumerate(view.channels):
             row = layout.rows[i]
             plot = row.inflate(-palette.px(surface, 16), -palette.px(surface, 12))
@@ -83,6 +88,12 @@ class ClinicianView(Screen):
             widgets.text(surface, value, (row.left + palette.px(surface, 12), row.bottom -
                                           palette.px(surface, 6)), 26, palette.TEXT,
                          "bottomleft")
+            fatigue = latest_fatigue.get(channel.label)
+            if fatigue is not None:
+                widgets.text(surface, fatigue.trend_words(),
+                             (plot.right, plot.bottom - palette.px(surface, 4)), 20,
+                             palette.CAUTION if fatigue.state == "fatiguing" else palette.TEXT_DIM,
+                             "bottomright")
             words = readouts.quality_words(channel.quality)
             if channel.over_mvc:
                 words.append("over MVC")
@@ -150,6 +161,9 @@ def _chrome(size: tuple[int, int], n_channels: int) -> pygame.Surface:
 def _band_for(view: SessionView, channel: int) -> tuple[float, float] | None:
     exercise = view.exercise
     if exercise is None:
+        return None
+    if exercise.kind == "compare":
+        # A comparison has no band to reach: its target's 0–150 %MVC only bounds the protocol.
         return None
     if exercise.target_channels and channel not in exercise.target_channels:
         return None
@@ -270,10 +284,18 @@ def _event_log(surface: pygame.Surface, area: pygame.Rect, view: SessionView) ->
         if y + line_h > area.bottom:
             break
         t_s = event.t_ns / NS_PER_S
-        subject = f" {event.subject}" if event.subject else ""
-        widgets.text(surface, f"{t_s:7.1f} s  {event.kind.replace('_', ' ')}{subject}",
+        widgets.text(surface, f"{t_s:7.1f} s  {event_line(event)}",
                      (area.left + px(surface, 14), y), 24, palette.TEXT,
                      max_width=area.width - px(surface, 28))
     if not events:
         widgets.text(surface, "none yet", (area.left + px(surface, 14), area.top + px(surface, 40)),
                      24, palette.TEXT_DIM)
+
+
+def event_line(event: RuleEvent) -> str:
+    """One event as the log lists it: its kind and subject, or, for a change made from a
+    dashboard, who changed what ("Band set to 30–50 %MVC by dr_lee (dashboard)")."""
+    if event.kind == EventKind.REMOTE_CHANGE:
+        return RemoteAuthor.from_plain(event.data).words()
+    subject = f" {event.subject}" if event.subject else ""
+    return f"{event.kind.replace('_', ' ')}{subject}"

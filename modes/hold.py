@@ -162,9 +162,15 @@ def _timer_panel(
     widgets.text(surface, caption, (center[0], center[1] + px(surface, 60)), 32,
                  palette.TEXT_DIM, "midtop")
     done = f"{exercise.reps_completed} hold{'s' if exercise.reps_completed != 1 else ''} done"
+    why = None
     if exercise.phase == "rest" and results:
         in_zone_s = readouts.number(results[-1], "time_in_zone_s")
         if in_zone_s is not None:
             done = f"last rep: {in_zone_s:.1f} s in zone"
-    widgets.text(surface, done, (box.centerx, box.bottom - px(surface, 30)), 36,
-                 palette.TEXT, "midbottom")
+        # Time enough in the zone and still missed: the hold must be unbroken, so say so.
+        why = readouts.rep_missed_reason(results[-1])
+    bottom = box.bottom - px(surface, 54 if why else 30)
+    widgets.text(surface, done, (box.centerx, bottom), 36, palette.TEXT, "midbottom")
+    if why is not None:
+        widgets.text(surface, why, (box.centerx, bottom + px(surface, 6)), 22, palette.CAUTION,
+                     "midtop", max_width=box.width - px(surface, 24))

@@ -1,7 +1,9 @@
-"""The start screen's choice of protocol and mode, driven by the keyboard alone.
+"""The start screen's choice of client, protocol and mode, driven by the keyboard alone.
 
 A small immutable state machine: each key gives a new :class:`StartMenu`; the render actor holds
-the current one and the start screen draws it.
+the current one and the start screen draws it. The client row is there when the station keeps a
+history (:class:`ClientChoice`, its clients passed in: the menu never reads the store): the
+player picks a client's pseudonym, types a new one, or plays unfiled.
 """
 
 from __future__ import annotations
@@ -13,10 +15,78 @@ from types import MappingProxyType
 
 from engine.errors import ConfigError
 from engine.protocol import builtin_protocol, builtin_protocol_names
+from engine.session_filing import CLIENT_ID_MAX_CHARS, SessionFiling, checked_client_id
 from modes.training_modes import TRAINING_MODES
 
 #: The menu's rows, top to bottom.
 ROWS = ("protocol", "mode", "start")
+#: The rows with a client to choose first.
+CLIENT_ROWS = ("client", *ROWS)
+#: The characters a pseudonym may hold (see :mod:`engine.session_filing`).
+PSEUDONYM_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+#: Menu keys that edit a pseudonym being typed (besides its characters).
+BACKSPACE = "backspace"
+
+
+@dataclass(frozen=True)
+class ClientChoice:
+    """The client row: play unfiled (``index`` 0), one of ``clients`` (1 … n), or a new
+    pseudonym (n + 1), typed into ``typed`` (None when not typing).
+
+    ``started_at`` is when the session started (ISO 8601, the command line's clock): a session
+    filed under the chosen client is filed at that time, as ``play --client`` files it.
+    """
+
+    clients: tuple[str, ...]
+    started_at: str
+    index: int = 0
+    typed: str | None = None
+
+    @property
+    def options(self) -> int:
+        return len(self.clients) + 2
+
+    @property
+    def is_new(self) -> bool:
+        return self.index == len(self.clients) + 1
+
+    @property
+    def client(self) -> str | None:
+        """The client chosen (None: unfiled, or a new one not yet typed)."""
+        return self.clients[self.index - 1] if 0 < self.index <= len(self.clients) else None
+
+    def label(self) -> str:
+        """What the row shows: the pseudonym, "no client (not filed)", or the one typed."""
+        if self.typed is not None:
+            return f"new: {self.typed}_"
+        if self.is_new:
+            return "new client…"
+        return self.client or "no client (not filed)"
+
+    def step(self, step: int) -> ClientChoice:
+        return replace(self, index=(self.index + step) % self.options, typed=None)
+
+    def type(self, key: str) -> ClientChoice:
+        """A key while typing: a pseudonym's character, or :data:`BACKSPACE`; others and
+        characters past :data:`~engine.session_filing.CLIENT_ID_MAX_CHARS` change nothing."""
+        typed = self.typed or ""
+        if key == BACKSPACE:
+            return replace(self, typed=typed[:-1])
+        if key in PSEUDONYM_CHARACTERS and len(typed) < CLIENT_ID_MAX_CHARS:
+            return replace(self, typed=typed + key)
+        return self
+
+    def confirm_typed(self) -> ClientChoice | None:
+        """The typed pseudonym chosen (a known one selected, a new one added), or None when
+        it is not a valid pseudonym yet (e.g. empty, or starting with '-')."""
+        typed = self.typed or ""
+        try:
+            checked_client_id(typed, "client")
+        except ConfigError:
+            return None
+        clients = self.clients if typed in self.clients else (*self.clients, typed)
+        return replace(self, clients=clients, index=clients.index(typed) + 1, typed=None)
 
 
 @functools.cache
@@ -44,6 +114,8 @@ class StartMenu:
     confirmed: bool = False
     suits: Mapping[str, tuple[str, ...]] = field(default_factory=builtin_protocol_modes,
                                                  hash=False)
+    client: ClientChoice | None = None
+    """The client row (None: no row, the session is filed as the command line says)."""
 
     def __post_init__(self) -> None:
         if not self.protocols or not self.modes:
@@ -55,6 +127,25 @@ class StartMenu:
     def _offered_for(self, protocol: str) -> tuple[str, ...]:
         suits = self.suits.get(protocol, self.modes)
         return tuple(m for m in suits if m in self.modes)
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The rows shown, top to bottom."""
+        return ROWS if self.client is None else CLIENT_ROWS
+
+    @property
+    def typing(self) -> bool:
+        """Whether a new pseudonym is being typed (characters go to it, not to the game)."""
+        return self.client is not None and self.client.typed is not None and not self.confirmed
+
+    @property
+    def filing(self) -> SessionFiling | None:
+        """The client the session is filed under by the menu's choice (None: not by it)."""
+        client = self.client
+        chosen = client.client if client is not None else None
+        if client is None or chosen is None:
+            return None
+        return SessionFiling(chosen, client.started_at)
 
     @property
     def protocol(self) -> str:
@@ -72,29 +163,45 @@ class StartMenu:
         return highlighted if highlighted in offered else offered[0]
 
     def press(self, key: str) -> StartMenu:
-        """The menu after ``key`` ("up", "down", "left", "right", "return"); others change nothing.
+        """The menu after ``key`` ("up", "down", "left", "right", "return"; while typing a
+        pseudonym also its characters and :data:`BACKSPACE`); others change nothing.
 
         Up/down move between rows, left/right change the choice on the focused row, and return
-        moves on to the next row, confirming on the last one.
+        moves on to the next row, confirming on the last one. On the client row, return on
+        "new client…" starts typing, and return again takes the pseudonym typed.
         """
         if self.confirmed:
             return self
+        rows = self.rows
+        client = self.client
+        if client is not None and rows[self.row] == "client":
+            if client.typed is not None and key not in ("up", "down", "return"):
+                return replace(self, client=client.type(key))
+            if key == "return" and client.typed is not None:
+                taken = client.confirm_typed()
+                return self if taken is None else replace(self, client=taken, row=self.row + 1)
+            if key == "return" and client.is_new:
+                return replace(self, client=replace(client, typed=""))
+            if key in ("left", "right"):
+                return replace(self, client=client.step(-1 if key == "left" else 1))
+            if client.typed is not None:  # up or down: leave the pseudonym untyped
+                return replace(self, client=replace(client, typed=None)).press(key)
         if key == "up":
             return replace(self, row=max(0, self.row - 1))
         if key == "down":
-            return replace(self, row=min(len(ROWS) - 1, self.row + 1))
+            return replace(self, row=min(len(rows) - 1, self.row + 1))
         if key in ("left", "right"):
             step = -1 if key == "left" else 1
-            if ROWS[self.row] == "protocol":
+            if rows[self.row] == "protocol":
                 index = (self.protocol_index + step) % len(self.protocols)
                 return replace(self, protocol_index=index)
-            if ROWS[self.row] == "mode":
+            if rows[self.row] == "mode":
                 offered = self.offered_modes
                 chosen = offered[(offered.index(self.mode) + step) % len(offered)]
                 return replace(self, mode_index=self.modes.index(chosen))
             return self
         if key == "return":
-            if ROWS[self.row] == "start":
+            if rows[self.row] == "start":
                 return replace(self, confirmed=True)
             return replace(self, row=self.row + 1)
         return self

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.errors import MessageFormatError
 from engine.messages import QualityFlag, Side
+from engine.rules.session_summary import RepResult
 from engine.view import ExerciseView, SessionView
+from modes import results_text
 
 _QUALITY_WORDS = {
     QualityFlag.SATURATED: "saturated",
@@ -156,6 +159,16 @@ def rep_results(view: SessionView) -> list[dict[str, Any]]:
         e.data for e in view.recent_events
         if e.kind == "rep_completed" and isinstance(e.data, dict)
     ]
+
+
+def rep_missed_reason(data: Mapping[str, Any]) -> str | None:
+    """Why the rep of a ``rep_completed`` event's ``data`` was missed (see
+    :func:`modes.results_text.missed_reason`); None for a counted rep or unreadable data."""
+    try:
+        rep = RepResult.from_plain(data)
+    except (MessageFormatError, TypeError):
+        return None
+    return results_text.missed_reason(rep)
 
 
 def number(data: Mapping[str, Any], key: str) -> float | None:

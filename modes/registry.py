@@ -15,6 +15,7 @@ from modes.alerts import AlertOverlay
 from modes.base import Mode, ModeContext
 from modes.calibration_screen import CalibrationScreen
 from modes.clinician import ClinicianView
+from modes.exercise_lab import ExerciseLab
 from modes.finale import FinaleOverlay
 from modes.hold import HoldGame
 from modes.key_legend import KeyLegend
@@ -50,10 +51,13 @@ MODES: Mapping[str, ModeFactory] = MappingProxyType({
     "alerts": AlertOverlay,
     "key_legend": KeyLegend,
     "mvc_test": MvcTestScreen,
+    "exercise_lab": ExerciseLab,
 })
 
 #: The MVC test's screen, shown instead of the training mode while an MVC test runs.
 MVC_TEST = "mvc_test"
+#: The exercise lab: a comparison's result card is its own screen, not the summary.
+EXERCISE_LAB = "exercise_lab"
 
 
 def create(name: str, context: ModeContext | None = None) -> Mode:
@@ -85,6 +89,8 @@ def layers_for(view: SessionView | None, training: str) -> tuple[str, ...]:
     elif exercise.phase == "done":
         # The MVC test's result is on its own screen: each effort's peak and the best.
         base = (MVC_TEST,) if training == MVC_TEST else ("summary", "finale")
+        if training == EXERCISE_LAB:
+            base = (EXERCISE_LAB, "finale")
     elif exercise.phase == "paused":
         base = (training, "pause")
     elif view.sensor_status != "connected":

@@ -7,7 +7,7 @@ done, a short session says it stopped early, a trend is named only when the reps
 
 from __future__ import annotations
 
-from engine.rules.session_summary import BandPeriod, SessionSummary, SessionTrend
+from engine.rules.session_summary import BandPeriod, RepResult, SessionSummary, SessionTrend
 
 #: The alerts a summary counts, in the order they are listed, with the words for them.
 ALERT_NAMES = (
@@ -105,3 +105,35 @@ def rep_row(summary: SessionSummary, index: int) -> tuple[str, str, str, str, st
     mean = "—" if rep.mean_pct is None else f"{rep.mean_pct:.0f}"
     return (str(index + 1), f"{rep.low_pct:.0f}–{rep.high_pct:.0f}", peak, mean,
             f"{rep.time_in_zone_s:.1f}", rep.success)
+
+
+def missed_reason(rep: RepResult) -> str | None:
+    """Why a rep that was not counted failed, in the player's words: the compensation alert,
+    or the hold rule (the hold must be unbroken: "longest unbroken hold 8.2 s of 10 s", which
+    explains a rep with more time in the zone than the hold asked). None for a counted rep, or
+    one whose longest hold was not kept (written before it was)."""
+    if rep.success:
+        return None
+    if rep.failed_by == "compensation":
+        return "failed for the compensation alert during it"
+    if rep.longest_hold_s is None:
+        return None
+    return f"longest unbroken hold {rep.longest_hold_s:.1f} s of {rep.hold_s:g} s"
+
+
+#: Most missed reps :func:`missed_note` names (the newest); the console report names them all.
+MISSED_NOTE_REPS = 4
+
+
+def missed_note(summary: SessionSummary) -> str | None:
+    """One line on why reps were missed by the hold rule, newest last: "missed: the hold must
+    be unbroken; longest: rep 3 8.2 of 10 s · rep 5 6.0 of 10 s" (None when no rep was)."""
+    missed = [(k + 1, r) for k, r in enumerate(summary.reps)
+              if not r.success and r.failed_by is None and r.longest_hold_s is not None]
+    if not missed:
+        return None
+    shown = missed[-MISSED_NOTE_REPS:]
+    parts = [f"rep {number} {rep.longest_hold_s:.1f} of {rep.hold_s:g} s"
+             for number, rep in shown if rep.longest_hold_s is not None]
+    more = f"{len(missed) - len(shown)} more, " if len(missed) > len(shown) else ""
+    return f"missed: the hold must be unbroken; longest: {more}{' · '.join(parts)}"

@@ -1,4 +1,5 @@
-"""The start screen: choose an exercise protocol and a game mode with the keyboard alone."""
+"""The start screen: choose a client, an exercise protocol and a game mode with the keyboard
+alone (the client row only where the station keeps a history: :class:`modes.menu.ClientChoice`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ MODE_BLURBS = {
     "runner": "Fly through the gates",
     "clinician": "Live signals, bands and latency for the clinician",
     "mvc_test": "Push as hard as you can, a few times: the strongest effort is the result",
+    "exercise_lab": "Try each exercise in turn: which one works your muscle hardest",
 }
 
 
@@ -34,13 +36,16 @@ class StartScreen(Screen):
                      palette.WHITE, "midtop", shadow=True)
         balloon(surface, (width - px(surface, 170), px(surface, 190)), px(surface, 60), True, 0)
         values = {
+            "client": menu.client.label() if menu.client is not None else "",
             "protocol": menu.protocol.replace("_", " "),
             "mode": menu.mode,
             "start": "Start",
         }
-        for k, row in enumerate(ROWS):
-            box = pygame.Rect(0, 0, px(surface, 760), px(surface, 96))
-            box.midtop = (width // 2, px(surface, 190) + k * px(surface, 120))
+        # Four rows (with a client) fit above the blurb in the space of three.
+        top, pitch, box_h = (190, 120, 96) if len(menu.rows) == len(ROWS) else (170, 98, 82)
+        for k, row in enumerate(menu.rows):
+            box = pygame.Rect(0, 0, px(surface, 760), px(surface, box_h))
+            box.midtop = (width // 2, px(surface, top) + k * px(surface, pitch))
             focused = k == menu.row
             # Opaque: clouds drifting behind a row must not show through its words.
             widgets.translucent_rect(surface, box, palette.BACKGROUND, 255, px(surface, 16))
@@ -53,9 +58,11 @@ class StartScreen(Screen):
                 continue
             widgets.text(surface, row, (box.left + px(surface, 24), box.centery), 34,
                          palette.TEXT_DIM, "midleft")
-            widgets.text(surface, f"‹  {values[row]}  ›", (box.centerx + px(surface, 60),
-                                                          box.centery), palette.SIZE_LARGE,
-                         palette.TEXT, "center", max_width=box.width - px(surface, 260))
+            typing = row == "client" and menu.typing  # no arrows: the keys type
+            value = values[row] if typing else f"‹  {values[row]}  ›"
+            widgets.text(surface, value, (box.centerx + px(surface, 60), box.centery),
+                         palette.SIZE_LARGE, palette.TEXT, "center",
+                         max_width=box.width - px(surface, 260))
         blurb = MODE_BLURBS.get(menu.mode, "")
         widgets.text(surface, blurb, (width // 2, px(surface, 560)), palette.SIZE_BODY,
                      palette.WHITE, "midtop", shadow=True)
@@ -64,7 +71,9 @@ class StartScreen(Screen):
         widgets.text(surface, f"modes for this exercise: {suited}",
                      (width // 2, px(surface, 620)), palette.SIZE_SMALL, palette.WHITE, "midtop",
                      shadow=True, max_width=width - px(surface, 40))
-        keys = "Up / Down: choose a row  ·  Left / Right: change  ·  Return: next  ·  Esc: quit"
+        keys = ("Type a pseudonym, never a name  ·  Backspace: delete  ·  Return: take it"
+                if menu.typing else
+                "Up / Down: choose a row  ·  Left / Right: change  ·  Return: next  ·  Esc: quit")
         widgets.text(surface, keys,
                      (width // 2, height - px(surface, 24)), palette.SIZE_SMALL, palette.WHITE,
                      "midbottom", shadow=True)

@@ -3,7 +3,8 @@
 Every rep in a table (the band it was judged on, peak and mean %MVC, time in the zone, held or
 missed, and a mark on a rep during which the compensation alert was raised), the bands the
 session used, every alert counted over the whole exercise, the duration, the trend and the
-score (:mod:`engine.game_score`, the same points the HUD counted), and — for a session filed
+score (:mod:`engine.game_score`, the same points the HUD counted), the fatigue per set and
+muscle (the median-frequency slope), and — for a session filed
 under a client — the change since the client's last session and the progress toward the
 criterion across sessions (:mod:`engine.since_last_session`). The words come from
 :mod:`modes.results_text`, the same the console report prints; the numbers are the engine's
@@ -28,6 +29,11 @@ _ROW_PX = 26
 _MIN_GROUP_PX = 320
 """Narrowest table group, in screen px: the six columns at the smallest text size."""
 _TABLE_TEXT = 21
+
+
+FATIGUE_LINES = 4
+"""Most fatigue figures (a muscle in a set each) the facts list, the latest sets';
+``summary.json`` has them all."""
 
 
 #: The mark on a rep with a compensation alert during it, and what it means.
@@ -108,6 +114,14 @@ def _rep_table(surface: pygame.Surface, area: pygame.Rect, summary: SessionSumma
         widgets.text(surface, note, (inner.left, area.bottom - px(surface, 4)), 18,
                      palette.CAUTION, "bottomleft",
                      max_width=inner.width - (px(surface, 200) if first else 0))
+    missed = results_text.missed_note(summary)
+    if missed is not None:
+        # Why a rep with time enough in the zone was missed; above the compensation note.
+        widgets.text(surface, missed,
+                     (inner.left, area.bottom - px(surface, 4) - (row_h if note else 0)), 18,
+                     palette.TEXT_DIM, "bottomleft",
+                     max_width=inner.width - (px(surface, 200) if first and not note else 0))
+    note_rows = (note is not None) + (missed is not None)
     if not count:
         widgets.text(surface, "no rep was finished", inner.topleft, _TABLE_TEXT, palette.TEXT_DIM)
         return
@@ -115,7 +129,7 @@ def _rep_table(surface: pygame.Surface, area: pygame.Rect, summary: SessionSumma
     per_group = -(-shown // groups)
     chart = pygame.Rect(inner.left, inner.top + (per_group + 2) * row_h, inner.width, 0)
     # The chart ends above the note on marked reps.
-    chart.height = inner.bottom - chart.top - (row_h if compensation_note(summary) else 0)
+    chart.height = inner.bottom - chart.top - row_h * note_rows
     if chart.height >= px(surface, 90):
         _zone_chart(surface, chart, summary)
     for g in range(groups):
@@ -161,8 +175,8 @@ def _row(surface: pygame.Surface, left: int, y: int, width: int, cells: list[str
 
 def _facts(surface: pygame.Surface, area: pygame.Rect, summary: SessionSummary,
            view: SessionView, history: ClientHistory | None) -> None:
-    """Duration, time in zone, alerts, symmetry, trend, the client's progress (``history``),
-    bands and latency, most important first.
+    """Duration, time in zone, alerts, symmetry, trend, fatigue, the client's progress
+    (``history``), bands and latency, most important first.
 
     Short facts are a label with its value on the right; the bands and the trend are sentences,
     wrapped under their label. What does not fit a small window is left out from the end (the
@@ -195,6 +209,11 @@ def _facts(surface: pygame.Surface, area: pygame.Rect, summary: SessionSummary,
     wide = inner.width - indent
     lines: list[tuple[str, str, palette.Colour]] = list(rows)
     lines += [("", line, palette.TEXT_DIM) for line in _wrap(surface, numbers, 20, wide)]
+    if summary.fatigue:
+        lines.append(("fatigue", "", palette.TEXT))
+        for fatigue in summary.fatigue[-FATIGUE_LINES:]:
+            colour = palette.CAUTION if fatigue.state == "fatiguing" else palette.TEXT
+            lines += [("", part, colour) for part in _wrap(surface, fatigue.sentence(), 20, wide)]
     if history is not None:
         progress = client_progress_lines(history, summary)
         if progress:

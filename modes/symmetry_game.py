@@ -25,6 +25,8 @@ from modes.base import Screen
 #: Steepest tilt of the beam, in degrees, reached at a 50 % left/right difference.
 MAX_TILT_DEG = 22.0
 LSI_GOAL_PCT = 90.0
+#: Rows the stars may take above the right bar: 30 reps stay stars, readable, in three.
+STAR_ROWS = 3
 
 
 def limb_symmetry_index(left_pct: float | None, right_pct: float | None) -> float | None:
@@ -110,8 +112,11 @@ class SymmetryGame(Screen):
                      (width // 2, bottom), palette.SIZE_LARGE, palette.WHITE,
                      "midbottom", shadow=True, max_width=width - px(surface, 40))
         if exercise is not None:
-            widgets.star_row(surface, (width - px(surface, 250), px(surface, 50)),
-                             exercise.reps_completed, exercise.reps_total, px(surface, 16))
+            # Right of the symmetry number, above the right bar: long sessions wrap the row.
+            stars_left, stars_right = width // 2 + px(surface, 170), width - px(surface, 24)
+            widgets.star_row(surface, ((stars_left + stars_right) / 2, px(surface, 50)),
+                             exercise.reps_completed, exercise.reps_total, px(surface, 16),
+                             max_width=stars_right - stars_left, max_rows=STAR_ROWS)
             timer = pygame.Rect(0, 0, px(surface, 420), px(surface, 22))
             timer.center = (width // 2, px(surface, 262))
             widgets.phase_bar(surface, timer, exercise)

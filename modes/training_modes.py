@@ -26,11 +26,13 @@ def check_training_mode(name: str) -> str:
 
 
 def default_training_mode(protocol: Protocol) -> str:
-    """The MVC test's own screen for a maximal test, the seesaw for a protocol that scores both
-    sides' symmetry, the balloon otherwise; the protocol's first mode when that one does not
-    suit it (``Protocol.modes``)."""
+    """The MVC test's own screen for a maximal test, the exercise lab for a comparison, the
+    seesaw for a protocol that scores both sides' symmetry, the balloon otherwise; the
+    protocol's first mode when that one does not suit it (``Protocol.modes``)."""
     if protocol.kind == "mvc":
         preferred = "mvc_test"
+    elif protocol.kind == "compare":
+        preferred = "exercise_lab"
     elif protocol.symmetry is not None and protocol.target.side == "both":
         preferred = "symmetry"
     else:

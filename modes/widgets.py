@@ -240,26 +240,43 @@ STAR_MIN_FRACTION = 0.6
 
 
 def star_row(
-    surface: pygame.Surface, center: Point, earned: int, total: int, radius: float
-) -> None:
-    """``total`` stars centred on ``center``, the first ``earned`` filled; long rows shrink.
+    surface: pygame.Surface, center: Point, earned: int, total: int, radius: float,
+    max_width: float | None = None, max_rows: int = 1,
+) -> pygame.Rect:
+    """``total`` stars centred on ``center``, the first ``earned`` filled; long rows wrap onto
+    up to ``max_rows`` rows (the first centred on ``center``, the others below it), then
+    shrink to fit ``max_width`` (screen px; default 60 % of the surface). Returns where the
+    stars went.
 
     A row that would shrink below :data:`STAR_MIN_FRACTION` of ``radius`` (30 reps on a small
     window) is summarised instead: one star and "27 / 30", readable at any size.
     """
     if total <= 0:
-        return
+        return pygame.Rect(round(center[0]), round(center[1]), 0, 0)
     spacing = radius * 2.3
-    max_width = surface.get_width() * 0.6
-    if spacing * total > max_width:
-        spacing = max_width / total
+    width = surface.get_width() * 0.6 if max_width is None else max_width
+    per_row = max(1, math.floor(width / spacing))
+    rows = -(-total // per_row)
+    if rows > max_rows:
+        rows = max_rows
+        per_row = -(-total // rows)
+        spacing = width / per_row
         if spacing / 2.3 < radius * STAR_MIN_FRACTION:
-            star_tally(surface, center, earned, total, radius)
-            return
+            return star_tally(surface, center, earned, total, radius)
         radius = spacing / 2.3
-    x0 = center[0] - spacing * (total - 1) / 2
+    # Rows as even as they can be: 30 on three rows of 11 is 10, 10, 10.
+    per_row = -(-total // rows)
+    drawn = pygame.Rect(0, 0, 0, 0)
     for i in range(total):
-        star(surface, (x0 + i * spacing, center[1]), radius, i < earned)
+        row, column = divmod(i, per_row)
+        in_row = min(per_row, total - row * per_row)
+        x = center[0] - spacing * (in_row - 1) / 2 + column * spacing
+        y = center[1] + row * spacing
+        star(surface, (x, y), radius, i < earned)
+        box = pygame.Rect(round(x - radius), round(y - radius), round(2 * radius),
+                          round(2 * radius))
+        drawn = box if i == 0 else drawn.union(box)
+    return drawn
 
 
 def star_tally(

@@ -59,6 +59,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", action="store_true",
                         help="also write the outputs (events, finished calibrations) as JSON "
                              "lines, as 'replay --events-out' does (events.jsonl)")
+    parser.add_argument("--analyse", action="store_true",
+                        help="also analyse each recording, where it is judged: per muscle its "
+                             "onsets, active time, mean and peak %%MVC, fatigue (median-frequency "
+                             "slope) and left/right symmetry (analysis.csv/.parquet, as "
+                             "'myoplay analyse' finds them); for a comparison protocol, its "
+                             "variations ranked (comparison.csv/.parquet, as 'myoplay compare')")
     parser.add_argument("--scheduler", metavar="WHERE",
                         help=f"where to run: a Dask scheduler address (tcp://HOST:8786), "
                              f"{LOCAL_DASK} (a Dask cluster on this machine) or {SERIAL} "
@@ -97,10 +103,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {escape_controls(str(args.out))}: {error.strerror}") from None
     settings = batch_settings(protocol.to_plain() if protocol is not None else None)
     with Journal(args.out, settings, resume=args.resume) as journal:
-        todo = [r for r in recordings if not journal.done(r, need_events=args.events)]
+        todo = [r for r in recordings
+                if not journal.done(r, need_events=args.events, need_analysis=args.analyse)]
         progress = BatchProgress(len(todo), len(recordings) - len(todo),
                                  enabled=progress_wanted(args))
-        jobs = (BatchJob(identity, protocol, args.events) for identity in todo)
+        jobs = (BatchJob(identity, protocol, args.events, args.analyse) for identity in todo)
         with _history_filer(args) as file_session:
             try:
                 # Nothing left (a resumed batch that had finished): no pool or cluster to start.
@@ -111,12 +118,14 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 progress.finish()
         paths = [r.path for r in recordings]
-        journal.write_tables(paths, args.out, events=args.events)
+        journal.write_tables(paths, args.out, events=args.events, analysis=args.analyse)
         failed = journal.failures(paths)
     print(progress.summary())
     print(f"ran on:    {describe_place(scheduler, args.workers)}")
+    analysed = ", analysis.csv, analysis.parquet, comparison.csv, comparison.parquet"
     print(f"tables:    {escape_controls(str(args.out))}/sessions.csv, sessions.parquet, "
-          f"reps.csv, reps.parquet{', events.jsonl' if args.events else ''}")
+          f"reps.csv, reps.parquet{analysed if args.analyse else ''}"
+          f"{', events.jsonl' if args.events else ''}")
     if failed:
         print(f"failed:    {failed} recording(s): see the problem column of sessions.csv")
     return 1 if args.strict and failed else 0

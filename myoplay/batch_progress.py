@@ -1,6 +1,7 @@
 """A batch's progress line on stderr and its summary at the end.
 
-The line counts files (done of all, failed), the hours of session judged and the speed, in
+The line counts files (done of all, failed), the hours of session judged (each recording's
+whole span, see ``recorded_s`` in :mod:`replays.cohort_rows`) and the speed, in
 files per second and in times real time (session time judged per second of wall-clock time),
 redrawn at most every :data:`REDRAW_S` seconds; it is shown as ``--progress`` or a terminal says
 (:func:`myoplay.file_progress.progress_wanted`).
@@ -17,6 +18,15 @@ from replays.cohort_rows import RecordingRows
 #: Fewest seconds between two redraws of the line.
 REDRAW_S = 0.25
 _S_PER_H = 3600.0
+_S_PER_MIN = 60.0
+
+
+def _session_time(seconds: float) -> str:
+    """Recorded time for the progress line and summary: hours, or minutes under one hour (a
+    small batch's seconds would vanish in hundredths of an hour)."""
+    if seconds >= _S_PER_H:
+        return f"{seconds / _S_PER_H:.2f} h"
+    return f"{seconds / _S_PER_MIN:.1f} min"
 
 
 class BatchProgress:
@@ -53,7 +63,7 @@ class BatchProgress:
         wall_s = max(now - self._started, 1e-9)
         failed = f", {self.failed} failed" if self.failed else ""
         return (f"judged {self.done}/{self.to_judge} files{failed}, "
-                f"{self.judged_s / _S_PER_H:.2f} h, {self.done / wall_s:.1f} files/s, "
+                f"{_session_time(self.judged_s)}, {self.done / wall_s:.1f} files/s, "
                 f"{self.judged_s / wall_s:.0f}x real time ")
 
     def finish(self) -> None:
@@ -69,5 +79,5 @@ class BatchProgress:
         kept = f", {self.skipped} already done" if self.skipped else ""
         cut = f" ({self.truncated} of them truncated)" if self.truncated else ""
         return (f"batch: {self.done - self.failed} judged{cut}, {self.failed} failed{kept}; "
-                f"{self.judged_s / _S_PER_H:.2f} h of sessions in {wall_s:.1f} s "
+                f"{_session_time(self.judged_s)} of sessions in {wall_s:.1f} s "
                 f"({self.judged_s / wall_s:.0f}x real time, {self.done / wall_s:.1f} files/s)")

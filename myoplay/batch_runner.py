@@ -29,6 +29,7 @@ from engine.messages import PlainValue
 from engine.protocol import Protocol
 from engine.training import TrainingConfig
 from history.recording_facts import training_from_header
+from myoplay.batch_analysis import analysis_rows
 from replays.cohort_rows import (
     RecordingIdentity,
     RecordingRows,
@@ -47,6 +48,16 @@ IN_FLIGHT_PER_WORKER = 4
 #: How long to wait for a Dask scheduler to answer, in seconds.
 CONNECT_TIMEOUT_S = 10.0
 
+#: Dask settings for the workers of a batch (``local-dask`` sets them; a cluster's workers are
+#: best started with them, see the README): glibc's allocator left to size its own mmap
+#: threshold (Dask's default ``MALLOC_TRIM_THRESHOLD_`` fixes it, and then every block of
+#: samples is a fresh mmap and page faults: a third more CPU per recording), and no statistical
+#: profiler sampling the judging thread's stack a hundred times a second.
+WORKER_DASK_CONFIG: dict[str, object] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
+
 #: ``--scheduler`` values that are not a Dask address.
 SERIAL = "serial"
 LOCAL_DASK = "local-dask"
@@ -59,12 +70,15 @@ class BatchJob:
     identity: RecordingIdentity
     protocol: Protocol | None
     keep_events: bool
+    analyse: bool = False
+    """Also analyse it (see :mod:`myoplay.batch_analysis`)."""
 
 
 def judge(job: BatchJob) -> RecordingRows:
     """The unit of work: a pure function of the recording and the protocol (never raises for a
     bad file: that gives an error row)."""
     name = job.identity.path
+    used: list[Protocol] = []  # the protocol the recording was judged with
 
     def training_for(config: Mapping[str, PlainValue]) -> TrainingConfig:
         try:
@@ -72,11 +86,19 @@ def judge(job: BatchJob) -> RecordingRows:
         except ReplayError as error:
             raise ReplayError(error.message, hint="it was not recorded by 'myoplay play': there "
                                                   "is no session to judge") from None
-        if job.protocol is None:
-            return training
-        return dataclasses.replace(training, protocol=job.protocol)
+        if job.protocol is not None:
+            training = dataclasses.replace(training, protocol=job.protocol)
+        used.append(training.protocol)
+        return training
 
-    return recording_rows(job.identity, training_for, keep_events=job.keep_events)
+    rows = recording_rows(job.identity, training_for, keep_events=job.keep_events)
+    if not job.analyse:
+        return rows
+    if rows.failed:
+        return dataclasses.replace(rows, analysis=(), comparison=())
+    sha256 = rows.session["sha256"]
+    found = analysis_rows(name, sha256 if isinstance(sha256, str) else None, used[-1])
+    return dataclasses.replace(rows, analysis=found.muscles, comparison=found.comparison)
 
 
 def check_scheduler(scheduler: str | None) -> None:
@@ -217,8 +239,9 @@ def _on_dask(jobs: Iterable[BatchJob], scheduler: str) -> Iterator[RecordingRows
     logging.getLogger("distributed").setLevel(level)
 
     if scheduler == LOCAL_DASK:
-        cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True)
+        with dask.config.set(WORKER_DASK_CONFIG):  # read as the workers are made
+            cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True)
         try:
             with distributed.Client(cluster) as client:  # type: ignore[no-untyped-call]
                 yield from _submitted(client, jobs)

@@ -7,8 +7,9 @@ recordings are done. Only the journal's byte offsets are kept in memory, never t
 
 When every recording is judged, :meth:`Journal.write_tables` reads the results back recording
 by recording in path order and writes ``sessions`` and ``reps`` as CSV and Parquet (and
-``events.jsonl`` when asked), each to a temporary file renamed into place when complete: the
-same bytes however the work was spread, and never a half-written table.
+``analysis`` and ``comparison`` with ``--analyse``, ``events.jsonl`` when asked), each to a
+temporary file renamed into place when complete: the same bytes however the work was spread,
+and never a half-written table.
 
 A journal starts with a line saying what the batch judges with (the myoplay version and the
 protocol, or none for each recording's own); resuming with other settings is refused rather
@@ -30,11 +31,19 @@ from engine import __version__
 from engine.errors import ConfigError
 from engine.messages import PlainValue
 from engine.printable import escape_controls
+from myoplay.batch_analysis import ANALYSIS_COLUMNS, COMPARISON_COLUMNS
 from myoplay.output_files import replaced_on_success
-from replays.cohort_rows import REP_COLUMNS, SESSION_COLUMNS, RecordingIdentity, RecordingRows
+from replays.cohort_rows import (
+    REP_COLUMNS,
+    SESSION_COLUMNS,
+    RecordingIdentity,
+    RecordingRows,
+    Row,
+)
 
 JOURNAL_NAME = "batch-journal.jsonl"
-JOURNAL_FORMAT = 1
+#: 2: sessions carry recorded_s, lines their --analyse rows (a format-1 journal is not resumed).
+JOURNAL_FORMAT = 2
 #: Rows per Parquet row group: large enough to compress well, small enough to hold.
 ROW_GROUP_ROWS = 10_000
 
@@ -48,6 +57,7 @@ class _Entry:
     mtime_ns: int
     has_events: bool
     failed: bool
+    has_analysis: bool = False
 
 
 def batch_settings(protocol: dict[str, PlainValue] | None) -> dict[str, PlainValue]:
@@ -95,22 +105,26 @@ class Journal:
         file.truncate()
         return file
 
-    def done(self, identity: RecordingIdentity, *, need_events: bool) -> bool:
+    def done(self, identity: RecordingIdentity, *, need_events: bool,
+             need_analysis: bool = False) -> bool:
         """Whether the journal already has this recording, unchanged since, judged with what is
         needed now (a file changed since, even in place, is judged again)."""
         entry = self._entries.get(identity.path)
         return (entry is not None and entry.size_bytes == identity.size_bytes
-                and entry.mtime_ns == identity.mtime_ns and (entry.has_events or not need_events))
+                and entry.mtime_ns == identity.mtime_ns and (entry.has_events or not need_events)
+                and (entry.has_analysis or not need_analysis))
 
     def add(self, rows: RecordingRows) -> None:
         """Append one recording's result (it replaces an earlier one of the same path)."""
         offset = self._file.tell()
         session = rows.session
         self._append({"session": dict(session), "reps": [dict(r) for r in rows.reps],
-                      "events": list(rows.events) if rows.events is not None else None})
+                      "events": list(rows.events) if rows.events is not None else None,
+                      "analysis": _listed(rows.analysis), "comparison": _listed(rows.comparison)})
         identity = rows.identity
         self._entries[identity.path] = _Entry(offset, identity.size_bytes, identity.mtime_ns,
-                                              rows.events is not None or rows.failed, rows.failed)
+                                              rows.events is not None or rows.failed, rows.failed,
+                                              rows.analysis is not None or rows.failed)
 
     def failures(self, recordings: Iterable[str]) -> int:
         """How many of ``recordings`` (each in the journal) gave an error row."""
@@ -129,11 +143,16 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def write_tables(self, recordings: Sequence[str], folder: Path, *, events: bool) -> None:
+    def write_tables(self, recordings: Sequence[str], folder: Path, *, events: bool,
+                     analysis: bool = False) -> None:
         """Write the tables of ``recordings`` (absolute paths, each in the journal) in path
-        order: ``sessions`` and ``reps`` as CSV and Parquet, ``events.jsonl`` if ``events``."""
-        tables = (_Table(folder / "sessions", SESSION_COLUMNS),
-                  _Table(folder / "reps", REP_COLUMNS))
+        order: ``sessions`` and ``reps`` as CSV and Parquet, ``analysis`` and ``comparison``
+        too if ``analysis``, ``events.jsonl`` if ``events``."""
+        tables = [_Table(folder / "sessions", SESSION_COLUMNS),
+                  _Table(folder / "reps", REP_COLUMNS)]
+        if analysis:
+            tables += [_Table(folder / "analysis", ANALYSIS_COLUMNS),
+                       _Table(folder / "comparison", COMPARISON_COLUMNS)]
         with open(self.path, "rb") as journal, contextlib.ExitStack() as stack:
             event_lines = (stack.enter_context(replaced_on_success(folder / "events.jsonl"))
                            if events else None)
@@ -145,6 +164,9 @@ class Journal:
                 result = json.loads(journal.readline())
                 tables[0].add([result["session"]])
                 tables[1].add(result["reps"])
+                if analysis:
+                    tables[2].add(result.get("analysis") or ())
+                    tables[3].add(result.get("comparison") or ())
                 if event_lines is not None:
                     event_lines.writelines(
                         json.dumps({"recording": path, **event}, sort_keys=True) + "\n"
@@ -163,9 +185,14 @@ def _entry_of(line: bytes, offset: int) -> tuple[str, _Entry] | None:
         session = result["session"]
         failed = session["status"] == "error"
         return session["recording"], _Entry(offset, session["size_bytes"], session["mtime_ns"],
-                                            result["events"] is not None or failed, failed)
+                                            result["events"] is not None or failed, failed,
+                                            result.get("analysis") is not None or failed)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _listed(rows: tuple[Row, ...] | None) -> list[Row] | None:
+    return [dict(row) for row in rows] if rows is not None else None
 
 
 def _describe(settings: object) -> str:
@@ -174,7 +201,9 @@ def _describe(settings: object) -> str:
     protocol = settings.get("protocol")
     judged = (f"protocol {protocol.get('id')!r}" if isinstance(protocol, dict)
               else "each recording's own protocol")
-    return f"{judged}, myoplay {settings.get('engine_version')}"
+    form = settings.get("myoplay_batch")
+    older = f", journal format {form}" if form != JOURNAL_FORMAT else ""
+    return f"{judged}, myoplay {settings.get('engine_version')}{older}"
 
 
 class _Table:

@@ -20,6 +20,8 @@ from engine.printable import escape_controls
 from myoplay import (
     analyse_command,
     batch_command,
+    compare_command,
+    dashboard_command,
     export_command,
     history_command,
     import_command,
@@ -54,9 +56,11 @@ COMMANDS: tuple[Command, ...] = (
     export_command,
     import_command,
     analyse_command,
+    compare_command,
     scan_command,
     history_command,
     progress_command,
+    dashboard_command,
 )
 
 EXIT_USER_ERROR = 2

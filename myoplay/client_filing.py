@@ -30,6 +30,7 @@ from history.store_location import history_help, history_path
 if TYPE_CHECKING:
     from engine.progression_across_sessions import NextStep
     from engine.since_last_session import ClientHistory
+    from modes.menu import ClientChoice
 
 #: ``--sensor`` names to the source kind recordings hold (only the simulated one differs).
 _SOURCE_KINDS = {"sim": "simulated"}
@@ -96,6 +97,50 @@ class ClientPlan:
                               self.filing.started_at)
 
 
+@dataclass(frozen=True)
+class ClientMenu:
+    """The start screen's client row on a station that keeps a history (``play`` without
+    ``--client``): the store's clients offered, and where a session filed under one goes."""
+
+    store_path: Path
+    choice: ClientChoice
+
+    def file(self, recording: Path) -> None:
+        """File the finished session under the client chosen on the start screen (the
+        recording names them), as ``--client`` files it; nothing when none was chosen."""
+        from history.filing import file_recording
+        from history.recording_facts import recorded_facts_if_filed
+        from history.store import HistoryStore
+
+        filed = recorded_facts_if_filed(recording)
+        if filed is None:
+            return
+        with HistoryStore(self.store_path) as store:
+            file_recording(store, filed)  # a new pseudonym becomes a client here
+        print(f"history:   filed under {filed.facts.client_id} in {self.store_path}")
+
+
+def plan_client_menu(args: argparse.Namespace, *, menu: bool) -> ClientMenu | None:
+    """The client row a start screen (``menu``) offers when no ``--client`` is given and the
+    station keeps a history (the store file exists): its clients, a new pseudonym, or none."""
+    if not menu or args.client is not None:
+        return None
+    path = history_path(args.history)
+    if not path.is_file():
+        return None
+    from history.store import HistoryStore
+    from modes.menu import ClientChoice
+
+    with HistoryStore(path, create=False) as store:
+        clients = tuple(c.client_id for c in store.clients())
+    return ClientMenu(path, ClientChoice(clients, _now()))
+
+
+def _now() -> str:
+    """The local time now, to the second: when a session filed under a client started."""
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
 def plan_client_session(args: argparse.Namespace) -> ClientPlan | None:
     """The filing ``--client`` asks for (None without it); fills ``args.involved`` from the
     client's record when the option was not given."""
@@ -112,7 +157,7 @@ def plan_client_session(args: argparse.Namespace) -> ClientPlan | None:
         raise ConfigError("--reuse-calibration and --calibration both choose a calibration",
                           hint="give one of them")
     started_at = (checked_started_at(args.session_date, "--session-date") if args.session_date
-                  else datetime.datetime.now().astimezone().isoformat(timespec="seconds"))
+                  else _now())
     path = history_path(args.history)
     calibration = None
     band = None

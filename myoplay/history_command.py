@@ -74,7 +74,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     export.add_argument("client", metavar="ID")
     export.add_argument("--table", default="sessions",
                         choices=("sessions", "reps", "session_muscles", "calibration_channels",
-                                 "prescriptions"),
+                                 "prescriptions", "comparisons", "comparison_variations",
+                                 "comparison_reps", "comparison_rep_muscles"),
                         help="which rows (default: sessions)")
     export.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
 

@@ -17,13 +17,18 @@ from typing import TYPE_CHECKING
 
 from engine.errors import ConfigError
 from modes.training_modes import TRAINING_MODES
-from myoplay.client_filing import add_client_options, plan_client_session
+from myoplay.client_filing import add_client_options, plan_client_menu, plan_client_session
 from myoplay.external_sensors import (
     add_external_sensor_options,
     check_external_options,
     sensor_option,
 )
-from myoplay.lsl_options import add_lsl_options, lsl_publisher
+from myoplay.lsl_options import (
+    add_lsl_options,
+    add_publish_options,
+    lsl_publisher,
+    station_publishing,
+)
 from myoplay.option_checks import require_positive
 from myoplay.protocol_choice import check_mode_suits, protocol_help
 from myoplay.screen_detection import has_screen
@@ -85,6 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_client_options(parser)
     add_external_sensor_options(parser)
     add_lsl_options(parser)
+    add_publish_options(parser)
 
 
 def _speed(args: argparse.Namespace, *, headless: bool) -> float:
@@ -132,8 +138,12 @@ def run(args: argparse.Namespace) -> int:
     if client_plan is not None:
         training = client_plan.apply(training)
     client_history = client_plan.history(training) if client_plan is not None else None
+    client_menu = plan_client_menu(args, menu=not headless)
     mode = args.mode or default_training_mode(training.protocol)
     check_mode_suits(training.protocol, mode)
+    station = station_publishing(
+        args, publisher, protocol=training.protocol, mode=mode,
+        client=client_plan.filing.client_id if client_plan is not None else None)
     if headless:
         who = " with the virtual patient on autopilot" if simulated else ""
         print(f"myoplay: no screen: running headless{who} at {speed:g}x real time",
@@ -149,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
                 if not await publisher.start(source.info) and args.lsl_wait:
                     print(f"myoplay: not every LSL stream has a recorder after "
                           f"{args.lsl_wait:g} s: publishing anyway", file=sys.stderr)
+                if station is not None:
+                    station.outlet.open()  # dashboards see the station while it starts
             except BaseException:
                 await source.aclose()
                 raise
@@ -172,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
             time_scale=speed,
             stop_request=stop,
             lsl=publisher,
+            station=station,
             client_history=client_history,
+            menu_clients=client_menu.choice if client_menu is not None else None,
         )
         return await run_session(plan)
 
@@ -184,14 +198,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcome = trio.run(main, clock=ScaledClock(speed) if speed != 1.0 else None)
     finally:
+        if station is not None:
+            station.outlet.close()
         if publisher is not None:
             publisher.close()
     if publisher is not None:
         print(publisher.describe())
+    if station is not None:
+        print(station.describe())
     if outcome.played or not discard_unplayed(folders[0], outcome.record_path):
-        report_session(outcome, folders[0].path, speed, client_history)
+        report_session(outcome, folders[0].path, speed, client_history,
+                       maximal_test=training.protocol.kind == "mvc")
         if client_plan is not None:
             client_plan.file(outcome.record_path)
+        elif client_menu is not None:
+            client_menu.file(outcome.record_path)
     else:
         print(f"session ended: {outcome.reason}, before anything was played (nothing kept)")
     if outcome.gave_up is not None:

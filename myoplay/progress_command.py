@@ -28,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.weekly_progress import changes_since_first_week, weekly_figures
-    from history.progress_report import ProgressReport, change_text
+    from history.progress_report import ProgressReport, change_text, fatigue_lines
     from history.store import HistoryStore
 
     client_id = checked_client_id(args.client, "client")
@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         sessions = store.session_points(client_id)
         prescriptions = store.prescriptions(client_id)
         latest_muscles = store.latest_muscles(client_id)
+        fatigue = fatigue_lines(store.session_fatigue(client_id))
     weeks = weekly_figures(sessions, prescriptions, today)
     changes = changes_since_first_week(weeks)
     status = progression_status(sessions, weeks)
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if latest_muscles is not None:
         print(muscles_line(*latest_muscles))
+    for line in fatigue:
+        print(f"fatigue: {line}")
     for line in status:
         print(f"status: {line}")
     for change in changes:
@@ -55,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         from history.progress_report import write_report
 
         folder = args.out or Path(f"myoplay-progress-{client_id}")
-        paths = write_report(ProgressReport(client_id, weeks, changes, status), folder)
+        paths = write_report(ProgressReport(client_id, weeks, changes, status,
+                                            fatigue=fatigue), folder)
         print(f"report:  {', '.join(str(p) for p in paths)}")
     return 0
 

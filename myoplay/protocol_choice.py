@@ -11,6 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from engine.comparison_plan import MIN_COMPARISON_REPS
 from engine.errors import ConfigError
 from engine.protocol import (
     MAX_TOTAL_REPS,
@@ -55,4 +56,22 @@ def resolve_protocol(spec: str, reps: int | None) -> Protocol:
             raise ConfigError(f"--reps must be 1 to {MAX_TOTAL_REPS}, got {reps}")
         timing = dataclasses.replace(protocol.timing, reps=reps, sets=1)
         protocol = dataclasses.replace(protocol, timing=timing)
+        if protocol.comparison is not None:
+            protocol = _comparison_reps(protocol, reps)
     return protocol
+
+
+def _comparison_reps(protocol: Protocol, reps: int) -> Protocol:
+    """A comparison with ``reps`` reps of every variation (at least two: one rep says nothing
+    about how much a variation varies, so no interval could be given)."""
+    plan = protocol.comparison
+    assert plan is not None
+    if reps < MIN_COMPARISON_REPS:
+        raise ConfigError(
+            f"--reps {reps} is too few for a comparison",
+            hint=f"give each variation at least {MIN_COMPARISON_REPS} reps: the ranking needs "
+                 "the rep-to-rep variation",
+        )
+    variations = tuple(dataclasses.replace(v, reps=reps) for v in plan.variations)
+    return dataclasses.replace(protocol, comparison=dataclasses.replace(plan,
+                                                                       variations=variations))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,14 +145,38 @@ def _warn_if_incomplete(args: argparse.Namespace, status: ReplayStatus | None) -
                               f"saved"), file=sys.stderr)
 
 
+def replay_mode(chosen: str | None, recorded: object, training: TrainingConfig) -> str:
+    """The training mode a replay shows: ``chosen`` (``--mode``) if the protocol the replay
+    judges by suits it, else a one-line :class:`ConfigError`, as ``play`` refuses it; without
+    one, the ``recorded`` mode where it suits that protocol (a what-if ``--protocol`` may not
+    suit the recorded mode), else the protocol's usual mode."""
+    from modes.training_modes import default_training_mode
+    from myoplay.protocol_choice import check_mode_suits
+
+    protocol = training.protocol
+    if chosen is not None:
+        return check_mode_suits(protocol, chosen)
+    if isinstance(recorded, str) and recorded in TRAINING_MODES and recorded in protocol.modes:
+        return recorded
+    return default_training_mode(protocol)
+
+
 def _replay_headless(args: argparse.Namespace) -> _Replayed:
     from replays.headless import replay_headless
 
+    def training_of(config: Mapping[str, Any]) -> TrainingConfig:
+        training = _training(dict(config), args, str(args.file))
+        if args.mode is not None:
+            # Checked all the same: what a window refuses is refused here too.
+            replay_mode(args.mode, None, training)
+        return training
+
     with file_progress(args, "replaying", args.file) as progress:
-        done = replay_headless(
-            args.file, lambda config: _training(dict(config), args, str(args.file)),
-            chunk_samples=args.chunk, on_progress=progress,
-        )
+        done = replay_headless(args.file, training_of, chunk_samples=args.chunk,
+                               on_progress=progress)
+    if args.mode is not None:
+        print(f"myoplay: no window: --mode {args.mode} changes only what a window shows, "
+              f"not the events", file=sys.stderr)
     _warn_if_incomplete(args, done.status)
     return done.outputs, done.recorded, done.status, done.header
 
@@ -206,10 +231,7 @@ def _replay_window(args: argparse.Namespace) -> _Replayed:
 
     recording = _read_recording(args)
     header = recording.header
-    mode = args.mode or header.config.get("mode", "hold")
-    if mode not in TRAINING_MODES:
-        raise ReplayError(f"{args.file}: record 0 (the header): no training mode {mode!r}",
-                          hint=f"choose one with --mode: {', '.join(TRAINING_MODES)}")
+    mode = replay_mode(args.mode, header.config.get("mode"), recording.training)
     _warn_if_incomplete(args, recording.status)
     outputs = trio.run(view_replay, args.file, recording.source, recording.training,
                        recording.mains_hz, recording.inputs, mode, not args.fast)

@@ -61,6 +61,8 @@ def sim_channels(protocol: Protocol) -> tuple[ChannelInfo, ...]:
         muscles += [protocol.compensation.numerator, protocol.compensation.denominator]
     if protocol.symmetry is not None:
         muscles.append(protocol.symmetry.muscle)
+    if protocol.comparison is not None:
+        muscles += [*protocol.comparison.targets, *protocol.comparison.compensators]
     wanted = list(dict.fromkeys(muscles))
     if set(wanted) <= {"quadriceps", "hamstrings"}:
         wanted = ["quadriceps", "hamstrings"]
@@ -78,6 +80,11 @@ async def open_source(
         from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
 
         config = PatientConfig(mains_hz=args.mains, channels=sim_channels(protocol))
+        if protocol.comparison is not None:
+            # A comparison's virtual client performs reps with known true activations.
+            from sensors.virtual_patient.comparison_client import VIRTUAL_CLIENT
+
+            config = VIRTUAL_CLIENT.patient_config(config)
         patient = VirtualPatient(config, seed=args.seed)
         source = SimulatedSource(patient)
         return source, source.set_activations

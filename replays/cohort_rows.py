@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from engine.clock import NS_PER_S
 from engine.errors import MyoplayError
 from engine.messages import PlainValue
 from engine.offline import output_fields
@@ -55,12 +56,15 @@ IDENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
 #: The session table: one row per recording. ``status`` is "ok", "truncated" (the file ends
 #: early, as when the recorder was killed: judged up to its last sync point, ``problem`` says
 #: where) or "error" (not judged: ``problem`` says why, and the session's figures are empty);
-#: ``events`` counts the rule events the session gave.
+#: ``events`` counts the rule events the session gave; ``recorded_s`` is how long the session
+#: was recorded (its samples' span, gaps included), where ``duration_s`` ends at the engine's
+#: last event.
 SESSION_COLUMNS: tuple[tuple[str, str], ...] = (
     *IDENTITY_COLUMNS,
     ("status", "str"),
     ("problem", "str"),
     ("events", "int"),
+    ("recorded_s", "float"),
     *_scalar_columns(SessionFacts),
     ("success_rate", "float"),
 )
@@ -105,6 +109,10 @@ class RecordingRows:
     events: tuple[dict[str, PlainValue], ...] | None
     facts: SessionFacts | None
     """The session facts, for filing in the history store; None for an error row."""
+    analysis: tuple[Row, ...] | None = None
+    comparison: tuple[Row, ...] | None = None
+    """Rows of further analyses of the recording made where it was judged (``myoplay batch
+    --analyse``: per muscle, and per variation of a comparison); None when not asked for."""
 
     @property
     def failed(self) -> bool:
@@ -112,8 +120,8 @@ class RecordingRows:
 
     @property
     def judged_s(self) -> float:
-        """Session time judged, s (0 for an error row)."""
-        value = self.session["duration_s"]
+        """Session time judged, s: the recording's whole span (0 for an error row)."""
+        value = self.session["recorded_s"]
         return float(value) if isinstance(value, int | float) else 0.0
 
 
@@ -147,7 +155,7 @@ def recording_rows(identity: RecordingIdentity, training_for: TrainingFor, *,
     session.update(base)
     session.update(values)
     session.update(status="ok" if problem is None else "truncated", problem=problem,
-                   events=events)
+                   events=events, recorded_s=replay.recorded_ns / NS_PER_S)
     reps = tuple(_rep_row(base, n, rep) for n, rep in enumerate(facts.reps, start=1))
     kept = tuple(output_fields(r) for r in replay.outputs) if keep_events else None
     return RecordingRows(identity, session, reps, kept, facts)

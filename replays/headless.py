@@ -66,6 +66,9 @@ class HeadlessReplay:
     summary: SessionSummary
     """The engine's summary of the (last) exercise at the end of the replay: what the summary
     screen showed, with every channel's peak and working-phase mean %MVC."""
+    recorded_ns: int
+    """Session time the judged samples span, from the first sample to the end of the last, gaps
+    included: how long the session was recorded (0 when it holds no sample)."""
 
 
 def replay_headless(
@@ -110,6 +113,7 @@ class _Replay:
         self.input_origins = InputOrigins()
         self.outputs: list[Record] = []
         self.recorded: list[Record] = []
+        self.first_t_ns: int | None = None
 
     def take(self, record: Record, index: int) -> None:
         """Take the record of index ``index`` in the file (of a re-cut frame: its first
@@ -150,6 +154,8 @@ class _Replay:
         waiting = self.waiting
         while waiting and item_end_ns(waiting[0][0], source.rate_hz) <= until_ns:
             item, index = waiting.popleft()
+            if self.first_t_ns is None:
+                self.first_t_ns = item.t_ns
             judged_from_ns = engine.judged_until_ns
             try:
                 self.outputs += engine.step(item)
@@ -164,8 +170,11 @@ class _Replay:
             raise ReplayError(f"{self.name}: records 0 to {last_record} describe no source; "
                               f"replay needs exactly one", hint="it holds no samples")
         assert self.engine is not None  # made with the source
+        until_ns = self.engine.judged_until_ns
+        recorded_ns = until_ns - self.first_t_ns if self.first_t_ns is not None else 0
         return HeadlessReplay(self.source, self.outputs, self.recorded, status, passes,
-                              self.header, self.read_ahead, self.engine.core.summary())
+                              self.header, self.read_ahead, self.engine.core.summary(),
+                              max(recorded_ns, 0))
 
 
 def _replay(reader: LocalSegments | ChildSegments, training_for: TrainingFor,

@@ -83,16 +83,33 @@ class Shot:
     masks: tuple[Box, ...] = ()
 
 
+#: The key legend's strip (the virtual patient's keys) has the bottom of every screen but the
+#: start and the summary to itself, and those screens are laid out in the area above it, so
+#: their masks are in fractions of that area: the strip is 8 px of padding around and between
+#: its 15 px rows at 720p, one row for the quad set's one leg, two for both legs.
+LEGEND_ROW_PX, LEGEND_PAD_PX, WINDOW_HEIGHT_PX = 15, 8, 720
+
+
+def _above_legend(rows: int, *boxes: Box) -> tuple[Box, ...]:
+    """``boxes`` given in fractions of the area above a legend of ``rows`` rows, in the
+    window's."""
+    above = 1.0 - (LEGEND_PAD_PX * (rows + 1) + LEGEND_ROW_PX * rows) / WINDOW_HEIGHT_PX
+    return tuple((left, top * above, right, bottom * above)
+                 for left, top, right, bottom in boxes)
+
+
 SHOTS = {
     "start": Shot("start", 0.02),
     "calibration_result": Shot("calibration_result", 0.02),
-    "symmetry": Shot("symmetry", 0.04, masks=(
+    "symmetry": Shot("symmetry", 0.04, masks=_above_legend(
+        2,
         (0.42, 0.08, 0.58, 0.19),  # the symmetry % of the moment
         (0.38, 0.27, 0.62, 0.33),  # its gauge's pointer
         (0.16, 0.30, 0.84, 0.72),  # the seesaw's tilt and its balls follow left minus right
         (0.02, 0.21, 0.08, 0.80), (0.92, 0.21, 0.98, 0.80),  # each side's level and its bar
     )),
-    "clinician": Shot("clinician", 0.02, masks=(
+    "clinician": Shot("clinician", 0.02, masks=_above_legend(
+        2,
         (0.0, 0.0, 0.1, 0.07),  # "t = 2:12.6": sample time since the sensor started
         (0.135, 0.15, 0.635, 0.85),  # the traces: a 10 s window sliding with sample time
         (0.65, 0.46, 1.0, 0.56),  # latency p50/p99 and the group delay now: wall clock
@@ -102,7 +119,8 @@ SHOTS = {
         (0.6, 0.68, 1.0, 0.72),  # latency p50/p99: wall clock
     )),
     "hold": Shot("hold", 0.04),
-    "runner": Shot("runner", 0.03, masks=(
+    "runner": Shot("runner", 0.03, masks=_above_legend(
+        1,
         (0.085, 0.16, 1.0, 1.0),  # gates, coins, trail, rocket and ground scroll at 240 px/s
     )),
 }

@@ -9,7 +9,9 @@ A player or clinician changes the rules through :class:`~engine.messages.ConfigC
 - ``rules.paused``: the player's pause, true or false;
 - ``rules.feedback_mode``: how concurrent feedback is scheduled from now on, one of
   :data:`~engine.protocol.FEEDBACK_MODES` (a clinician's choice, e.g. back to "concurrent"
-  for a patient who lost the level).
+  for a patient who lost the level);
+- ``rules.ready``: true: the player is ready (the exercise lab starts the variation whose
+  instruction it shows without waiting for the countdown to end).
 
 :func:`decode` turns one into a typed setting (or raises :class:`ConfigError` saying what is
 allowed); :class:`PendingChanges` holds them until the tick they take effect at. The state
@@ -43,6 +45,8 @@ PROTOCOL_KEY = "rules.protocol"
 BAND_KEY = "rules.target_band_pct"
 #: The key of a new feedback schedule (its value: a mode name).
 FEEDBACK_MODE_KEY = "rules.feedback_mode"
+#: The key of the player saying they are ready (its value: true).
+READY_KEY = "rules.ready"
 """Config-change keys the rules handle; others belong to other parts of the pipeline."""
 
 
@@ -82,7 +86,13 @@ class FeedbackSetting:
     mode: str
 
 
-RulesSetting = ProtocolSetting | BandSetting | HoldSetting | PauseSetting | FeedbackSetting
+@dataclass(frozen=True, slots=True)
+class ReadySetting:
+    """The player is ready to start what the screen describes (``rules.ready``)."""
+
+
+RulesSetting = (ProtocolSetting | BandSetting | HoldSetting | PauseSetting | FeedbackSetting
+                | ReadySetting)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
@@ -152,10 +162,14 @@ def decode(
         if isinstance(value, bool):
             return PauseSetting(value)
         raise ConfigError(f"config 'rules.paused' is {value!r}", hint="give true or false")
+    if key == READY_KEY:
+        if value is True:
+            return ReadySetting()
+        raise ConfigError(f"config {READY_KEY!r} is {value!r}", hint="give true")
     raise ConfigError(
         f"unknown rules setting {key!r}",
-        hint="use rules.protocol, rules.target_band_pct, rules.hold_s, rules.paused or "
-        "rules.feedback_mode",
+        hint="use rules.protocol, rules.target_band_pct, rules.hold_s, rules.paused, "
+        "rules.feedback_mode or rules.ready",
     )
 
 

@@ -12,7 +12,9 @@ tick; it holds no judgement of its own:
 - :class:`~engine.rules.adaptive.AdaptiveTarget` and
   :class:`~engine.rules.progression.ProgressionWatch`: what the finished reps say about the
   difficulty;
-- :class:`~engine.rules.feedback.FeedbackScheduler`: whether the live bar is shown.
+- :class:`~engine.rules.feedback.FeedbackScheduler`: whether the live bar is shown;
+- :class:`~engine.rules.set_fatigue.FatigueWatch`: the median-frequency slope per set, from the
+  band-passed samples of the ticks it marks as contracting.
 
 Everything is in sample time, so the events depend only on the samples and their stamps.
 """
@@ -41,6 +43,7 @@ from engine.rules.progression import ProgressionWatch
 from engine.rules.quality_gate import QualityGate, flag_names
 from engine.rules.reps import RepCounter
 from engine.rules.session_summary import RepResult
+from engine.rules.set_fatigue import FatigueWatch
 from engine.rules.target import Difficulty, TargetHold
 from engine.rules.ticks import TickStream
 
@@ -88,6 +91,7 @@ class Exercise:
         self.started_ns = t_ns
         """Sample time of the exercise's first tick (its duration counts from here)."""
         self.bands = BandHistory(t_ns, self.target.difficulty)
+        self.fatigue = FatigueWatch(channels, columns.columns)
         self.comparisons.build(ticks)
 
     def start_at(self, t_ns: int) -> None:
@@ -108,6 +112,13 @@ class Exercise:
         self, t_ns: int, pct: list[float] | None, uv: list[float], quality: list[int] | None
     ) -> None:
         """Judge one tick: %MVC (None before a calibration), envelope µV and quality masks."""
+        self._judge(t_ns, pct, uv, quality)
+        contracting = self.clock.phase is Phase.CONTRACT
+        self.fatigue.mark(self.reps.set_index if contracting else None, pct)
+
+    def _judge(
+        self, t_ns: int, pct: list[float] | None, uv: list[float], quality: list[int] | None
+    ) -> None:
         clock = self.clock
         if clock.phase is Phase.DONE or self.pauses.by_user:
             return
@@ -176,6 +187,8 @@ class Exercise:
         inside, change = target.update(t_ns, judged, symmetric)
         if inside:
             stats.zone_ticks += 1
+            # Measured on ticks in the zone: a hold that broke is not credited its last dip.
+            stats.longest_hold_ns = max(stats.longest_hold_ns, target.hold.progress_ns(t_ns))
         if change is HoldChange.COMPLETED:
             self._finish_rep(t_ns, True, calibrated)
         elif self.clock.expired(t_ns):

@@ -57,6 +57,7 @@ def exercise_view(exercise: Exercise, t_ns: int) -> ExerciseView:
         kind=protocol.kind,
         feedback_mode=exercise.feedback.rule.mode,
         summary=exercise_summary(exercise, t_ns) if phase is Phase.DONE else None,
+        fatigue=exercise.fatigue.results(),
     )
 
 
@@ -93,4 +94,5 @@ def exercise_summary(exercise: Exercise, t_ns: int) -> SessionSummary:
         sets=tuple(reps.sets),
         duration_s=max(0, t_ns - exercise.started_ns) / NS_PER_S,
         bands=tuple(exercise.bands.periods),
+        fatigue=exercise.fatigue.results(),
     )

@@ -54,6 +54,14 @@ class EventKind(enum.StrEnum):
     # Concurrent feedback: the first rep without the bar (earned by successes), a new mode.
     FEEDBACK_FADED = "feedback_faded"
     FEEDBACK_CHANGED = "feedback_changed"
+    # A setting changed from another machine (a clinic dashboard): who, what, from where.
+    REMOTE_CHANGE = "remote_change"
+    # An exercise comparison (the exercise lab): each variation's span, every rep cut from the
+    # target's signal with its measures, and the ranking at the end.
+    VARIATION_STARTED = "variation_started"
+    VARIATION_ENDED = "variation_ended"
+    REP_CUT = "rep_cut"
+    COMPARISON_RANKED = "comparison_ranked"
     # The calibration that precedes an exercise (emitted by the training session).
     CALIBRATION_STARTED = "calibration_started"
     CALIBRATION_COMPLETED = "calibration_completed"

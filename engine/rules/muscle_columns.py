@@ -85,6 +85,12 @@ def map_muscles(
     if protocol.compensation is not None:
         numerator = _find(protocol, channels, protocol.compensation.numerator, sides)
         denominator = _find(protocol, channels, protocol.compensation.denominator, sides)
+    # A comparison also reads its other targets and the muscles that may compensate: they are
+    # calibrated and measured like the target.
+    compared: tuple[int, ...] = ()
+    if protocol.comparison is not None:
+        for other in (*protocol.comparison.targets[1:], *protocol.comparison.compensators):
+            compared += _find(protocol, channels, other, sides)
     return MuscleColumns(
         labels=tuple(c.label for c in channels),
         target=target,
@@ -93,7 +99,7 @@ def map_muscles(
         symmetry_right=right,
         numerator=numerator,
         denominator=denominator,
-        columns=tuple(sorted(set(target + left + right + numerator + denominator))),
+        columns=tuple(sorted(set(target + left + right + numerator + denominator + compared))),
     )
 
 

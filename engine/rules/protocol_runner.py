@@ -30,6 +30,7 @@ from engine.rules.config_changes import (
     PauseSetting,
     PendingChanges,
     ProtocolSetting,
+    ReadySetting,
     RulesSetting,
     decode,
 )
@@ -37,6 +38,7 @@ from engine.rules.event_log import EventLog
 from engine.rules.exercise import Exercise
 from engine.rules.exercise_report import exercise_summary, exercise_view
 from engine.rules.kinds import EventKind, Phase
+from engine.rules.lab_session import LabSession, normalised
 from engine.rules.session_summary import SessionSummary
 from engine.rules.target import Difficulty
 from engine.rules.ticks import HeldTicks, TickStream
@@ -76,6 +78,9 @@ class RulesEngine:
     def _start(self, protocol: Protocol, t_ns: int) -> Exercise:
         """A fresh run of ``protocol`` from ``t_ns`` (alerts are counted per exercise)."""
         self._log.reset_alerts()
+        # A comparison is run by the exercise lab (the exercise is kept for its muscle map).
+        self._lab = (LabSession(protocol, self.channels, self._log, t_ns)
+                     if protocol.kind == "compare" else None)
         return Exercise(protocol, self.channels, self.involved_side, self.rng,
                         ticks=self._ticks, log=self._log, t_ns=t_ns)
 
@@ -105,7 +110,7 @@ class RulesEngine:
             exercise = self._exercise
             current = exercise.target.difficulty
             if isinstance(setting, PauseSetting):
-                exercise.set_user_pause(t_ns, setting.paused)
+                (self._lab or exercise).set_user_pause(t_ns, setting.paused)
             elif isinstance(setting, ProtocolSetting):
                 protocol = setting.protocol
                 self._exercise = self._start(protocol, t_ns)
@@ -119,6 +124,8 @@ class RulesEngine:
                 exercise.set_difficulty(t_ns, hold, "config")
             elif isinstance(setting, FeedbackSetting):
                 exercise.set_feedback_mode(t_ns, setting.mode)
+            elif isinstance(setting, ReadySetting) and self._lab is not None:
+                self._lab.ready()
 
     def step(
         self, block: ProcessedBlock, normalisation: Normalisation | None = None
@@ -127,22 +134,63 @@ class RulesEngine:
 
         A block of raw envelopes (no ``pct_mvc``) is judged in %MVC through ``normalisation``.
         """
+        if self._lab is not None:
+            return self._step_lab(self._lab, block, normalisation)
         exercise = self._exercise
         ticks = self._ticks.feed(block, need_pct=not exercise.is_mvc,
                                  normalisation=normalisation)
         exercise.comparisons.build(self._ticks)  # at the first block, when the rate is known
         if isinstance(ticks, HeldTicks):
             self._step_held(ticks)
-            return self._log.take()
-        pct, uv, quality = ticks.pct, ticks.envelope_uv, ticks.quality
-        for i, t_ns in enumerate(ticks.t_ns):
-            self._tick(
-                t_ns,
-                pct[i] if pct is not None else None,
-                uv[i],
-                quality[i] if quality is not None else None,
-            )
+        else:
+            pct, uv, quality = ticks.pct, ticks.envelope_uv, ticks.quality
+            for i, t_ns in enumerate(ticks.t_ns):
+                self._tick(
+                    t_ns,
+                    pct[i] if pct is not None else None,
+                    uv[i],
+                    quality[i] if quality is not None else None,
+                )
+        # The spectrum needs every sample: the block goes to the fatigue watch once its ticks
+        # have said which samples were contractions.
+        self._exercise.fatigue.feed(block, self._ticks.rows(block))
         return self._log.take()
+
+    def _step_lab(self, lab: LabSession, block: ProcessedBlock,
+                  normalisation: Normalisation | None) -> list[RuleEvent]:
+        """A comparison's block: the rep cutter sees every sample (in %MVC), the lab's steps
+        and timers go by the ticks. A held block (a gap) is judged at its first and last tick:
+        nothing but time passes in between, and only the timers read it."""
+        ticks = self._ticks.feed(block, need_pct=True, normalisation=normalisation)
+        block = normalised(block, normalisation)
+        lab.feed(block)
+        first = block.first_index + self._ticks.rows(block).start
+        factor = self._ticks.factor
+        if isinstance(ticks, HeldTicks):
+            for k in sorted({0, ticks.count - 1}):
+                self._lab_tick(ticks.t_ns(k), first + k * factor, ticks.pct, ticks.envelope_uv,
+                               ticks.quality_at(k))
+        else:
+            pct, uv, quality = ticks.pct, ticks.envelope_uv, ticks.quality
+            for i, t_ns in enumerate(ticks.t_ns):
+                self._lab_tick(t_ns, first + i * factor, pct[i] if pct is not None else None,
+                               uv[i], quality[i] if quality is not None else None)
+        if self._lab is not None:
+            self._lab.fatigue.feed(block, self._ticks.rows(block))
+        return self._log.take()
+
+    def _lab_tick(self, t_ns: int, index: int, pct: list[float] | None, uv: list[float],
+                  quality: list[int] | None) -> None:
+        if self._pending.due(t_ns):
+            self._apply_due(t_ns)
+        lab = self._lab
+        if lab is None:  # the protocol changed to one that is not a comparison
+            self._tick(t_ns, pct, uv, quality)
+            return
+        if self._last_tick_ns is None:
+            lab.start_at(t_ns)
+        self._last_tick_ns = t_ns
+        lab.tick(t_ns, index, pct, quality)
 
     def _step_held(self, ticks: HeldTicks) -> None:
         """Judge the ticks of a held block (a gap) in work bounded per block, not per tick.
@@ -195,7 +243,7 @@ class RulesEngine:
 
     @property
     def phase(self) -> Phase:
-        return self._exercise.clock.phase
+        return (self._lab or self._exercise).clock.phase
 
     @property
     def t_ns(self) -> int:
@@ -204,8 +252,12 @@ class RulesEngine:
 
     def view(self) -> ExerciseView:
         """A snapshot of the exercise for the game to draw."""
+        if self._lab is not None:
+            return self._lab.view(self.t_ns)
         return exercise_view(self._exercise, self.t_ns)
 
     def summary(self) -> SessionSummary:
         """The exercise so far: reps, time in zone, peaks, symmetry, alerts."""
+        if self._lab is not None:
+            return self._lab.summary(self.t_ns)
         return exercise_summary(self._exercise, self.t_ns)

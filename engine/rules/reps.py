@@ -23,14 +23,16 @@ def mean_or_none(values: list[float]) -> float | None:
 class RepStats:
     """What is measured during one contract phase, tick by tick."""
 
-    __slots__ = ("compensated", "level_sum", "lsi_n", "lsi_sum", "peak", "peak_uv", "ticks",
-                 "zone_ticks")
+    __slots__ = ("compensated", "level_sum", "longest_hold_ns", "lsi_n", "lsi_sum", "peak",
+                 "peak_uv", "ticks", "zone_ticks")
 
     def __init__(self) -> None:
         self.compensated = False
         """Whether the compensation alert was raised at any tick of the rep."""
         self.ticks = 0
         self.zone_ticks = 0
+        self.longest_hold_ns = 0
+        """The longest unbroken hold so far, up to its last tick in the zone."""
         self.level_sum = 0.0
         self.peak = -math.inf
         self.peak_uv = 0.0
@@ -129,6 +131,7 @@ class RepCounter:
             hold_s=difficulty.hold_s,
             compensated=stats.compensated,
             failed_by=failed_by,
+            longest_hold_s=stats.longest_hold_ns / NS_PER_S,
         )
         self.results.append(result)
         self.attempted += 1

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields
 from typing import Any
 
+from engine.comparison_result import ComparisonResult
 from engine.errors import MessageFormatError
 from engine.messages import PlainValue, canonical
 
@@ -41,6 +42,10 @@ class RepResult:
     hold_s: float
     compensated: bool = False
     failed_by: str | None = None
+    longest_hold_s: float | None = None
+    """The longest unbroken hold of the rep, s (dips within the tolerance included): what the
+    hold rule judged, where ``time_in_zone_s`` also adds up the broken pieces. None in
+    summaries written before it was kept."""
 
     def to_plain(self) -> dict[str, PlainValue]:
         return _plain(asdict(self))
@@ -92,6 +97,65 @@ class BandPeriod:
 
     @classmethod
     def from_plain(cls, data: object) -> BandPeriod:
+        return cls(**_fields(cls, data))
+
+
+FATIGUING_PCT_PER_S = -0.1
+"""Median-frequency slope at or below which a set reads as fatiguing, in % of the set's starting
+median frequency per second of contraction (sustained efforts from 25 % MVC fall by about
+0.2–1 %/s; a tenth of a percent is within what a steady muscle's estimate drifts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetFatigue:
+    """One muscle's fatigue over one set: the median-frequency (MDF) slope.
+
+    Fitted (:func:`engine.fatigue.fatigue_trend`) through the MDF of the 1 s windows that lay
+    wholly in the set's contractions, on clean samples only (no quality flag, the muscle above
+    the activity threshold), against the time under contraction in the set (rests left out, so
+    the slope is per second of work and sets with different rests compare).
+    """
+
+    set_index: int
+    channel: str
+    muscle: str
+    side: str
+    slope_pct_per_s: float
+    """% of the set's fitted starting MDF per second of contraction (negative: fatiguing)."""
+    start_hz: float
+    windows: int
+    """MDF windows the slope was fitted through."""
+    contraction_s: float
+    """Time under contraction the windows span, first centre to last."""
+
+    @property
+    def state(self) -> str:
+        """"fatiguing", "steady" or "rising" (a rising MDF: warming up, or an electrode
+        settling)."""
+        if self.slope_pct_per_s <= FATIGUING_PCT_PER_S:
+            return "fatiguing"
+        return "rising" if self.slope_pct_per_s >= -FATIGUING_PCT_PER_S else "steady"
+
+    @property
+    def muscle_name(self) -> str:
+        """The muscle as a physiotherapist writes it: "Quadriceps L"."""
+        side = {"left": " L", "right": " R"}.get(self.side, "")
+        return self.muscle.replace("_", " ").capitalize() + side
+
+    def trend_words(self) -> str:
+        """"median frequency −0.35 %/s in set 2 (fatiguing)"."""
+        slope = f"{self.slope_pct_per_s:+.2f}".replace("-", "\u2212")
+        return f"median frequency {slope} %/s in set {self.set_index} ({self.state})"
+
+    def sentence(self) -> str:
+        """"Quadriceps L: median frequency −0.35 %/s in set 2 (fatiguing)"."""
+        return f"{self.muscle_name}: {self.trend_words()}"
+
+    def to_plain(self) -> dict[str, PlainValue]:
+        return _plain(asdict(self))
+
+    @classmethod
+    def from_plain(cls, data: object) -> SetFatigue:
         return cls(**_fields(cls, data))
 
 
@@ -193,6 +257,11 @@ class SessionSummary:
     duration_s: float = 0.0
     bands: tuple[BandPeriod, ...] = field(default=())
     mean_pct_by_channel: dict[str, float] = field(default_factory=dict)
+    fatigue: tuple[SetFatigue, ...] = field(default=())
+    """Per set and tracked muscle, the median-frequency slope (sets too short for one are left
+    out; empty in summaries written before it was measured)."""
+    comparison: ComparisonResult | None = None
+    """An exercise comparison's ranking once every variation is done (None for other kinds)."""
 
     @property
     def trend(self) -> SessionTrend | None:
@@ -210,6 +279,11 @@ class SessionSummary:
         values["reps"] = [r.to_plain() for r in self.reps]
         values["sets"] = [s.to_plain() for s in self.sets]
         values["bands"] = [b.to_plain() for b in self.bands]
+        values["fatigue"] = [f.to_plain() for f in self.fatigue]
+        # Only a comparison has one: the other kinds' summaries stay as they were written.
+        comparison = values.pop("comparison")
+        if comparison is not None:
+            values["comparison"] = comparison.to_plain()
         trend = self.trend
         values["trend"] = trend.to_plain() if trend is not None else None
         values["reps_compensated"] = self.reps_compensated
@@ -223,13 +297,16 @@ class SessionSummary:
         for derived in ("trend", "reps_compensated", "score"):
             values.pop(derived, None)
         values = _fields(cls, values)
-        for name in ("reps", "sets", "bands"):
+        for name in ("reps", "sets", "bands", "fatigue"):
             values.setdefault(name, [])
             if not isinstance(values[name], list):
                 raise MessageFormatError(f"session summary: {name!r} must be a list")
         values["reps"] = tuple(RepResult.from_plain(r) for r in values["reps"])
         values["sets"] = tuple(SetResult.from_plain(s) for s in values["sets"])
         values["bands"] = tuple(BandPeriod.from_plain(b) for b in values["bands"])
+        values["fatigue"] = tuple(SetFatigue.from_plain(f) for f in values["fatigue"])
+        if values.get("comparison") is not None:
+            values["comparison"] = ComparisonResult.from_plain(values["comparison"])
         for name in ("peak_pct_by_channel", "alerts", "mean_pct_by_channel"):
             if name in values:  # summaries written before the mean was kept have none
                 values[name] = dict(_mapping(values[name], f"session summary {name}"))

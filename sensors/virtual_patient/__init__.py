@@ -4,6 +4,7 @@ See :mod:`sensors.virtual_patient.script` for how to script a session and
 :mod:`sensors.simulated` for the :class:`~sensors.source.Source` that streams it.
 """
 
+from sensors.virtual_patient.dynamic_reps import RepPattern
 from sensors.virtual_patient.patient import (
     DEFAULT_CHANNELS,
     Chunk,
@@ -20,6 +21,7 @@ __all__ = [
     "CoActivation",
     "PacketLoss",
     "PatientConfig",
+    "RepPattern",
     "Script",
     "Segment",
     "VirtualPatient",

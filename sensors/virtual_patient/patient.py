@@ -34,6 +34,7 @@ from scipy import signal
 from engine.dsp.filters import design_bandpass
 from engine.messages import ChannelInfo, QualityFlag, Side
 from engine.portable_trig import sin_cos_turns
+from sensors.virtual_patient.dynamic_reps import RepPattern
 from sensors.virtual_patient.script import Artefact, Script
 
 FloatArray = npt.NDArray[np.float64]
@@ -100,6 +101,9 @@ class PatientConfig:
     """Probability that a frame is lost in transit (the source reports a Gap)."""
     adc_scale_uv: float = 0.25
     """µV per int16 count: ±8.19 mV full scale."""
+    reps: RepPattern | None = None
+    """Perform sub-maximal efforts as dynamic reps of this pattern (None: hold them); see
+    :mod:`sensors.virtual_patient.dynamic_reps`."""
 
     def __post_init__(self) -> None:
         if not 200 <= self.rate_hz <= 4000:
@@ -171,6 +175,10 @@ class VirtualPatient:
         self._deficit = 1 - self._per_channel(cfg.deficit, default=0.0)
         self._breakpoints = self._script_breakpoints()
         self._maximal_spans = self._script_maximal_spans()
+        self._segment_starts, self._segment_dynamic = self._script_efforts()
+        self._onset_lag_s = self._per_channel(cfg.reps.onset_lag_s, default=0.0) if cfg.reps \
+            else np.zeros(n)
+        self._rep_z: dict[tuple[int, int], FloatArray] = {}
         self._coactivation = [
             (i, j, c.ratio)
             for c in cfg.coactivation
@@ -205,6 +213,8 @@ class VirtualPatient:
             out[:, c] = np.interp(index, times, levels, right=0.0)
         for start, c, level in self._live:
             out[index >= start, c] = level
+        if self.config.reps is not None:
+            out *= self._rep_modulation(index, out)
         base = out.copy()
         task = np.ones(n, dtype=bool)
         for lo, hi in self._maximal_spans:
@@ -228,6 +238,53 @@ class VirtualPatient:
                 spans.append((t0 * rate, (t0 + seg.duration_s) * rate))
             t0 += seg.duration_s
         return spans
+
+    def _script_efforts(self) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """Each script segment's first sample and whether it is performed as reps (sub-maximal
+        efforts are, under a rep pattern; MVC trials are held)."""
+        rate = self.config.rate_hz
+        durations = [seg.duration_s for seg in self.script.segments]
+        starts = np.concatenate(([0.0], np.cumsum(durations)[:-1])) * rate if durations \
+            else np.zeros(0)
+        return starts, np.array([not seg.maximal for seg in self.script.segments], dtype=bool)
+
+    def _rep_modulation(self, index: FloatArray, commanded: FloatArray) -> FloatArray:
+        """(samples, channels) factor turning ``commanded`` levels into dynamic reps: the
+        rep's shape times its drawn variation where an effort is sub-maximal, 1 elsewhere."""
+        pattern = self.config.reps
+        assert pattern is not None
+        n, n_ch = commanded.shape
+        starts = np.zeros((n, n_ch))
+        dynamic = np.zeros((n, n_ch), dtype=bool)
+        if self._segment_starts.size:
+            segment = np.maximum(np.searchsorted(self._segment_starts, index, "right") - 1, 0)
+            starts[:] = self._segment_starts[segment][:, None]
+            dynamic[:] = self._segment_dynamic[segment][:, None]
+        for start, c, level in self._live:
+            later = index >= start
+            starts[later, c] = start
+            dynamic[later, c] = level < 1.0
+        dynamic &= commanded > 0
+        if not dynamic.any():
+            return np.ones((n, n_ch))
+        since_s = (index[:, None] - starts) / self.config.rate_hz - self._onset_lag_s[None, :]
+        rep = np.floor(since_s / pattern.period_s)
+        factor = pattern.shape(since_s - rep * pattern.period_s)
+        keys = np.stack([starts.round().ravel(), rep.ravel()], axis=1).astype(np.int64)
+        pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
+        draws = np.array([self._rep_variation(int(a), int(b)) for a, b in pairs])
+        z = draws[inverse.reshape(n, n_ch), np.arange(n_ch)[None, :]]
+        factor *= 1 + pattern.rep_cv * z
+        return np.where(dynamic, np.maximum(factor, 0.0), 1.0)
+
+    def _rep_variation(self, start: int, rep: int) -> FloatArray:
+        """The standard-normal draw of every channel for rep ``rep`` of the effort that began at
+        sample ``start``: the same whatever the chunking (cached; a session has few reps)."""
+        key = (start, rep)
+        if key not in self._rep_z:
+            z = _generator(self.seed, 3, start, max(rep, 0)).standard_normal(len(self.channels))
+            self._rep_z[key] = np.clip(z, -3.0, 3.0)
+        return self._rep_z[key]
 
     def _script_breakpoints(self) -> list[tuple[FloatArray, FloatArray]]:
         rate = self.config.rate_hz

@@ -14,7 +14,14 @@ import trio
 import trio.testing
 
 from actors.lsl_outlet_actor import LslOutletActor, LslPublisher, new_ring
-from actors.lsl_streams import Chunk, LslFeed, StreamKind, marker_json, station_source_id
+from actors.lsl_streams import (
+    SIGNAL_KINDS,
+    Chunk,
+    LslFeed,
+    StreamKind,
+    marker_json,
+    station_source_id,
+)
 from actors.session import SessionOutcome, SessionPlan, run_session
 from engine.calibration import Calibration, Normalisation
 from engine.calibration_procedure import CalibrationProtocol
@@ -57,7 +64,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[
     protocol = dataclasses.replace(protocol,
                                    timing=dataclasses.replace(protocol.timing, reps=1, sets=1))
     source = SimulatedSource(VirtualPatient(PatientConfig(snr_db=25.0), seed=3))
-    collectors = {kind: Collector(station_source_id(station, kind)) for kind in StreamKind}
+    collectors = {kind: Collector(station_source_id(station, kind)) for kind in SIGNAL_KINDS}
     publisher = LslPublisher(station, wait_for_consumers_s=30.0)
     plan = SessionPlan(
         source=source,
@@ -226,7 +233,7 @@ def test_replay_publishes_the_same_samples_and_judgements(published, capsys):
     same streams as live."""
     outcome, live, _, _ = published
     station = unique_name("replay")
-    collectors = {kind: Collector(station_source_id(station, kind)) for kind in StreamKind}
+    collectors = {kind: Collector(station_source_id(station, kind)) for kind in SIGNAL_KINDS}
     status = main(["replay", str(outcome.record_path), "--lsl", "--fast", "--station", station,
                    "--lsl-wait", "30"])
     for collector in collectors.values():

@@ -47,7 +47,9 @@ TARGETS: dict[str, tuple[tuple[tuple[type, str], ...], int]] = {
     "sensor:sim": (((Outbox, "flush"), (LosslessChannel, "send_nowait")), 1150),
     "dsp": (((Pipeline, "feed"), (Outbox, "flush"), (LosslessChannel, "send_nowait")), 1150),
     "rules": (((TrainingSession, "step"), (Outbox, "flush"), (LatestValue, "publish")), 1150),
-    "recorder": (((RecordingWriter, "write"),), 380),
+    # The recorder writes what piled up while its thread last wrote, so its call count falls
+    # on a loaded machine (380 quiet, 157 at a load average of 10): faults go in the first 150.
+    "recorder": (((RecordingWriter, "write"),), 150),
     "render": (((LatestValue, "get"), (LatestValue, "wait_newer")), 900),
 }
 
@@ -99,7 +101,12 @@ def test_crashes_cost_the_recording_nothing(tmp_path: Path, monkeypatch: pytest.
     assert outcome.reason == "duration reached"
     assert faults.fired, f"no fault fired in {faults.calls} calls (crash_at {faults.crash_at})"
     crashed = outcome.supervision.select("crashed", child_id)
-    assert len(crashed) == len(faults.fired)
+    # A write still running in its thread when the session stops goes on while the MockClock
+    # jumps past the stop timeout (every task is blocked); a fault raised there, on the very last
+    # call, ends the stop rather than a running child, so the supervisor cannot report it.
+    unseen = len(faults.fired) - len(crashed)
+    assert unseen == 0 or (unseen == 1 and faults.fired[-1] == faults.calls
+                           and outcome.supervision.select("stop_timeout", child_id)), faults
     assert all(InjectedFault.__name__ in event.reason for event in crashed)
     assert not outcome.supervision.select("gave_up")
     assert not outcome.supervision.select("poisoned")

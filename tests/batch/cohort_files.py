@@ -11,7 +11,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from engine.messages import SourceInfo
+from engine.calibration import Calibration
+from engine.messages import Gap, SampleFrame, SourceInfo
+from engine.protocol import protocol_from_plain
+from engine.training import TrainingConfig
 from replays.reader import ReplayReader
 from replays.writer import RecordingWriter
 
@@ -21,13 +24,16 @@ FOREIGN = GOLDEN.with_name("quad_sets_4s.myoplay")
 
 
 def write_session(path: Path, records: int, *, seed: int = 1,
-                  filing: dict[str, Any] | None = None) -> Path:
+                  filing: dict[str, Any] | None = None, lost: slice | None = None) -> Path:
     """The golden session's first ``records`` records as a complete recording at ``path``
-    (``filing`` files it under a client)."""
+    (``filing`` files it under a client; the frames ``lost`` selects, counted from the first,
+    never arrived: one gap stands for them)."""
     with ReplayReader(GOLDEN) as reader:
         config = dict(reader.header.config)
         kept = [r for r in reader if not isinstance(r, SourceInfo)][:records]
         source = next(iter(reader.sources.values()))
+    if lost is not None:
+        kept = _with_gap(kept, lost, source.rate_hz)
     if filing is not None:
         config["training"] = {**config["training"], "filing": filing}  # type: ignore[dict-item]
     with RecordingWriter(path, seed=seed, config=config, sources=[source],
@@ -35,6 +41,17 @@ def write_session(path: Path, records: int, *, seed: int = 1,
         for record in kept:
             writer.write(record)
     return path
+
+
+def _with_gap(records: list[Any], lost: slice, rate_hz: float) -> list[Any]:
+    """``records`` with the frames ``lost`` selects replaced by one gap."""
+    frames = [r for r in records if isinstance(r, SampleFrame)]
+    gone = frames[lost]
+    first, missing = gone[0], sum(f.n_samples for f in gone)
+    gap = Gap(first.source_id, first.first_index, missing, first.t_ns,
+              round(missing * 1e9 / rate_hz), "radio")
+    dropped = {id(f) for f in gone}
+    return [gap if r is first else r for r in records if r is first or id(r) not in dropped]
 
 
 #: Record counts of a varied cohort: before the calibration ends, during the rep, the whole
@@ -68,3 +85,23 @@ def bad_files(folder: Path) -> dict[str, Path]:
     paths["foreign"] = folder / "foreign.myoplay"
     shutil.copyfile(FOREIGN, paths["foreign"])
     return paths
+
+
+def with_whole_settings(path: Path) -> Path:
+    """The recording at ``path`` rewritten with every training setting in its header, as
+    ``myoplay play`` writes them (a test's lab recording names only its protocol and
+    calibration), so that a batch can judge it."""
+    with ReplayReader(path) as reader:
+        config = dict(reader.header.config)
+        kept = [r for r in reader if not isinstance(r, SourceInfo)]
+        source = next(iter(reader.sources.values()))
+    given = config["training"]
+    assert isinstance(given, dict)
+    training = TrainingConfig(protocol_from_plain(given["protocol"], str(path)),
+                              calibration=Calibration.from_plain(given["calibration"]))
+    config["training"] = training.to_plain()
+    with RecordingWriter(path, seed=1, config=config, sources=[source], fsync=False,
+                         overwrite=True) as writer:
+        for record in kept:
+            writer.write(record)
+    return path

@@ -14,9 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from engine.messages import SampleFrame
 from myoplay import batch_runner
-from myoplay.batch_tables import JOURNAL_NAME
+from myoplay.batch_tables import JOURNAL_NAME, batch_settings
 from myoplay.cli import main
+from replays.reader import ReplayReader
 from tests.batch.cohort_files import bad_files, good_cohort, write_session
 
 _REAL_JUDGE = batch_runner.judge
@@ -304,10 +306,48 @@ def test_progress_counts_files_hours_and_speed_and_the_summary_ends(cohort, tmp_
                  "--progress"]) == 0
     captured = capsys.readouterr()
     last = captured.err.rstrip("\n").split("\r")[-1]
-    assert last.startswith("judged 9/9 files, 4 failed, 0.02 h, ")
+    assert last.startswith("judged 9/9 files, 4 failed, 1.9 min, ")
     assert "files/s" in last
     assert "x real time" in last
     summary = captured.out.splitlines()[0]
-    assert summary.startswith("batch: 5 judged (1 of them truncated), 4 failed; 0.02 h of "
+    assert summary.startswith("batch: 5 judged (1 of them truncated), 4 failed; 1.9 min of "
                               "sessions in ")
     assert not (tmp_path / "events.jsonl").exists(), "events only when asked for"
+
+
+def _span_s(path: Path) -> float:
+    """From the recording's first sample to the end of its last, read from the file itself."""
+    with ReplayReader(path) as reader:
+        frames = [r for r in reader if isinstance(r, SampleFrame)]
+        rate_hz = next(iter(reader.sources.values())).rate_hz
+    return (frames[-1].t_ns - frames[0].t_ns) / 1e9 + frames[-1].n_samples / rate_hz
+
+
+def test_hours_are_each_recordings_whole_span_gaps_included(tmp_path, capsys):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    calibrating = write_session(folder / "calibrating.myoplay", 400)  # before any event
+    gappy = write_session(folder / "gappy.myoplay", 100_000, lost=slice(300, 700))
+    assert main(["batch", str(folder), "--out", str(tmp_path / "o"), "--scheduler", "serial"]) \
+        == 0
+    sessions = _sessions(tmp_path / "o")
+    for path in (calibrating, gappy):
+        assert sessions[path.name]["recorded_s"] == pytest.approx(_span_s(path), abs=1e-6)
+    # What the engine's last event dates (the history's duration) falls short of the span.
+    assert sessions["calibrating.myoplay"]["duration_s"] == 0.0
+    assert sessions["gappy.myoplay"]["duration_s"] < _span_s(gappy) - 1.0
+    minutes = (_span_s(calibrating) + _span_s(gappy)) / 60
+    assert f"{minutes:.1f} min of sessions" in capsys.readouterr().out
+
+
+def test_a_journal_of_an_older_format_is_not_resumed(tmp_path, capsys):
+    write_session(tmp_path / "a.myoplay", 400)
+    out = tmp_path / "out"
+    out.mkdir()
+    older = {**batch_settings(None), "myoplay_batch": 1}
+    (out / JOURNAL_NAME).write_text(json.dumps(older, sort_keys=True) + "\n")
+    assert _batch(tmp_path / "a.myoplay", out, "--scheduler", "serial", "--resume") == 2
+    err = capsys.readouterr().err
+    assert "was judged with other settings (each recording's own protocol" in err
+    assert "journal format 1, not" in err
+    assert err.count("\n") == 1

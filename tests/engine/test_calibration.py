@@ -341,3 +341,19 @@ def test_clearing_the_calibration_returns_to_raw_envelopes():
     assert raw.pct_mvc is None
     # Without the noise floor removed, rest reads its full resting level again.
     assert raw.envelope_uv[500:].mean() > 3 * calibrated.envelope_uv[500:].mean()
+
+
+def test_repeated_rejections_name_their_cause_not_always_the_electrodes():
+    # A patient who never lets the thigh go: every rest has a contraction in it. After three
+    # rejections the advice is about relaxing; only a missing rise points at the electrodes.
+    fidgeting = s.rest(1.0) + s.hold(0.5, 1.5, muscles=("L-quad",))
+    session = run_session(fidgeting + fidgeting + fidgeting + fidgeting + s.rest(1.0), seed=4)
+    procedure = _quad_set_procedure(session)
+    _, events = _run(procedure, session.blocks)
+    reasons = [e.data["reason"] for e in events]
+    assert len(reasons) >= 3
+    assert all(r.startswith("L-quad did not stay relaxed") for r in reasons)
+    assert reasons[2].endswith("(still not relaxed after 3 tries: support the limb and let "
+                               "L-quad go completely before the rest begins; if it feels "
+                               "relaxed, a loose electrode there can look tense)")
+    assert not any("check the electrodes" in r for r in reasons)

@@ -41,7 +41,7 @@ def write(tmp_path: Path, text: str, name: str = "my_protocol.toml") -> Path:
 def test_builtins_cover_the_prescribed_exercises() -> None:
     assert set(builtin_protocol_names()) == {
         "quad_set", "straight_leg_raise", "symmetry_hold", "glute_bridge", "relaxation",
-        "mvc_test",
+        "mvc_test", "compare_gluteus_maximus", "compare_quadriceps", "cue_ab_glute_squeeze",
     }
 
 

@@ -18,7 +18,7 @@ from replays.reader import ReplayReader
 from tests.history.facts_factory import facts
 
 #: The rows a recording determines (client records also hold the station's own display names).
-RECORDING_TABLES = ("sessions", "reps", "session_muscles", "calibrations",
+RECORDING_TABLES = ("sessions", "reps", "session_muscles", "session_fatigue", "calibrations",
                     "calibration_channels")
 
 

@@ -29,7 +29,7 @@ from modes import registry
 from modes.base import ModeContext
 from modes.course import GateCourse
 from modes.trace import EnvelopeTrace
-from tests.modes import view_samples
+from tests.modes import lab_samples, view_samples
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 SIZE = (640, 360)
@@ -88,6 +88,12 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[[], SessionView], Callable[[], 
     "paused_with_alerts": (("hold", "pause", "alerts"), lambda: view_samples.session(
         phase="paused", pause_reason="signal problem on R-quad: lift_off",
         active_alerts=("quality", "compensation"), right_quality=8), ModeContext),
+    "lab_instruction": (("exercise_lab", "alerts"), lab_samples.instruction, ModeContext),
+    "lab_work": (("exercise_lab", "alerts"), lab_samples.session, ModeContext),
+    "lab_rest_flagged": (("exercise_lab", "alerts"), lab_samples.rest_with_problem, ModeContext),
+    "lab_result": (("exercise_lab",), lab_samples.result, ModeContext),
+    "lab_result_cue": (("exercise_lab",), lambda: lab_samples.result(lab_samples.CUE_RESULT),
+                       ModeContext),
 }
 
 

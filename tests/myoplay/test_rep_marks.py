@@ -89,8 +89,10 @@ def _marked(summary: SessionSummary) -> SessionSummary:
 def test_the_console_report_marks_the_reps_and_explains_the_mark() -> None:
     lines = summary_lines(_marked(view_samples.done_summary()))
     header = lines.index("  rep  band %MVC  peak  mean  in zone s  success")
-    rows = [line.split() for line in lines[header + 1: header + 11]]
-    assert [row[-1] for row in rows[:5]] == ["yes", "yes*", "no*", "yes", "yes*"]
+    # The success cell is the sixth; a missed rep says why after it.
+    rows = [line.split(maxsplit=5) for line in lines[header + 1: header + 11]]
+    assert [row[5].split()[0] for row in rows[:5]] == ["yes", "yes*", "no*", "yes", "yes*"]
+    assert rows[2][5] == "no* (failed for the compensation alert during it)"
     assert ("  * compensation alert during the rep (3 reps: 2 counted, 1 failed for it)"
             in lines)
 

@@ -49,3 +49,17 @@ def test_a_long_band_history_keeps_its_ends_and_counts_the_rest() -> None:
 def test_durations_read_as_a_clock() -> None:
     assert results_text.duration_text(65.4) == "1:05"
     assert results_text.duration_text(3725.0) == "1:02:05"
+
+
+def test_an_mvc_test_reports_its_efforts_and_no_band_zone_or_trend() -> None:
+    reps = tuple(dataclasses.replace(rep, peak_pct=None, mean_pct=None, peak_uv=uv,
+                                     time_in_zone_s=0.0, low_pct=20.0, high_pct=150.0)
+                 for rep, uv in zip(done_summary().reps[:3], (364.0, 414.0, 395.0), strict=True))
+    summary = dataclasses.replace(done_summary(), protocol_name="MVC test", reps_prescribed=3,
+                                  reps_attempted=3, reps_completed=3, reps=reps)
+    lines = summary_lines(summary, maximal_test=True)
+    text = "\n".join(lines)
+    assert "  result         maximal effort 414 µV, effort 2 of 3" in lines
+    assert "       2  414 µV  best" in lines
+    for word in ("band", "zone", "trend", "hold", "score", "%MVC"):
+        assert word not in text, word
