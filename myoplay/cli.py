@@ -76,7 +76,11 @@ class _Parser(argparse.ArgumentParser):
         raise MyoplayError(message, hint=f"see '{self.prog} --help'")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``argv``, only the subcommand it names gets its options
+    (the others are listed with their help), because configuring all of them costs more than
+    most commands' own work (half of a ``verify`` on a small file)."""
+    named = None if argv is None else {a for a in argv if not a.startswith("-")}
     parser = _Parser(
         prog="myoplay",
         description=(
@@ -98,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS:
         command_parser = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        command.configure(command_parser)
-        command_parser.set_defaults(_run=command.run)
+        if named is None or command.NAME in named:
+            command.configure(command_parser)
+            command_parser.set_defaults(_run=command.run)
     return parser
 
 
@@ -109,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     debug = "--debug" in args_list
     try:
-        parser = build_parser()
+        parser = build_parser(args_list)
         args = parser.parse_args(args_list)
         logging.basicConfig(
             level=getattr(logging, args.log_level.upper()),
