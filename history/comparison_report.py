@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.comparison_analysis import ComparisonAnalysis, comparison_rows
+from history.report_files import save_report
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -26,28 +27,12 @@ def write_comparison_report(analysis: ComparisonAnalysis, folder: Path, title: s
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    folder.mkdir(parents=True, exist_ok=True)
     figures = {
         "comparison-means.png": _means_figure(analysis, title),
         "comparison-reps.png": _reps_figure(analysis, title),
     }
-    paths = []
-    for name, figure in figures.items():
-        path = folder / name
-        figure.savefig(path, dpi=100, metadata={"Software": None},
-                       pil_kwargs={"compress_level": 1})
-        paths.append(path)
-    pdf_path = folder / "comparison.pdf"
-    with PdfPages(pdf_path, metadata={"Title": f"myoplay comparison: {title}"}) as pdf:
-        pdf.savefig(_text_page(analysis, title))
-        for figure in figures.values():
-            pdf.savefig(figure)
-    paths.append(pdf_path)
-    plt.close("all")
-    return paths
+    return save_report(folder, figures, _text_page(analysis, title), "comparison.pdf",
+                       f"myoplay comparison: {title}")
 
 
 def _new_figure(title: str) -> tuple[Figure, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.rules.session_summary import SetFatigue
 from engine.weekly_progress import Change, WeekFigures
+from history.report_files import save_report
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -77,31 +78,13 @@ def write_report(report: ProgressReport, folder: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    folder.mkdir(parents=True, exist_ok=True)
     figures = {
         "progress-mvc.png": _mvc_figure(report.weeks),
         "progress-symmetry.png": _symmetry_figure(report.weeks),
         "progress-adherence.png": _adherence_figure(report.weeks),
     }
-    paths = []
-    for name, figure in figures.items():
-        path = folder / name
-        # Light compression: a chart compresses well anyway, and zlib's default level costs
-        # more time than the drawing of some charts.
-        figure.savefig(path, dpi=100, metadata={"Software": None},
-                       pil_kwargs={"compress_level": 1})
-        paths.append(path)
-    pdf_path = folder / "progress.pdf"
-    with PdfPages(pdf_path, metadata={"Title": f"myoplay progress {report.client_id}"}) as pdf:
-        pdf.savefig(_text_page(report))
-        for figure in figures.values():
-            pdf.savefig(figure)
-    paths.append(pdf_path)
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+    paths = save_report(folder, figures, _text_page(report), "progress.pdf",
+                        f"myoplay progress {report.client_id}")
     report.files = paths
     return paths
 

@@ -82,12 +82,14 @@ def missed_reader(option: Path | None) -> MissedSessions | None:
 def page_address(host: str, port: int) -> str:
     """The page's address (an IPv6 host in brackets; any-address shown as this machine)."""
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{shown}]:{port}/" if _is_ipv6(shown) else f"http://{shown}:{port}/"
+
+
+def _is_ipv6(host: str) -> bool:
     try:
-        if ipaddress.ip_address(shown).version == 6:
-            shown = f"[{shown}]"
+        return ipaddress.ip_address(host).version == 6
     except ValueError:
-        pass  # a host name
-    return f"http://{shown}:{port}/"
+        return False  # a host name
 
 
 def is_loopback(host: str) -> bool:

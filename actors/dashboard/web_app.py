@@ -99,7 +99,7 @@ def build_app(hub: DashboardHub, token: str, html: str | None = None) -> Starlet
         try:
             await _PageSession(hub, websocket).run()
         except* WebSocketDisconnect:
-            pass  # the page closed: nothing to tell anyone
+            log.debug("a page closed its live connection")
 
     return Starlette(routes=[Route("/", page), WebSocketRoute("/ws", live)])
 

@@ -16,7 +16,7 @@ from engine.weekly_progress import SessionPoint
 from modes import registry
 from modes.base import ModeContext
 from myoplay.session_report import summary_lines
-from tests.modes import test_prompts_and_alerts, view_samples
+from tests.modes import view_samples
 
 QUAD_SET = TrainingConfig(builtin_protocol("quad_set"))
 
@@ -80,10 +80,6 @@ def test_the_console_report_shows_the_progress_after_the_trend() -> None:
     assert lines[trend + 4].strip() == "quad_set: 0 of the last 2 sessions reached 70 %MVC"
     assert summary_lines(summary) == [line for line in lines
                                       if line not in lines[trend + 1: trend + 5]]
-
-
-#: Every string the screens write while a test runs (the fixture the screens' tests use).
-drawn_text = test_prompts_and_alerts.drawn_text
 
 
 def draw_summary(context: ModeContext, summary: SessionSummary) -> bytes:

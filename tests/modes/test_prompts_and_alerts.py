@@ -10,7 +10,7 @@ import pygame
 import pytest
 
 from engine.view import AlertView, SessionView
-from modes import readouts, registry, widgets
+from modes import readouts, registry
 from modes.alerts import alert_lines, describe, reserved_strip_height, strip_height
 from modes.base import ModeContext
 from modes.hold import hold_prompt
@@ -20,22 +20,6 @@ from modes.symmetry_game import symmetry_prompt
 from tests.modes import view_samples
 
 SIZE = (1280, 720)
-
-
-@pytest.fixture
-def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every string the screens write while the test runs."""
-    written: list[str] = []
-    original = widgets.text
-
-    def recording(
-        surface: pygame.Surface, message: str, *args: object, **kwargs: object
-    ) -> pygame.Rect | None:
-        written.append(message)
-        return original(surface, message, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(widgets, "text", recording)
-    return written
 
 
 def paint(layers: tuple[str, ...], view: SessionView, size: tuple[int, int] = SIZE) -> np.ndarray:

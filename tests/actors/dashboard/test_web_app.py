@@ -76,7 +76,7 @@ async def test_the_websocket_needs_the_token_and_its_own_origin(
                           [(b"Origin", b"http://elsewhere.example")])):
         with pytest.raises(ConnectionRejected) as refused:
             async with open_websocket_url(url, extra_headers=headers):
-                pass
+                pytest.fail(f"{url} was accepted with {headers}")
         assert refused.value.status_code == 403
 
 
