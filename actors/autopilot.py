@@ -22,10 +22,22 @@ from sensors.virtual_patient.comparison_client import VIRTUAL_CLIENT
 
 #: A person's simple reaction time to a visual cue, s.
 REACTION_S = 0.3
+#: The most a cued sub-maximal effort reaches (a level of 1 is a maximal effort: see
+#: :meth:`sensors.virtual_patient.patient.VirtualPatient.set_activation`).
+SUB_MAXIMAL_CAP = 0.99
 
 
-def commanded_activation(view: SessionView) -> dict[str, float]:
-    """The activation (0–1 of MVC) a compliant patient gives each channel for ``view``."""
+#: How hard a compliant patient works: the cued level itself.
+FULL_EFFORT = 1.0
+
+
+def commanded_activation(view: SessionView, effort: float = FULL_EFFORT) -> dict[str, float]:
+    """The activation (0–1 of MVC) a compliant patient gives each channel for ``view``.
+
+    ``effort`` scales what the exercise cues (the middle of the band, or the level under a
+    relaxation line): 0.8 is a timid patient who stays short of it, 1.3 a keen one who
+    overshoots; it is capped below a maximal effort. Calibration efforts are maximal whatever
+    the effort, and a comparison's virtual client keeps its own true activations."""
     labels = [c.label for c in view.channels]
     rest = dict.fromkeys(labels, 0.0)
     calibration = view.calibration
@@ -43,7 +55,7 @@ def commanded_activation(view: SessionView) -> dict[str, float]:
     else:
         level = (exercise.target_low_pct + exercise.target_high_pct) / 200.0
     for index in exercise.target_channels:
-        rest[labels[index]] = round(min(level, 1.0), 3)
+        rest[labels[index]] = round(min(level * effort, SUB_MAXIMAL_CAP), 3)
     return rest
 
 
@@ -51,18 +63,21 @@ class AutopilotActor(Actor):
     """Sends the compliant patient's activation whenever the cue it answers changes."""
 
     def __init__(
-        self, views: LatestValue[ViewUpdate], inputs: InputSink
+        self, views: LatestValue[ViewUpdate], inputs: InputSink, *,
+        effort: float = FULL_EFFORT,
     ) -> None:
         super().__init__("autopilot")
         self.views = views
         self.inputs = inputs
+        self.effort = effort
+        """How hard the patient works on the exercise's cues (see :func:`commanded_activation`)."""
         self._sent: dict[str, float] = {}
 
     async def loop(self) -> None:
         seen = -1
         while True:
             seen, update = await self.views.wait_newer(seen)
-            wanted = commanded_activation(update.view)
+            wanted = commanded_activation(update.view, self.effort)
             if wanted and wanted != self._sent:
                 await trio.sleep(REACTION_S)
                 self._sent = wanted

@@ -5,6 +5,11 @@ the clinician view and back. Before the menu is confirmed only the start screen 
 that :func:`modes.registry.layers_for` says which layers a view calls for. Each mode is built
 once, on first use, from the registered factory, and built again after :meth:`reset` (a
 restarted renderer must not keep a mode that crashed it).
+
+The stage also holds what the summary compares the session with (the client's history): given
+up front for ``play --client``, made when the start menu's choice is confirmed for a client
+chosen there (or another protocol chosen), and told the calibration kind the player ends up
+with. All plain data, read by the app before the session: nothing here touches the store.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pygame
 from engine.messages import PlainValue
 from engine.session_filing import FILING_FIELD
 from engine.since_last_session import ClientHistory
+from engine.training import TrainingConfig
 from engine.view import SessionView
 from modes import key_legend, registry
 from modes.base import Mode, ModeContext
@@ -28,6 +34,8 @@ from modes.trace import EnvelopeTrace
 CLINICIAN = "clinician"
 #: The key legend's layer, in a strip below the others when the virtual patient is the sensor.
 LEGEND = "key_legend"
+#: The summary's layer: the one that reads the client's history.
+SUMMARY = "summary"
 
 
 class ModeStage:
@@ -35,7 +43,8 @@ class ModeStage:
 
     def __init__(self, training: str, *, menu: StartMenu | None,
                  factories: Mapping[str, registry.ModeFactory], seed: int,
-                 key_legend: bool = False, client_history: ClientHistory | None = None) -> None:
+                 key_legend: bool = False, client_history: ClientHistory | None = None,
+                 settings: TrainingConfig | None = None) -> None:
         self.training = registry.check_training_mode(training)
         """The mode on screen now (the chosen one, or the clinician view)."""
         self._chosen = self.training
@@ -47,6 +56,15 @@ class ModeStage:
         self._built: dict[str, Mode] = {}
         self.key_legend = key_legend
         """Show which keys drive the virtual muscles (the virtual patient is the sensor)."""
+        self._settings = settings
+        """The session's settings as started (None: unknown, the history stays as given): the
+        menu's choice of protocol and client says what its summary compares."""
+
+    @property
+    def client_history(self) -> ClientHistory | None:
+        """What the summary compares the session with: the history of the client it is filed
+        under, for the protocol played (None: filed under nobody)."""
+        return self.context.client_history
 
     @property
     def menu_open(self) -> bool:
@@ -64,9 +82,12 @@ class ModeStage:
 
     def observe(self, view: SessionView) -> None:
         """Take in a new view (once each): the envelope trace keeps the recent history, the
-        score board every rep result."""
+        score board every rep result, the client's history the calibration's kind."""
         self.context.trace.observe(view)
         self.context.score.observe(view)
+        history = self.context.client_history
+        if history is not None and view.calibration is not None:
+            self._compare_with(history.calibrated_by(view.calibration.kind))
 
     def press_menu(self, key: str) -> dict[str, PlainValue] | None:
         """Move the start menu; returns the "start" input's value once the choice is confirmed."""
@@ -78,9 +99,19 @@ class ModeStage:
         if not self.menu.confirmed:
             return None
         self.training = self._chosen = registry.check_training_mode(self.menu.mode)
+        if self._settings is not None:
+            played = self.menu.played_training(self._settings)
+            given = self.context.client_history  # play --client's, for the planned protocol
+            self._compare_with(self.menu.client_history(played)
+                               or (given.planned_for(played) if given is not None else None))
         filing = self.menu.filing  # the client chosen files the session, as --client does
         return {"protocol": self.menu.protocol, "mode": self.menu.mode} | (
             {FILING_FIELD: filing.to_plain()} if filing is not None else {})
+
+    def _compare_with(self, history: ClientHistory | None) -> None:
+        if history is not self.context.client_history:
+            self.context = dataclasses.replace(self.context, client_history=history)
+            self._built.pop(SUMMARY, None)  # the summary reads it when it is built
 
     def switch_view(self) -> None:
         """Between the chosen training mode and the clinician view."""
@@ -94,7 +125,7 @@ class ModeStage:
         # contract there, and it would cover the summary's figures). Elsewhere it has a strip
         # of its own at the bottom and the screens are laid out above it, so it covers nothing.
         legend = (key_legend.legend_layout(surface.get_size(), view)
-                  if self.key_legend and not self.menu_open and "summary" not in layers
+                  if self.key_legend and not self.menu_open and SUMMARY not in layers
                   else None)
         area = surface if legend is None else surface.subsurface(
             (0, 0, surface.get_width(), max(1, legend.strip.top)))

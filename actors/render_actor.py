@@ -46,6 +46,7 @@ from engine.messages import ConfigChange, UserInput
 from engine.runtime.actor import Actor
 from engine.runtime.channels import LatestValue
 from engine.since_last_session import ClientHistory
+from engine.training import TrainingConfig
 from engine.view import SessionView
 from modes import registry
 from modes.latency import LatencyStats
@@ -105,6 +106,9 @@ class RenderActor(Actor):
     ``time_scale`` is Trio seconds per real second (a simulated session run faster than real
     time), so latency is still reported in real milliseconds. With ``virtual_muscles`` (the
     virtual patient is the sensor, driven by the keys) a key legend is drawn over every screen.
+    ``client_history`` is what the summary compares the session with (``play --client``);
+    with the session's ``settings`` the stage makes it anew for the client and protocol chosen
+    on the start screen (see :class:`~actors.mode_stage.ModeStage`).
     """
 
     def __init__(
@@ -128,12 +132,14 @@ class RenderActor(Actor):
         time_scale: float = 1.0,
         virtual_muscles: bool = False,
         client_history: ClientHistory | None = None,
+        settings: TrainingConfig | None = None,
     ) -> None:
         super().__init__(actor_id)
         self.latency = LatencyMeter(time_scale)
         self.pacer = FramePacer(fps)
         self.stage = ModeStage(mode, menu=menu, factories=modes, seed=seed,
-                               key_legend=virtual_muscles, client_history=client_history)
+                               key_legend=virtual_muscles, client_history=client_history,
+                               settings=settings)
         self.views = views
         self.inputs = inputs
         self.controls = PlayerControls()

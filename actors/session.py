@@ -102,6 +102,9 @@ class SessionPlan:
     command line and the start menu find it too, so other names are refused."""
     autopilot: bool = False
     """Let a compliant virtual patient follow the cues (simulated sensor, nobody playing)."""
+    autopilot_effort: float = 1.0
+    """How hard the autopilot's patient works on the exercise's cues, relative to the level
+    cued (see :func:`actors.autopilot.commanded_activation`)."""
     render: bool = True
     time_scale: float = 1.0
     """Trio seconds per real second (a simulated session run faster than real time)."""
@@ -153,6 +156,10 @@ class SessionOutcome:
     """Why the session could not go on (an actor kept failing), or None. The recording is
     complete and the summary covers what was played all the same; the command reports both,
     then fails with this error's one line."""
+    client_history: ClientHistory | None = None
+    """What the summary screen compared the session with (the client it is filed under,
+    ``--client`` or chosen on the start screen, and the protocol played), for the report's
+    same lines; None when filed under nobody."""
 
 
 def recording_config(plan: SessionPlan) -> dict[str, PlainValue]:
@@ -245,6 +252,7 @@ def _render_actor(plan: SessionPlan, channels: _Channels) -> RenderActor:
         time_scale=plan.time_scale,
         virtual_muscles=plan.on_activation is not None,
         client_history=plan.client_history,
+        settings=plan.training,
     )
     if plan.clinician_view:
         render.stage.switch_view()
@@ -335,7 +343,8 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         give_up.final(sensors, Restart.TRANSIENT),
     ]
     if plan.autopilot:
-        children.append(AutopilotActor(channels.views, channels.inputs).spec(Restart.TRANSIENT))
+        children.append(AutopilotActor(channels.views, channels.inputs,
+                                       effort=plan.autopilot_effort).spec(Restart.TRANSIENT))
     if plan.render:
         children.append(render.spec(Restart.TRANSIENT))
     session = Supervisor(
@@ -356,6 +365,7 @@ async def run_session(plan: SessionPlan) -> SessionOutcome:
         supervision=supervision,
         played=not core.waiting_for_start,
         gave_up=give_up.error,
+        client_history=render.stage.client_history,
     )
 
 

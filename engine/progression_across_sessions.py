@@ -27,6 +27,12 @@ from engine.weekly_progress import SessionPoint, WeekFigures
 
 #: How many sessions in a row a figure must fall before it is flagged as declining.
 DECLINE_SESSIONS = 3
+#: How far a figure must fall over those sessions, in its own unit, for the fall to be more
+#: than the session-to-session scatter of the measure. In a simulated six-week programme a
+#: steadily improving patient's target peak went 93 → 91 → 89 %MVC by noise alone (a session's
+#: peak is one extreme tick); the symmetry index of the same sessions scattered by ±2 points.
+MEANINGFUL_DECLINE_PEAK_PCT = 10.0
+MEANINGFUL_DECLINE_LSI_PCT = 5.0
 
 
 def reached_bar(session: SessionPoint) -> bool | None:
@@ -130,7 +136,9 @@ def first_met_at(sessions: Sequence[SessionPoint]) -> int | None:
 def clinician_flags(sessions: Sequence[SessionPoint], weeks: Sequence[WeekFigures]) -> list[str]:
     """What a clinician should look at: sessions missed in the last full week (against the
     prescription), and a target peak %MVC or symmetry that fell in each of the last
-    :data:`DECLINE_SESSIONS` sessions of the same protocol and calibration kind."""
+    :data:`DECLINE_SESSIONS` sessions of the same protocol and calibration kind, by more than
+    the measure's scatter over them (:data:`MEANINGFUL_DECLINE_PEAK_PCT`,
+    :data:`MEANINGFUL_DECLINE_LSI_PCT`)."""
     flags = []
     full_weeks = list(weeks[:-1])
     if full_weeks and full_weeks[-1].adherence is not None and full_weeks[-1].adherence < 1:
@@ -143,14 +151,15 @@ def clinician_flags(sessions: Sequence[SessionPoint], weeks: Sequence[WeekFigure
     latest = played[-1]
     alike = [s for s in played if s.protocol_id == latest.protocol_id
              and s.calibration_kind == latest.calibration_kind][-DECLINE_SESSIONS:]
-    figures: tuple[tuple[str, Callable[[SessionPoint], float | None]], ...] = (
-        ("peak %MVC", lambda s: s.peak_pct),
-        ("symmetry (LSI)", lambda s: s.symmetry_lsi_pct),
+    figures: tuple[tuple[str, Callable[[SessionPoint], float | None], float], ...] = (
+        ("peak %MVC", lambda s: s.peak_pct, MEANINGFUL_DECLINE_PEAK_PCT),
+        ("symmetry (LSI)", lambda s: s.symmetry_lsi_pct, MEANINGFUL_DECLINE_LSI_PCT),
     )
-    for name, figure in figures:
+    for name, figure, meaningful in figures:
         values = [v for s in alike if (v := figure(s)) is not None]
         if (len(values) >= DECLINE_SESSIONS
-                and all(b < a for a, b in itertools.pairwise(values))):
+                and all(b < a for a, b in itertools.pairwise(values))
+                and values[0] - values[-1] >= meaningful):
             flags.append(f"{latest.protocol_id} {name} fell in each of the last "
                          f"{len(values)} sessions ({' → '.join(f'{v:.0f}' for v in values)})")
     return flags

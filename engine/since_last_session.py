@@ -3,9 +3,12 @@ session of the same protocol, and progress toward the criterion across sessions.
 
 The app reads the history store before the session and hands the summary screen and the console
 report a :class:`ClientHistory` — plain data, so neither ``modes`` nor the engine touch the
-store. With the session's :class:`~engine.rules.session_summary.SessionSummary` it gives the
-lines both show ("peak 48 %MVC, +6 since last session (Nov 27)", "quad_set: 2 of the last 3
-sessions reached 70 %MVC with symmetry ≥ 90 %"). The session's figures are taken from its reps
+store. A client chosen on the start screen gets one when the choice is confirmed, from their
+sessions the app read with the menu's client list (:class:`modes.menu.ClientChoice`).
+
+With the session's :class:`~engine.rules.session_summary.SessionSummary` it gives the lines both
+show ("peak 48 %MVC, +6 since last session (Nov 27)", "quad_set: 2 of the last 3 sessions
+reached 70 %MVC with symmetry ≥ 90 %"). The session's figures are taken from its reps
 as the store files them (:mod:`engine.session_facts`), so what the screen says is what
 ``progress`` shows later.
 """
@@ -16,7 +19,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.progression_across_sessions import criterion_status
+from engine.progression_across_sessions import NextStep, criterion_status
 from engine.rules.reps import mean_or_none
 from engine.rules.session_summary import SessionSummary
 from engine.training import TrainingConfig
@@ -31,13 +34,28 @@ class ClientHistory:
 
     ``upcoming`` carries what is known before playing (start time, protocol and its
     progression bar, target muscle, calibration kind); its figures are filled from the summary
-    when the session ends. A summary of another protocol (chosen on the start screen) is not
+    when the session ends. Another protocol chosen on the start screen gets a history of its
+    own (:meth:`planned_for`); a summary of another protocol than ``upcoming``'s is never
     compared: its bar is not the one ``upcoming`` holds.
     """
 
     client_id: str
     earlier: tuple[SessionPoint, ...]
     upcoming: SessionPoint
+
+    def planned_for(self, training: TrainingConfig) -> ClientHistory:
+        """The same client's history for a session of ``training`` instead (another protocol
+        chosen on the start screen than the one planned)."""
+        return client_history(self.client_id, self.earlier, training, self.upcoming.started_at)
+
+    def calibrated_by(self, kind: str) -> ClientHistory:
+        """This history for a session calibrated by ``kind`` ("mvc" or "submax") after all: the
+        player chose a sub-maximal calibration during the session, whose %MVC is compared only
+        with sessions calibrated the same way."""
+        if kind == self.upcoming.calibration_kind:
+            return self
+        return dataclasses.replace(
+            self, upcoming=dataclasses.replace(self.upcoming, calibration_kind=kind))
 
 
 def client_history(client_id: str, earlier: Sequence[SessionPoint], training: TrainingConfig,
@@ -69,8 +87,9 @@ def client_history(client_id: str, earlier: Sequence[SessionPoint], training: Tr
 
 def played_point(history: ClientHistory, summary: SessionSummary) -> SessionPoint | None:
     """This session's figures as the store will file them; None when ``summary`` is of
-    another protocol than the one planned."""
-    if summary.protocol_id != history.upcoming.protocol_id:
+    another protocol than the one planned, or no rep was attempted (nothing to compare: the
+    lines would otherwise speak of the last session played before it)."""
+    if summary.protocol_id != history.upcoming.protocol_id or not summary.reps_attempted:
         return None
     peaks = [r.peak_pct for r in summary.reps if r.peak_pct is not None]
     return dataclasses.replace(
@@ -93,6 +112,17 @@ def client_progress_lines(history: ClientHistory, summary: SessionSummary) -> li
     if latest is None:
         return []
     return progress_lines([*history.earlier, latest])
+
+
+def next_step_after(history: ClientHistory, summary: SessionSummary) -> NextStep | None:
+    """The next step the client's criterion offers once this session is filed (None: the
+    criterion is not met, the protocol names no step, or the summary is of another protocol
+    than the one planned)."""
+    latest = played_point(history, summary)
+    if latest is None:
+        return None
+    status = criterion_status([*history.earlier, latest])
+    return status.next_step if status is not None else None
 
 
 def progress_lines(sessions: Sequence[SessionPoint]) -> list[str]:

@@ -28,6 +28,16 @@ class Prescription:
 
 
 @dataclass(frozen=True, slots=True)
+class SidePoint:
+    """One side of a session's target muscle: its highest and its mean %MVC over the working
+    phase."""
+
+    side: str
+    peak_pct: float | None
+    mean_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionPoint:
     """The figures of one filed session that the weekly progress needs."""
 
@@ -56,6 +66,9 @@ class SessionPoint:
     """The protocol's next step: another protocol, or the band below."""
     next_band_low_pct: float | None = None
     next_band_high_pct: float | None = None
+    sides: tuple[SidePoint, ...] = ()
+    """With a target of both sides: each side's own figures for the target muscle, so that the
+    weeks show the involved side apart from the other (the target level is their mean)."""
 
     @property
     def day(self) -> datetime.date:
@@ -147,17 +160,23 @@ def weekly_figures(
 
 
 def _muscle_weeks(sessions: Sequence[SessionPoint]) -> tuple[MuscleWeek, ...]:
-    groups: dict[tuple[str, str, str], list[SessionPoint]] = {}
+    """Each muscle's week, per side: a session whose target is both sides counts once for each
+    side it filed figures of (a bilateral quad set shows the operated side's own trend)."""
+    groups: dict[tuple[str, str, str], list[tuple[float, float | None]]] = {}
     for s in sessions:
-        if s.peak_pct is not None and s.calibration_kind is not None:
-            key = (s.target_muscle, s.target_side, s.calibration_kind)
-            groups.setdefault(key, []).append(s)
+        if s.calibration_kind is None:
+            continue
+        points = s.sides if s.sides else (SidePoint(s.target_side, s.peak_pct, s.mean_pct),)
+        for point in points:
+            if point.peak_pct is not None:
+                key = (s.target_muscle, point.side, s.calibration_kind)
+                groups.setdefault(key, []).append((point.peak_pct, point.mean_pct))
     out = []
-    for (muscle, side, kind), group in sorted(groups.items()):
-        peak = mean_or_none([s.peak_pct for s in group if s.peak_pct is not None])
-        assert peak is not None  # every session in a group has a peak
-        out.append(MuscleWeek(muscle, side, kind, len(group), peak,
-                              mean_or_none([s.mean_pct for s in group if s.mean_pct is not None])))
+    for (muscle, side, kind), figures in sorted(groups.items()):
+        peak = mean_or_none([peak for peak, _ in figures])
+        assert peak is not None  # every figure in a group has a peak
+        out.append(MuscleWeek(muscle, side, kind, len(figures), peak,
+                              mean_or_none([mean for _, mean in figures if mean is not None])))
     return tuple(out)
 
 

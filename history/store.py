@@ -13,6 +13,7 @@ report reads (two processes) both work.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -30,7 +31,7 @@ from engine.comparison_analysis import (
 from engine.errors import HistoryStoreError
 from engine.rules.session_summary import SetFatigue
 from engine.session_facts import MuscleFacts, SessionFacts
-from engine.weekly_progress import Prescription, SessionPoint
+from engine.weekly_progress import Prescription, SessionPoint, SidePoint
 from history.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: How long a write waits for another process's write to finish, in seconds.
@@ -247,15 +248,24 @@ class HistoryStore:
         return {row[0] for row in self._db.execute("SELECT recording_sha256 FROM sessions")}
 
     def session_points(self, client_id: str) -> list[SessionPoint]:
-        """Every session of ``client_id``, oldest first, as the progress figures take them."""
-        return [SessionPoint(*row) for row in self._db.execute(
+        """Every session of ``client_id``, oldest first, as the progress figures take them
+        (with each side's figures of the target muscle when the target is both sides)."""
+        sides: dict[str, list[SidePoint]] = {}
+        for sha256, side, peak, mean in self._db.execute(
+            "SELECT m.recording_sha256, m.side, m.peak_pct, m.mean_pct "
+            "FROM session_muscles AS m JOIN sessions AS s USING (recording_sha256) "
+            "WHERE s.client_id = ? AND s.target_side = 'both' AND m.muscle = s.target_muscle "
+            "ORDER BY m.rowid", (client_id,)):
+            sides.setdefault(sha256, []).append(SidePoint(side, peak, mean))
+        return [dataclasses.replace(SessionPoint(*row[:-1]), sides=tuple(sides.get(row[-1], ())))
+                for row in self._db.execute(
             "SELECT started_at, protocol_id, target_muscle, target_side, calibration_kind, "
             "reps_prescribed, reps_attempted, reps_completed, peak_pct, mean_pct, "
             "symmetry_lsi_pct, compensation_alerts, progression_ready, bar_peak_pct, "
             "bar_symmetry_pct, finished, bar_sessions_needed, bar_of_last, "
-            "bar_no_compensation_in_last, next_protocol, next_band_low_pct, next_band_high_pct "
-            "FROM sessions WHERE client_id = ? ORDER BY started_at, recording_sha256",
-            (client_id,))]
+            "bar_no_compensation_in_last, next_protocol, next_band_low_pct, next_band_high_pct, "
+            "recording_sha256 FROM sessions WHERE client_id = ? "
+            "ORDER BY started_at, recording_sha256", (client_id,))]
 
     def latest_muscles(self, client_id: str) -> tuple[str, str, list[MuscleFacts]] | None:
         """The newest session of ``client_id`` that filed per-muscle figures: its start time,

@@ -2,8 +2,10 @@
 
 A small immutable state machine: each key gives a new :class:`StartMenu`; the render actor holds
 the current one and the start screen draws it. The client row is there when the station keeps a
-history (:class:`ClientChoice`, its clients passed in: the menu never reads the store): the
-player picks a client's pseudonym, types a new one, or plays unfiled.
+history (:class:`ClientChoice`, its clients and their earlier sessions passed in: the menu never
+reads the store): the player picks a client's pseudonym, types a new one, or plays unfiled. Once
+confirmed, the menu says what the session is compared with on its summary
+(:meth:`StartMenu.client_history`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from types import MappingProxyType
 from engine.errors import ConfigError
 from engine.protocol import builtin_protocol, builtin_protocol_names
 from engine.session_filing import CLIENT_ID_MAX_CHARS, SessionFiling, checked_client_id
+from engine.since_last_session import ClientHistory, client_history
+from engine.training import TrainingConfig
+from engine.weekly_progress import SessionPoint
 from modes.training_modes import TRAINING_MODES
 
 #: The menu's rows, top to bottom.
@@ -36,12 +41,17 @@ class ClientChoice:
 
     ``started_at`` is when the session started (ISO 8601, the command line's clock): a session
     filed under the chosen client is filed at that time, as ``play --client`` files it.
+    ``earlier`` holds each listed client's filed sessions, oldest first, read with the list
+    before the session, so that choosing one reads nothing: the summary compares the session
+    with them as it does for ``play --client``.
     """
 
     clients: tuple[str, ...]
     started_at: str
     index: int = 0
     typed: str | None = None
+    earlier: Mapping[str, tuple[SessionPoint, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False, repr=False)
 
     @property
     def options(self) -> int:
@@ -55,6 +65,12 @@ class ClientChoice:
     def client(self) -> str | None:
         """The client chosen (None: unfiled, or a new one not yet typed)."""
         return self.clients[self.index - 1] if 0 < self.index <= len(self.clients) else None
+
+    @property
+    def earlier_sessions(self) -> tuple[SessionPoint, ...]:
+        """The chosen client's filed sessions, oldest first (none for a new pseudonym)."""
+        client = self.client
+        return self.earlier.get(client, ()) if client is not None else ()
 
     def label(self) -> str:
         """What the row shows: the pseudonym, "no client (not filed)", or the one typed."""
@@ -150,6 +166,25 @@ class StartMenu:
     @property
     def protocol(self) -> str:
         return self.protocols[self.protocol_index]
+
+    def played_training(self, configured: TrainingConfig) -> TrainingConfig:
+        """The settings the session plays once the choice is confirmed: ``configured`` (the
+        command line's) with the protocol chosen here — the configured one itself when it is
+        chosen again (a protocol file's, or one stepped up to a higher band), else the
+        built-in one, as the training core takes the "start" input."""
+        if self.protocol == configured.protocol.id:
+            return configured
+        return replace(configured, protocol=builtin_protocol(self.protocol))
+
+    def client_history(self, played: TrainingConfig) -> ClientHistory | None:
+        """What the summary compares a session of ``played`` with when this menu's choice files
+        it: the chosen client's earlier sessions (none for a new pseudonym: its first
+        session); None when the menu files it under nobody."""
+        filing = self.filing
+        if filing is None or self.client is None:
+            return None
+        return client_history(filing.client_id, self.client.earlier_sessions, played,
+                              filing.started_at)
 
     @property
     def offered_modes(self) -> tuple[str, ...]:

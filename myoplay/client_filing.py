@@ -7,6 +7,9 @@ takes the client's last calibration of the target muscle with the same kind of s
 how old it is. After it: the session's facts, from the outputs it recorded, are filed in the
 history store, and the summary screen and report show the change since the client's last
 session (:mod:`engine.since_last_session`).
+
+Without ``--client``, a station that keeps a history offers its clients on the start screen
+(:func:`plan_client_menu`); a session filed by that choice is compared and filed the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from engine.calibration import Calibration
@@ -122,7 +126,11 @@ class ClientMenu:
 
 def plan_client_menu(args: argparse.Namespace, *, menu: bool) -> ClientMenu | None:
     """The client row a start screen (``menu``) offers when no ``--client`` is given and the
-    station keeps a history (the store file exists): its clients, a new pseudonym, or none."""
+    station keeps a history (the store file exists): its clients, a new pseudonym, or none.
+
+    Each client's filed sessions are read with the list, now: the summary compares the session
+    with the chosen client's as it does for ``--client``, and the session never waits on the
+    store."""
     if not menu or args.client is not None:
         return None
     path = history_path(args.history)
@@ -133,7 +141,8 @@ def plan_client_menu(args: argparse.Namespace, *, menu: bool) -> ClientMenu | No
 
     with HistoryStore(path, create=False) as store:
         clients = tuple(c.client_id for c in store.clients())
-    return ClientMenu(path, ClientChoice(clients, _now()))
+        earlier = MappingProxyType({c: tuple(store.session_points(c)) for c in clients})
+    return ClientMenu(path, ClientChoice(clients, _now(), earlier=earlier))
 
 
 def _now() -> str:

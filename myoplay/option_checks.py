@@ -16,3 +16,12 @@ def require_positive(option: str, value: float, *, hint: str | None = None) -> f
     if not value > 0:
         raise ConfigError(f"{option} must be positive, got {value:g}", hint=hint)
     return value
+
+
+def require_within(option: str, value: float, low: float, high: float, *,
+                   hint: str | None = None) -> float:
+    """``value`` when ``low <= value <= high``; otherwise (NaN included) a :class:`ConfigError`
+    naming ``option`` and the range."""
+    if not low <= value <= high:
+        raise ConfigError(f"{option} must be from {low:g} to {high:g}, got {value:g}", hint=hint)
+    return value

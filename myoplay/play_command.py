@@ -32,6 +32,7 @@ from myoplay.lsl_options import (
 from myoplay.option_checks import require_positive
 from myoplay.protocol_choice import check_mode_suits, protocol_help
 from myoplay.screen_detection import has_screen
+from myoplay.virtual_patient_options import add_virtual_patient_options, virtual_patient_settings
 from sensors.sensor_kinds import SENSOR_METAVAR, SIMULATED
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where session folders go (default: ./myoplay-output)")
     parser.add_argument("--headless", action="store_true",
                         help="no window (automatic when there is no screen)")
+    parser.add_argument("--no-frames", action="store_true",
+                        help="headless: draw nothing (no PNG frames, no summary picture, no "
+                             "latency figures), to simulate many sessions quickly")
     parser.add_argument("--duration", type=float, metavar="S",
                         help="stop after S seconds (default: when the protocol is done)")
     parser.add_argument("--reps", type=int, metavar="N",
@@ -87,6 +91,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tone", action="store_true",
                         help="play a continuous tone whose pitch follows the target %%MVC "
                              "while contracting (off by default; M mutes it with the cues)")
+    add_virtual_patient_options(parser)
     add_client_options(parser)
     add_external_sensor_options(parser)
     add_lsl_options(parser)
@@ -133,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
         os.environ.pop("SDL_VIDEODRIVER", None)
     simulated = args.sensor == SIMULATED
     speed = _speed(args, headless=headless)
+    if args.no_frames and not headless:
+        raise ConfigError("--no-frames works only headless (a window always draws)",
+                          hint="add --headless, or leave --no-frames out")
+    autopilot = simulated and (args.autopilot or headless)
+    patient = virtual_patient_settings(args, autopilot=autopilot)
     client_plan = plan_client_session(args)
     training = build_training(args, headless=headless, demo_reps=DEMO_REPS)
     if client_plan is not None:
@@ -153,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     stop = StopRequest()
 
     async def play() -> SessionOutcome:
-        source, on_activation = await open_source(args, training.protocol)
+        source, on_activation = await open_source(
+            args, training.protocol, involved=training.involved_side, settings=patient)
         if publisher is not None:
             try:  # the streams appear now, or the failure is told before anything starts
                 if not await publisher.start(source.info) and args.lsl_wait:
@@ -173,14 +184,16 @@ def run(args: argparse.Namespace) -> int:
             mode=mode,
             mains_hz=args.mains,
             headless=headless,
-            frames_dir=folder.path / "frames",
+            frames_dir=None if args.no_frames else folder.path / "frames",
             save_every_frames=DEMO_FRAMES_EVERY if headless else 0,
+            render=not args.no_frames,
             sound=not args.no_sound,
             tone=args.tone and not args.no_sound,
             menu=not headless,
             duration_s=duration_s,
             on_activation=on_activation,
-            autopilot=simulated and (args.autopilot or headless),
+            autopilot=autopilot,
+            autopilot_effort=patient.effort,
             time_scale=speed,
             stop_request=stop,
             lsl=publisher,
@@ -207,7 +220,9 @@ def run(args: argparse.Namespace) -> int:
     if station is not None:
         print(station.describe())
     if outcome.played or not discard_unplayed(folders[0], outcome.record_path):
-        report_session(outcome, folders[0].path, speed, client_history,
+        # The history the summary screen compared with: --client's, or the start screen's
+        # client's (chosen during the session), for the protocol played.
+        report_session(outcome, folders[0].path, speed, outcome.client_history,
                        maximal_test=training.protocol.kind == "mvc")
         if client_plan is not None:
             client_plan.file(outcome.record_path)

@@ -4,9 +4,10 @@ The console report is the summary screen's knowledge of results in text: the ver
 (peak and mean %MVC, time in the zone, success, the band it was judged on), the bands used, every
 alert of the session, the duration and the trend. ``summary.json`` holds the same and more.
 
-A session played with ``--client`` also shows, after the trend, the change since the client's
-last session of the same protocol and the progress toward the criterion across sessions
-(:mod:`engine.since_last_session`, the same lines as the summary screen).
+A session filed under a client (``--client``, or chosen on the start screen) also shows, after
+the trend, the change since the client's last session of the same protocol and the progress
+toward the criterion across sessions (:mod:`engine.since_last_session`, the same lines as the
+summary screen) and, once the criterion is met, how to take the next step it offers.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from actors.session import SessionOutcome
 from engine.game_score import score_reps
+from engine.protocol import builtin_protocol_names
 from engine.rules.session_summary import SessionSummary
-from engine.since_last_session import ClientHistory, client_progress_lines
+from engine.since_last_session import ClientHistory, client_progress_lines, next_step_after
 from modes import results_text
 from modes.lab_text import ranking_lines
 from modes.mvc_test_screen import describe
@@ -63,11 +65,24 @@ def summary_lines(summary: SessionSummary,
     trend, numbers = results_text.trend_text(summary.trend)
     lines.append(f"  trend          {trend}" + (f" ({numbers})" if numbers else ""))
     if client_history is not None:
-        label = f"client {client_history.client_id}"
-        for k, line in enumerate(client_progress_lines(client_history, summary)):
-            lines.append(f"  {label if k == 0 else '':<14} {line}")
+        lines += client_lines(client_history, summary)
     lines.append(f"  score          {score_reps(summary.reps).describe()}")
     return lines
+
+
+def client_lines(history: ClientHistory, summary: SessionSummary) -> list[str]:
+    """The client's progress as the summary screen shows it and, when the criterion is met
+    with this session, the command that takes the next step it offers: the clinician decides
+    (the progress lines say which step and why)."""
+    progress = client_progress_lines(history, summary)
+    step = next_step_after(history, summary)
+    if step is not None:
+        # A step to a protocol file is played with that file (``play`` checks it is the one).
+        file = "" if step.protocol_id in builtin_protocol_names() else " --protocol FILE"
+        progress.append(f"take the next step with: myoplay play --client {history.client_id} "
+                        f"--next-step{file} (the clinician decides)")
+    label = f"client {history.client_id}"
+    return [f"  {label if k == 0 else '':<14} {line}" for k, line in enumerate(progress)]
 
 
 def comparison_lines(summary: SessionSummary) -> list[str]:

@@ -16,6 +16,7 @@ from engine.protocol import Protocol
 from engine.training import TrainingConfig
 from myoplay.external_sensors import is_external, open_external_source
 from myoplay.protocol_choice import resolve_protocol
+from myoplay.virtual_patient_options import HEALTHY_PATIENT, VirtualPatientSettings
 from replays.calibration_reuse import calibration_from_replay
 from sensors.sensor_kinds import SIMULATED
 from sensors.source import Source
@@ -73,13 +74,18 @@ def sim_channels(protocol: Protocol) -> tuple[ChannelInfo, ...]:
 
 
 async def open_source(
-    args: argparse.Namespace, protocol: Protocol
+    args: argparse.Namespace, protocol: Protocol, *, involved: Side | None = None,
+    settings: VirtualPatientSettings = HEALTHY_PATIENT,
 ) -> tuple[Source, ActivationSink | None]:
-    """The sensor ``--sensor`` names, and where "activation" inputs go."""
+    """The sensor ``--sensor`` names, and where "activation" inputs go. The simulated sensor's
+    virtual patient has the deficit ``settings`` give on the ``involved`` side (left when none is
+    known, as :func:`build_training` assumes)."""
     if args.sensor == SIMULATED:
         from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
 
-        config = PatientConfig(mains_hz=args.mains, channels=sim_channels(protocol))
+        channels = sim_channels(protocol)
+        config = PatientConfig(mains_hz=args.mains, channels=channels,
+                               deficit=settings.deficits(channels, involved or Side.LEFT))
         if protocol.comparison is not None:
             # A comparison's virtual client performs reps with known true activations.
             from sensors.virtual_patient.comparison_client import VIRTUAL_CLIENT

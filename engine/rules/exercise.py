@@ -41,7 +41,7 @@ from engine.rules.pauses import PauseState
 from engine.rules.phases import PhaseClock
 from engine.rules.progression import ProgressionWatch
 from engine.rules.quality_gate import QualityGate, flag_names
-from engine.rules.reps import RepCounter
+from engine.rules.reps import RepCounter, onset_threshold_pct
 from engine.rules.session_summary import RepResult
 from engine.rules.set_fatigue import FatigueWatch
 from engine.rules.target import Difficulty, TargetHold
@@ -84,10 +84,6 @@ class Exercise:
         self.progression = ProgressionWatch(protocol.progression)
         self.peaks_pct = dict.fromkeys(columns.columns, -math.inf)
         """Each column's highest %MVC while not paused."""
-        self.working_sums_pct = dict.fromkeys(columns.columns, 0.0)
-        """Each column's %MVC summed over the calibrated ticks judged while contracting (the
-        working phase), for its mean in the summary; rest and pauses are left out."""
-        self.working_ticks = 0
         self.started_ns = t_ns
         """Sample time of the exercise's first tick (its duration counts from here)."""
         self.bands = BandHistory(t_ns, self.target.difficulty)
@@ -141,11 +137,6 @@ class Exercise:
                     peaks[column] = pct[column]
             self.comparisons.update(t_ns, pct)
         if clock.phase is Phase.CONTRACT:
-            if pct is not None:
-                sums = self.working_sums_pct
-                for column in self.columns.columns:
-                    sums[column] += pct[column]
-                self.working_ticks += 1
             self._contract_tick(t_ns, level, uv, pct)
         elif clock.expired(t_ns):
             if clock.phase is Phase.REST:
@@ -174,7 +165,7 @@ class Exercise:
         stats, target, comparisons = self.reps.stats, self.target, self.comparisons
         calibrated = pct is not None
         stats.measure(level, uv, self.columns.target, comparisons.lsi_pct,
-                      comparisons.compensating)
+                      comparisons.compensating, pct, self.columns.columns)
         if self.is_mvc:
             if self.clock.elapsed_ns(t_ns) >= target.hold_ns:
                 low_pct = target.difficulty.low_pct
@@ -202,7 +193,8 @@ class Exercise:
 
     def _start_contract(self, t_ns: int, *, restart: bool) -> None:
         timing = self.protocol.timing
-        self.reps.start(timing.reps, restart=restart)
+        self.reps.start(timing.reps, restart=restart,
+                        onset_pct=onset_threshold_pct(self.target.difficulty.low_pct))
         hold_s = self.target.difficulty.hold_s
         duration_s = hold_s if self.is_mvc else max(timing.contract_s, hold_s)
         self.clock.enter(t_ns, Phase.CONTRACT, s_to_ns(duration_s))

@@ -80,9 +80,8 @@ def exercise_summary(exercise: Exercise, t_ns: int) -> SessionSummary:
             labels[c]: peak for c, peak in exercise.peaks_pct.items() if math.isfinite(peak)
         },
         mean_pct_by_channel={
-            labels[c]: total / exercise.working_ticks
-            for c, total in exercise.working_sums_pct.items()
-        } if exercise.working_ticks else {},
+            labels[c]: mean for c, mean in reps.working_means_pct().items()
+        },
         mean_symmetry_lsi_pct=reps.mean_lsi_pct,
         alerts=dict(exercise.log.alerts),
         progression_ready=exercise.progression.ready,

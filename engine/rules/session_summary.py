@@ -227,7 +227,8 @@ class SessionSummary:
 
     ``peak_pct_by_channel`` maps channel labels to their highest %MVC while not paused;
     ``mean_pct_by_channel`` to their mean %MVC over the working phase (the ticks judged while
-    contracting, pauses left out; empty without a calibration);
+    contracting, from each rep's onset, pauses left out: see :mod:`engine.rules.reps`; empty
+    without a calibration);
     ``alerts`` counts every alert raised in the exercise by kind ("symmetry_alert",
     "compensation_alert", "quality_paused"); ``duration_s`` is the sample time from the
     exercise's first sample to its last (pauses included: ``paused_s`` of it); ``bands`` is

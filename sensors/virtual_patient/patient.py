@@ -311,7 +311,10 @@ class VirtualPatient:
 
     def set_activation(self, target: str, level: float, at_index: int | None = None) -> None:
         """From sample ``at_index`` (default: the next one generated) on, ``target`` (a channel
-        label or muscle name) holds ``level``, overriding the script. Deficits apply."""
+        label or muscle name) holds ``level``, overriding the script. A sub-maximal level is
+        cut by the muscle's deficit; a level of 1 or more is a maximal effort, which reaches
+        it (as a scripted MVC trial does), so a calibration played live measures the muscle's
+        true maximum and %MVC shows the deficit."""
         if not 0 <= level <= 1.5:
             raise ValueError("activation must be in [0, 1.5]")
         start = self._cursor if at_index is None else at_index
@@ -327,7 +330,8 @@ class VirtualPatient:
         hits = [i for i, c in enumerate(self.channels) if _matches(target, c)]
         if not hits:
             raise ValueError(f"no channel or muscle named {target!r}")
-        self._live += [(start, c, level * self._deficit[c]) for c in hits]
+        self._live += [(start, c, level if level >= 1.0 else level * self._deficit[c])
+                       for c in hits]
 
     # generation -----------------------------------------------------------------------------
 

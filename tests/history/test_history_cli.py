@@ -16,10 +16,7 @@ import pytest
 from history.store import HistoryStore
 from replays.reader import ReplayReader
 from tests.history.facts_factory import facts
-
-#: The rows a recording determines (client records also hold the station's own display names).
-RECORDING_TABLES = ("sessions", "reps", "session_muscles", "session_fatigue", "calibrations",
-                    "calibration_channels")
+from tests.history.recorded_rows import RECORDING_TABLES
 
 
 def myoplay(*args: str, store: Path) -> subprocess.CompletedProcess[str]:

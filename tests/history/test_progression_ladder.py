@@ -161,6 +161,9 @@ def test_falling_figures_and_missed_sessions_are_flagged():
     assert clinician_flags(missed, weeks) == ["sessions missed in week 1 (2 of 3)"]
     steady = [point(0, 50.0), point(2, 52.0), point(4, 51.0)]
     assert clinician_flags(steady, weekly_figures(steady, [], START)) == []
+    # Falling by less than the measure's scatter is not a decline.
+    scatter = [point(0, 93.0, 95.0), point(2, 91.0, 94.0), point(4, 89.0, 92.0)]
+    assert clinician_flags(scatter, weekly_figures(scatter, [], START)) == []
 
 
 def test_the_store_keeps_each_sessions_criterion_and_next_step(tmp_path: Path):

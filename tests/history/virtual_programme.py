@@ -1,37 +1,24 @@
-"""Recordings of a virtual patient's programme, written faster than real time.
+"""The six-week programme's protocol, and the virtual patient of each week as ``play`` options.
 
-Each session is what ``myoplay play --client`` records — the session settings filed under the
-client, a quick calibration, then quad sets — with the patient's true involved-side %MVC and
-limb symmetry chosen per session, so that tests can check what the history recovers.
+Quad sets with both legs, the symmetry measured; the patient's true involved-side %MVC and limb
+symmetry are set per session through ``--patient-deficit`` (the involved side falls short) and
+``--patient-effort`` (how hard the patient works on the cue, the middle of the band).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from actors.session import SessionPlan, recording_config
-from engine.calibration_procedure import CalibrationProtocol
-from engine.messages import SampleFrame, Side
 from engine.protocol import Protocol, load_protocol
-from engine.session_filing import SessionFiling
-from engine.training import TrainingConfig
-from myoplay.session_setup import sim_channels
-from replays.writer import RecordingWriter
-from sensors.simulated import PatientConfig, SimulatedSource, VirtualPatient
-from sensors.virtual_patient import script
 
-RATE_HZ = 1000.0
-FRAME_SAMPLES = 20
-CALIBRATION = CalibrationProtocol(rest_s=3.0, efforts=3, effort_s=3.0, recover_s=3.0)
-
-#: Quad sets on the involved side with the symmetry measured, three reps of a 5 s hold.
+#: Quad sets with both legs, the symmetry measured, three reps of a 10 s hold (the usual quad set).
 PROTOCOL_TOML = """
 name = "Quad set with symmetry"
 kind = "hold"
 
 [target]
 muscle = "quadriceps"
-side = "involved"
+side = "both"
 low_pct = 15.0
 high_pct = 90.0
 hysteresis_pct = 2.0
@@ -39,8 +26,8 @@ dwell_s = 0.2
 
 [timing]
 ready_s = 3.0
-hold_s = 5.0
-contract_s = 8.0
+hold_s = 10.0
+contract_s = 12.0
 rest_s = 5.0
 reps = 3
 sets = 1
@@ -67,31 +54,11 @@ def programme_protocol(folder: Path) -> Protocol:
     return load_protocol(path)
 
 
-def write_session(path: Path, protocol: Protocol, filing: SessionFiling, *,
-                  involved_pct: float, lsi_pct: float, seed: int) -> None:
-    """One session: the left (involved) quadriceps holds at ``involved_pct`` %MVC and the right
-    at ``involved_pct / lsi_pct`` of its own maximum, so the LSI is ``lsi_pct``."""
-    channels = sim_channels(protocol)
-    labels = tuple(c.label for c in channels)
-    reps = protocol.timing.reps
-    level = involved_pct / lsi_pct
-    plan_script = (script.rest(3.0)
-                   # The calibration ends with the last effort; its recovery is the countdown.
-                   + script.mvc_trials(3, effort_s=3.0, recover_s=3.0, muscles=labels)
-                   + script.quad_sets(reps, level=level, hold_s=6.0, rest_s=4.2)
-                   + script.rest(5.0))
-    config = PatientConfig(rate_hz=RATE_HZ, channels=channels,
-                           deficit={"L-quad": 1.0 - lsi_pct / 100.0})
-    patient = VirtualPatient(config, plan_script, seed=seed)
-    source = SimulatedSource(patient, realtime=False)
-    training = TrainingConfig(protocol, calibration_protocol=CALIBRATION,
-                              involved_side=Side.LEFT, seed=seed, filing=filing)
-    plan = SessionPlan(source=source, training=training, record_path=path)
-    total = int(plan_script.duration_s * RATE_HZ)
-    with RecordingWriter(path, seed=seed, config=recording_config(plan), sources=[source.info],
-                         fsync=False) as writer:
-        for seq, first in enumerate(range(0, total, FRAME_SAMPLES)):
-            n = min(FRAME_SAMPLES, total - first)
-            t_ns = round(first * 1e9 / RATE_HZ)
-            writer.write(SampleFrame(source.info.source_id, seq, first, t_ns,
-                                     patient.render(first, n).counts, t_ns))
+def patient_options(protocol: Protocol, *, involved_pct: float, lsi_pct: float) -> list[str]:
+    """``play`` options for a patient whose involved side holds at ``involved_pct`` %MVC with a
+    limb symmetry index of ``lsi_pct`` %: the uninvolved side holds ``involved_pct / lsi_pct``
+    of its maximum, and the involved side falls short of it by ``1 - lsi_pct / 100``."""
+    band_middle_pct = (protocol.target.low_pct + protocol.target.high_pct) / 2
+    uninvolved_pct = 100.0 * involved_pct / lsi_pct
+    return ["--patient-deficit", f"{100.0 - lsi_pct:g}",
+            "--patient-effort", f"{100.0 * uninvolved_pct / band_middle_pct:.3f}"]

@@ -59,6 +59,16 @@ def test_maximal_efforts_ignore_the_task_deficit():
     assert patient.true_activation(0, 20000)[:, 0].max() == pytest.approx(1.0)
 
 
+def test_a_live_maximal_effort_ignores_the_deficit_and_a_sub_maximal_one_does_not():
+    patient = VirtualPatient(PatientConfig(deficit={"L-quad": 0.4}), seed=0)
+    patient.set_activation("quadriceps", 1.0, at_index=0)
+    patient.set_activation("quadriceps", 0.5, at_index=1000)
+    a = patient.true_activation(0, 2000)
+    assert a[:1000, :2] == pytest.approx(1.0)  # both sides reach their maximum
+    assert a[1000:, 0] == pytest.approx(0.3)  # the inhibited left side falls short
+    assert a[1000:, 1] == pytest.approx(0.5)
+
+
 def test_emg_amplitude_follows_activation_and_snr():
     patient = VirtualPatient(
         PatientConfig(snr_db=20, mains_uv=0, wander_uv=0, offset_uv=0),
