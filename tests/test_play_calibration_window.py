@@ -7,7 +7,9 @@ effort thrown away.
 The session runs at twice real time and the keys follow the calibration's schedule from the
 moment the start screen's choice is logged, with margins of a quarter of each step; the result
 screen is left with Return; during the exercise the left key is held at 30 % of the calibration
-level, in the protocol's 20–40 %MVC band, and every wait is bounded.
+level, in the protocol's 20–40 %MVC band, and every wait is bounded. Keys go to the window once it
+is shown, with the keyboard focus; each Return on the start screen is checked on screen and
+pressed again if it did not arrive (see ``virtual_x``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ SPEED = 2.0
 #: The quick calibration's steps, session seconds: rest, then efforts with recoveries.
 REST_S = EFFORT_S = RECOVER_S = 3.0
 EFFORTS = 3
+#: Logged when the start screen's choice is made: the calibration's schedule starts.
+CHOSEN = "exercise chosen on the start screen"
 
 
 class Player:
@@ -45,9 +49,7 @@ class Player:
 
     def __init__(self, display: str, out: Path, log: Path, report: Path) -> None:
         self.display, self.out, self.log, self.report = display, out, log, report
-        env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
-        env.pop("SDL_VIDEODRIVER", None)
-        env.pop("WAYLAND_DISPLAY", None)
+        env = virtual_x.window_env(display, out.parent / "history.sqlite3")
         with report.open("wb") as o, log.open("wb") as e:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "myoplay", "--log-level", "info", "play",
@@ -58,22 +60,28 @@ class Player:
         self.window = virtual_x.window_of(display, self.process, WAIT_S)
 
     def keys(self, *names: str) -> None:
-        virtual_x.xdotool(self.display, "key", "--window", str(self.window), *names)
+        virtual_x.press(self.display, self.window, *names)
 
     def key_down(self, name: str) -> None:
-        virtual_x.xdotool(self.display, "keydown", "--window", str(self.window), name)
+        virtual_x.hold(self.display, self.window, name)
 
     def key_up(self, name: str) -> None:
-        virtual_x.xdotool(self.display, "keyup", "--window", str(self.window), name)
+        virtual_x.let_go(self.display, self.window, name)
+
+    def start(self) -> float:
+        """Take the start screen's choices (the command line's) through its rows; the real time
+        the choice was first seen logged."""
+        virtual_x.take_the_start_screen(
+            self.display, self.window, lambda: self.logged(CHOSEN), WAIT_S)
+        return self.wait_for_log(CHOSEN)
+
+    def logged(self, text: str) -> bool:
+        """Whether ``text`` is logged yet."""
+        return virtual_x.logged(self.process, self.log, text)
 
     def wait_for_log(self, text: str) -> float:
         """Wait until ``text`` is logged; the real time it was first seen."""
-        deadline = time.monotonic() + WAIT_S
-        while text not in self.log.read_text(errors="replace"):
-            assert self.process.poll() is None, f"myoplay ended first:\n{self.log.read_text()}"
-            assert time.monotonic() < deadline, f"{text!r} not logged in {WAIT_S:g} s"
-            time.sleep(0.05)
-        return time.monotonic()
+        return virtual_x.wait_for_log(self.process, self.log, text, WAIT_S)
 
 
 def _sleep_until(t: float) -> None:
@@ -96,8 +104,7 @@ def test_a_quad_set_calibrated_on_the_operated_quadriceps_alone_plays_to_its_sum
     player: Player,
 ) -> None:
     player.keys("0")  # the virtual muscles at 100 %: maximal efforts
-    player.keys("Return", "Return", "Return")  # the start screen's three rows
-    started = player.wait_for_log("exercise chosen on the start screen")
+    started = player.start()
     # Each effort: the left key held from a quarter into it to a quarter before its end.
     for k in range(EFFORTS):
         begin = REST_S + k * (EFFORT_S + RECOVER_S)
@@ -127,7 +134,10 @@ def test_a_quad_set_calibrated_on_the_operated_quadriceps_alone_plays_to_its_sum
     assert "calibration_failed" not in kinds, [e.data for e in events
                                                if e.kind == "calibration_failed"]
     completed = events[kinds.index("calibration_completed")]
+    assert isinstance(completed.data, dict)
     reference = completed.data["reference_uv"]
+    assert isinstance(reference, list)
+    assert isinstance(reference[0], int | float)
     assert reference[0] > 0, "the left quadriceps (L-quad) has its reference"
     assert reference[1:] == [0.0, 0.0, 0.0], "the other leg and the hamstrings need not rise"
     assert kinds.count("rep_completed") == 3

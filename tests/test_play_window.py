@@ -3,7 +3,9 @@ session ends (Esc, closing the window, SIGTERM, Ctrl-C, the time limit) is clean
 summary saved, the report printed — and leaving from the start screen keeps no session folder.
 
 Each test waits for what it needs to see (the window, the "session over" log line), never for a
-fixed time, and every wait is bounded, so a slow machine only makes the tests slower.
+fixed time, and every wait is bounded, so a slow machine only makes the tests slower. Keys go to
+the window once it is shown, with the keyboard focus, and a key that moves the session on (Return
+on the start screen, Esc, S) is pressed again if its effect does not show (see ``virtual_x``).
 """
 
 from __future__ import annotations
@@ -48,22 +50,27 @@ class WindowedPlay:
     stderr: Path
     window: int = 0
 
-    def keys(self, *names: str) -> None:
-        virtual_x.xdotool(self.display, "key", "--window", str(self.window), *names)
+    def press_until(self, key: str, arrived: Callable[[], bool], what: str) -> None:
+        """Press ``key`` until ``arrived()``: again if its effect does not show."""
+        virtual_x.press_until(self.display, self.window, key, arrived, what)
 
     def start_exercise(self) -> None:
-        """Take the start screen's choices (the command line's) through its three rows."""
-        self.keys("Return", "Return", "Return")
+        """Take the start screen's choices (the command line's) through its rows."""
+        virtual_x.take_the_start_screen(
+            self.display, self.window,
+            lambda: self.logged("exercise chosen on the start screen"), WAIT_S)
+
+    def leave(self) -> None:
+        """Press Esc (the player leaves) until the process ends."""
+        self.press_until("Escape", lambda: self.process.poll() is not None, "ended")
+
+    def logged(self, text: str) -> bool:
+        """Whether ``text`` is on the process's stderr (the log) yet."""
+        return virtual_x.logged(self.process, self.stderr, text)
 
     def wait_for_log(self, text: str) -> None:
         """Wait until ``text`` appears on the process's stderr (the log)."""
-        deadline = time.monotonic() + WAIT_S
-        while text not in self.stderr.read_text(errors="replace"):
-            if self.process.poll() is not None:
-                raise AssertionError(f"myoplay ended first:\n{self.stderr.read_text()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{text!r} not logged in {WAIT_S:g} s")
-            time.sleep(0.1)
+        virtual_x.wait_for_log(self.process, self.stderr, text, WAIT_S)
 
     def interrupt(self) -> None:
         """Press Ctrl-C in the terminal: SIGINT to the process group, as a terminal sends it."""
@@ -88,14 +95,12 @@ def play(display: str, tmp_path: Path) -> Iterator[Callable[..., WindowedPlay]]:
     started: list[WindowedPlay] = []
 
     def start(*extra: str) -> WindowedPlay:
-        env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
-        env.pop("SDL_VIDEODRIVER", None)
-        env.pop("WAYLAND_DISPLAY", None)
         out, stdout, stderr = tmp_path / "out", tmp_path / "stdout", tmp_path / "stderr"
         with stdout.open("wb") as o, stderr.open("wb") as e:
             process = subprocess.Popen(
                 [sys.executable, "-m", "myoplay", *PLAY_ARGS, "--out", str(out), *extra],
-                cwd=REPO, env=env, stdout=o, stderr=e, start_new_session=True,
+                cwd=REPO, env=virtual_x.window_env(display, tmp_path / "history.sqlite3"),
+                stdout=o, stderr=e, start_new_session=True,
                 preexec_fn=sigint_as_from_a_terminal,
             )
         run = WindowedPlay(display, process, out, stdout, stderr)
@@ -134,7 +139,7 @@ def assert_clean_end(run: WindowedPlay, reason: str, reps: int = 1) -> None:
 def test_esc_at_the_summary_saves_it_and_exits_0(play: Callable[..., WindowedPlay]) -> None:
     run = play()
     play_to_the_summary(run)
-    run.keys("Escape")
+    run.leave()
     assert_clean_end(run, "completed")
     assert json.loads((run.out / "session-001" / "summary.json").read_text())["finished"]
 
@@ -189,7 +194,7 @@ def test_esc_on_the_start_screen_keeps_no_session_folder(
     play: Callable[..., WindowedPlay],
 ) -> None:
     run = play()
-    run.keys("Escape")
+    run.leave()
     assert run.exit_status() == 0, run.stderr.read_text()
     assert "before anything was played" in run.report()
     assert not run.out.exists(), "the output folder this run made is taken back"
@@ -203,15 +208,11 @@ def test_s_saves_a_screenshot_and_says_where_on_screen(
 
     run = play()
     play_to_the_summary(run)
-    run.keys("s")
-    run.wait_for_log("Screenshot saved: ")
+    run.press_until("s", lambda: run.logged("Screenshot saved: "), "logged a screenshot")
     time.sleep(0.5)  # a few frames with the note on screen
-    run.keys("s")
-    deadline = time.monotonic() + WAIT_S
     frames = run.out / "session-001" / "frames"
-    while len(list(frames.glob("screenshot_*.png"))) < 2:
-        assert time.monotonic() < deadline, run.stderr.read_text()
-        time.sleep(0.1)
+    run.press_until("s", lambda: len(list(frames.glob("screenshot_*.png"))) >= 2,
+                    "saved a second screenshot")
     first, second = sorted(frames.glob("screenshot_*.png"))
     assert f"Screenshot saved: {first}" in run.stderr.read_text()  # outside the working folder
     # The second picture shows the note about the first: yellow text where the first had none.
@@ -219,5 +220,5 @@ def test_s_saves_a_screenshot_and_says_where_on_screen(
     note = np.all(after == np.array((240, 228, 66)), axis=2) & ~np.all(
         before == np.array((240, 228, 66)), axis=2)
     assert note.sum() > 100
-    run.keys("Escape")
+    run.leave()
     assert_clean_end(run, "completed")

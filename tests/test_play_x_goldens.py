@@ -65,6 +65,8 @@ REGENERATE = "MYOPLAY_REGENERATE_GOLDEN_X"
 #: Bound on every wait; only a hang reaches it.
 WAIT_S = 120.0
 PIXEL_TOLERANCE = 40
+#: Logged when the start screen's choice is made: the session's schedule starts.
+CHOSEN = "exercise chosen on the start screen"
 
 #: The quick calibration's schedule after the start screen's choice, session seconds.
 RESULT_AT_S = 3.0 + 3 * 3.0 + 2 * 3.0
@@ -133,9 +135,7 @@ class Player:
         self.display, self.speed = display, speed
         self.out, self.log = folder / "out", folder / "log"
         folder.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
-        env.pop("SDL_VIDEODRIVER", None)
-        env.pop("WAYLAND_DISPLAY", None)
+        env = virtual_x.window_env(display, folder / "history.sqlite3")
         with (folder / "report").open("wb") as o, self.log.open("wb") as e:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "myoplay", "--log-level", "info", "play", "--reps", "1",
@@ -147,21 +147,22 @@ class Player:
         self.started = 0.0
 
     def keys(self, *names: str) -> None:
-        virtual_x.xdotool(self.display, "key", "--window", str(self.window), *names)
+        virtual_x.press(self.display, self.window, *names)
+
+    def logged(self, text: str) -> bool:
+        """Whether ``text`` is logged yet."""
+        return virtual_x.logged(self.process, self.log, text)
 
     def wait_for_log(self, text: str) -> float:
         """Wait until ``text`` is logged; the real time it was first seen."""
-        deadline = time.monotonic() + WAIT_S
-        while text not in self.log.read_text(errors="replace"):
-            assert self.process.poll() is None, f"myoplay ended first:\n{self.log.read_text()}"
-            assert time.monotonic() < deadline, f"{text!r} not logged in {WAIT_S:g} s"
-            time.sleep(0.02)
-        return time.monotonic()
+        return virtual_x.wait_for_log(self.process, self.log, text, WAIT_S)
 
     def start(self) -> None:
-        """Take the command line's choices through the start screen's three rows."""
-        self.keys("Return", "Return", "Return")
-        self.started = self.wait_for_log("exercise chosen on the start screen")
+        """Take the command line's choices through the start screen's rows (each Return checked
+        on screen, see ``virtual_x``)."""
+        virtual_x.take_the_start_screen(self.display, self.window,
+                                        lambda: self.logged(CHOSEN), WAIT_S)
+        self.started = self.wait_for_log(CHOSEN)
 
     def at(self, session_s: float) -> None:
         """Wait until ``session_s`` session seconds after the start screen's choice."""
