@@ -66,13 +66,12 @@ def virtual_patient_settings(args: argparse.Namespace, *,
     if effort_pct is not None and not autopilot:
         raise ConfigError("--patient-effort sets how hard the autopilot works",
                           hint="add --autopilot, or run headless")
-    settings = HEALTHY_PATIENT
     if deficit_pct is not None:
         require_within("--patient-deficit", deficit_pct, 0.0, MAX_DEFICIT_PCT,
                        hint="the share, in %, the involved side falls short (e.g. 40)")
-        settings = VirtualPatientSettings(deficit_pct / 100.0, settings.effort)
     if effort_pct is not None:
         require_within("--patient-effort", effort_pct, *EFFORT_RANGE_PCT,
                        hint="100 gives exactly the level cued")
-        settings = VirtualPatientSettings(settings.involved_deficit, effort_pct / 100.0)
-    return settings
+    return VirtualPatientSettings(
+        HEALTHY_PATIENT.involved_deficit if deficit_pct is None else deficit_pct / 100.0,
+        HEALTHY_PATIENT.effort if effort_pct is None else effort_pct / 100.0)

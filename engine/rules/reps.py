@@ -76,7 +76,8 @@ class RepStats:
         self.longest_hold_ns = 0
         """The longest unbroken hold so far, up to its last tick in the zone."""
         self.whole = _Means()
-        """Over every tick of the rep."""
+        """Over every tick of the rep until its onset: the rep's means if it never has one
+        (no longer added to from the onset on)."""
         self.since_onset: _Means | None = None
         """From the rep's onset on (None until it is reached)."""
         self.peak = -math.inf
@@ -105,14 +106,12 @@ class RepStats:
         ``columns`` judged."""
         self.compensated = self.compensated or compensating
         self.ticks += 1
-        self.whole.add(level_pct, pct, columns)
         # Raw envelopes (no calibration, ``pct`` None) have no %MVC onset: measured whole.
         if self.since_onset is None and (
             self.onset_pct is None or pct is None or level_pct >= self.onset_pct
         ):
             self.since_onset = _Means()
-        if self.since_onset is not None:
-            self.since_onset.add(level_pct, pct, columns)
+        self.means.add(level_pct, pct, columns)
         if level_pct > self.peak:
             self.peak = level_pct
         for i in target:

@@ -33,22 +33,22 @@ def test_protocol_help_lists_the_builtin_protocols(capsys: pytest.CaptureFixture
         assert name in help_text
 
 
-@pytest.mark.parametrize(("options", "said"), [
-    (["--patient-deficit", "120"], "--patient-deficit must be from 0 to 95, got 120"),
-    (["--patient-deficit", "nan"], "--patient-deficit must be from 0 to 95, got nan"),
-    (["--patient-effort", "5"], "--patient-effort must be from 10 to 200, got 5"),
-    (["--sensor", "lsl:type=EMG", "--patient-deficit", "40"],
+@pytest.mark.parametrize(("options", "screen", "said"), [
+    (["--patient-deficit", "120"], False, "--patient-deficit must be from 0 to 95, got 120"),
+    (["--patient-deficit", "nan"], False, "--patient-deficit must be from 0 to 95, got nan"),
+    (["--patient-effort", "5"], False, "--patient-effort must be from 10 to 200, got 5"),
+    (["--sensor", "lsl:type=EMG", "--patient-deficit", "40"], False,
      "--patient-deficit and --patient-effort describe the virtual patient"),
-    (["--no-autopilot-here", "--patient-effort", "80"], "sets how hard the autopilot works"),
-    (["--no-frames-in-a-window", "--no-frames"], "--no-frames works only headless"),
+    # With a screen and no --autopilot, nobody but the player drives the virtual muscles.
+    (["--patient-effort", "80"], True, "sets how hard the autopilot works"),
+    (["--no-frames"], True, "--no-frames works only headless"),
 ])
 def test_virtual_patient_and_frame_options_that_mean_nothing_are_refused_in_one_line(
-    options: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    options: list[str], screen: bool, said: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ):
-    if options[0].startswith("--no-"):  # a screen, and nobody asked for the autopilot
+    if screen:
         monkeypatch.setattr("myoplay.play_command.has_screen", lambda: True)
-        options = options[1:]
     else:
         options = ["--headless", *options]
     status = main(["play", *options, "--out", str(tmp_path / "o")])
