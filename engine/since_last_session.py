@@ -150,12 +150,19 @@ def progress_lines(sessions: Sequence[SessionPoint]) -> list[str]:
     else:
         since = f"since last session ({_day_text(previous, latest)})"
         for k, (name, now, then, unit) in enumerate(figures):
-            change = f", {now - then:+.0f}" if then is not None else ", not measured then"
+            change = _change_text(now, then) if then is not None else ", not measured then"
             lines.append(f"{name} {now:.0f}{unit}{change}" + (f" {since}" if k == 0 else ""))
     status = criterion_status(played)
     if status is not None:
         lines.append(status.describe())
     return lines
+
+
+def _change_text(now: float, then: float) -> str:
+    """", +6" between the whole numbers shown (so 35 after 33 reads +2, whatever the decimals),
+    ", unchanged" when they are equal (never "-0")."""
+    change = round(now) - round(then)
+    return f", {change:+d}" if change else ", unchanged"
 
 
 def _day_text(previous: SessionPoint, latest: SessionPoint) -> str:

@@ -45,6 +45,14 @@ def test_the_session_is_compared_with_the_last_one_of_its_protocol_and_the_crite
     ]
 
 
+def test_a_change_is_told_between_the_numbers_shown_and_no_change_is_never_minus_zero() -> None:
+    summary = view_samples.done_summary()  # peak 61.0 %MVC
+    said = client_progress_lines(history(filed(61.3, 92.0, "2026-11-27T10:00")), summary)
+    assert said[0] == "peak 61 %MVC, unchanged since last session (Nov 27)"
+    said = client_progress_lines(history(filed(59.6, 92.0, "2026-11-27T10:00")), summary)
+    assert said[0] == "peak 61 %MVC, +1 since last session (Nov 27)"  # 61 after 60
+
+
 def test_with_the_bar_reached_twice_the_next_step_is_named() -> None:
     strong = dataclasses.replace(view_samples.done_summary(), alerts={})
     strong = dataclasses.replace(strong, reps=tuple(
